@@ -1,0 +1,243 @@
+// Package model holds the fleetbake project file (fleetbake.toml), its
+// validation, and the discovery of Yocto layers on disk and in the built-in
+// catalog. Every other package reads the engineer's choices from here.
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FormatVersion is the version of the fleetbake.toml layout this build writes.
+// A file with a newer version is refused rather than half understood.
+const FormatVersion = 1
+
+// DefaultFile is the project file name looked for in the current folder.
+const DefaultFile = "fleetbake.toml"
+
+// Project is everything the engineer chose for one Yocto build.
+// Field order is the order they appear in fleetbake.toml.
+type Project struct {
+	Format int `toml:"format"`
+
+	// Sources are folders searched for layers (relative to the project file).
+	// Empty means the project folder and its sources/, layers/ and poky/.
+	Sources []string `toml:"sources,omitempty"`
+	// BuildDir is the BitBake build folder (holds conf/), relative to the project file.
+	BuildDir string `toml:"build_dir"`
+	// Release is the Yocto release code name (scarthgap, walnascar, ...).
+	// Empty means detect it from oe-core on disk.
+	Release string `toml:"release,omitempty"`
+	Machine string `toml:"machine"`
+	Distro  string `toml:"distro"`
+	Image   string `toml:"image"`
+	// Layers are the layers the engineer chose, by layer name (meta-aws) or
+	// BitBake collection name (openembedded-layer). Dependencies are added
+	// when the layer set is resolved; they need not be listed.
+	Layers []string `toml:"layers"`
+
+	// LocalConf holds extra local.conf assignments, VARIABLE = value.
+	LocalConf map[string]string `toml:"local_conf,omitempty"`
+
+	Shared     Shared     `toml:"shared"`
+	Greengrass Greengrass `toml:"greengrass"`
+
+	// path is where the project was loaded from or will be saved to.
+	path string
+}
+
+// Shared are the settings teams use to share work between builds and hosts.
+type Shared struct {
+	DLDir             string `toml:"dl_dir,omitempty"`
+	SstateDir         string `toml:"sstate_dir,omitempty"`
+	SstateMirrors     string `toml:"sstate_mirrors,omitempty"`
+	HashServe         string `toml:"hashserve,omitempty"`          // BB_HASHSERVE: "auto" or host:port
+	HashServeUpstream string `toml:"hashserve_upstream,omitempty"` // BB_HASHSERVE_UPSTREAM
+	SignatureHandler  string `toml:"signature_handler,omitempty"`  // BB_SIGNATURE_HANDLER, OEEquivHash with a hash server
+	PRServHost        string `toml:"prserv_host,omitempty"`        // PRSERV_HOST host:port
+	BBNumberThreads   int    `toml:"bb_number_threads,omitempty"`  // 0: BitBake's default
+	ParallelMake      int    `toml:"parallel_make,omitempty"`      // 0: BitBake's default (-j N)
+}
+
+// Nucleus flavours meta-aws offers.
+const (
+	NucleusBin  = "greengrass-bin"
+	NucleusLite = "greengrass-lite"
+)
+
+// Greengrass holds the Greengrass v2 and fleet provisioning settings.
+type Greengrass struct {
+	Enabled bool   `toml:"enabled"`
+	Nucleus string `toml:"nucleus,omitempty"` // greengrass-bin or greengrass-lite
+	Region  string `toml:"region,omitempty"`
+
+	// Prefix names every AWS resource fleetbake creates unless overridden below.
+	Prefix string `toml:"prefix,omitempty"`
+
+	ProvisioningTemplate string `toml:"provisioning_template,omitempty"`
+	RoleAlias            string `toml:"role_alias,omitempty"`
+	ThingGroup           string `toml:"thing_group,omitempty"`
+	ThingNamePrefix      string `toml:"thing_name_prefix,omitempty"`
+
+	// Name overrides for the remaining resources; empty means derived from Prefix.
+	TokenExchangeRole   string `toml:"token_exchange_role,omitempty"`
+	TokenExchangePolicy string `toml:"token_exchange_policy,omitempty"`
+	CorePolicy          string `toml:"core_policy,omitempty"`
+	ProvisioningRole    string `toml:"provisioning_role,omitempty"`
+	ClaimPolicy         string `toml:"claim_policy,omitempty"`
+
+	// ClaimDir holds claim.cert.pem, claim.pkey.pem and claim.root.pem
+	// (relative to the project file). The key never goes in this file.
+	ClaimDir string `toml:"claim_dir,omitempty"`
+	// AWSGeneratedKey makes AWS create the claim key (CreateKeysAndCertificate)
+	// instead of a key made on this machine and a CSR.
+	AWSGeneratedKey bool `toml:"aws_generated_key,omitempty"`
+
+	// Filled in by `fleetbake provision apply`.
+	DataEndpoint       string `toml:"data_endpoint,omitempty"`
+	CredentialEndpoint string `toml:"credential_endpoint,omitempty"`
+}
+
+// Default returns a new project with the defaults an engineer would expect.
+func Default() *Project {
+	return &Project{
+		Format:   FormatVersion,
+		BuildDir: "build",
+		Machine:  "qemux86-64",
+		Distro:   "poky",
+		Image:    "core-image-minimal",
+		Layers:   []string{"meta-aws"},
+		Greengrass: Greengrass{
+			Enabled:  true,
+			Nucleus:  NucleusBin,
+			Region:   "us-east-1",
+			Prefix:   "fleetbake",
+			ClaimDir: "claim-certs",
+		},
+	}
+}
+
+// Path is the file the project was loaded from or will be saved to.
+func (p *Project) Path() string { return p.path }
+
+// SetPath sets where Save writes the project.
+func (p *Project) SetPath(path string) { p.path = path }
+
+// Dir is the folder relative paths in the project are relative to.
+func (p *Project) Dir() string { return filepath.Dir(p.path) }
+
+// Abs resolves a project-relative path against the project folder.
+func (p *Project) Abs(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(p.Dir(), path)
+}
+
+// Parse decodes a project from TOML without validating it.
+func Parse(data []byte) (*Project, error) {
+	p := &Project{}
+	md, err := toml.Decode(string(data), p)
+	if err != nil {
+		return nil, fmt.Errorf("fleetbake.toml is not valid TOML: %w", err)
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		return nil, fmt.Errorf("fleetbake.toml: unknown setting %q; check its spelling against `fleetbake help`", undec[0].String())
+	}
+	if p.Format > FormatVersion {
+		return nil, fmt.Errorf("fleetbake.toml has format %d but this fleetbake reads up to %d: upgrade fleetbake", p.Format, FormatVersion)
+	}
+	if p.Format == 0 {
+		p.Format = FormatVersion
+	}
+	return p, nil
+}
+
+// Encode renders the project as TOML.
+func (p *Project) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# fleetbake project file: edit by hand or with `fleetbake`.\n")
+	if err := toml.NewEncoder(&buf).Encode(p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Load reads and parses the project file at path. It does not validate;
+// call Validate for that, so callers can show every problem at once.
+func Load(path string) (*Project, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no project file at %s: run `fleetbake` to make one, or pass --config", path)
+		}
+		return nil, err
+	}
+	p, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	p.path = abs
+	return p, nil
+}
+
+// Save writes the project atomically to its path.
+func (p *Project) Save() error {
+	if p.path == "" {
+		return fmt.Errorf("project has no path to save to")
+	}
+	data, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(p.path, data, 0o644)
+}
+
+// WriteFileAtomic writes data to a temporary file in the same folder, syncs
+// it and renames it over path, so a crash never leaves a half-written file.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
