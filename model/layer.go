@@ -19,6 +19,7 @@ type Layer struct {
 	// From the catalog, when known: where to get the layer.
 	GitURL string
 	Subdir string // folder of the layer inside the repository ("" for the root)
+	Repo   string // catalog repository name (poky, meta-openembedded); "" when unknown
 }
 
 // Dependency is one entry of LAYERDEPENDS or LAYERRECOMMENDS.

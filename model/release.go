@@ -1,0 +1,29 @@
+package model
+
+import "slices"
+
+// KnownReleases are the Yocto releases meta-aws has branches for, oldest first.
+var KnownReleases = []string{"kirkstone", "scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"}
+
+// GenerationForRelease is the meta-aws fleet provisioning generation a release
+// has when no checkout says otherwise: kirkstone and styhead never got the
+// plugin recipe; scarthgap got it in August 2025, so a fresh clone has it;
+// walnascar and later always have it. Unknown names (master, future
+// releases) are taken as new.
+func GenerationForRelease(release string) Generation {
+	switch release {
+	case "":
+		return GenerationUnknown
+	case "kirkstone", "styhead", "dunfell", "langdale", "mickledore", "nanbield":
+		return GenerationOld
+	}
+	return GenerationNew
+}
+
+// releaseIndex orders releases; unknown names sort after every known one.
+func releaseIndex(r string) int {
+	if i := slices.Index(KnownReleases, r); i >= 0 {
+		return i
+	}
+	return len(KnownReleases)
+}
