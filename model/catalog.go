@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -35,10 +36,17 @@ func (r CatalogRepo) Branch(release string) (string, bool) {
 const GitMirrorEnv = "FLEETBAKE_GIT_MIRROR"
 
 // CloneURL is where `layers fetch` clones the repository from: the catalog
-// URL, or $FLEETBAKE_GIT_MIRROR/<name>.git when that variable is set.
+// URL, or file://$FLEETBAKE_GIT_MIRROR/<name>.git when that variable is set
+// (a file:// URL, since git ignores --depth for plain local paths).
 func (r CatalogRepo) CloneURL() string {
 	if m := os.Getenv(GitMirrorEnv); m != "" {
-		return filepath.Join(m, r.Name+".git")
+		if strings.Contains(m, "://") {
+			return strings.TrimSuffix(m, "/") + "/" + r.Name + ".git"
+		}
+		if a, err := filepath.Abs(m); err == nil {
+			m = a
+		}
+		return "file://" + filepath.ToSlash(filepath.Join(m, r.Name+".git"))
 	}
 	return r.GitURL
 }

@@ -342,7 +342,10 @@ func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
 	}
 	vars, errs := parseConf(file, data)
 	layers, lerrs := layersFromConf(file, dir, filepath.Base(dir), vars)
-	errs = append(errs, lerrs...)
+	if len(layers) > 0 || len(errs) == 0 {
+		// "no BBFILE_COLLECTIONS" after a syntax error only repeats it.
+		errs = append(errs, lerrs...)
+	}
 	if len(layers) > 0 {
 		var machines []Machine
 		var distros []string

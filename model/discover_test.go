@@ -264,3 +264,19 @@ func TestSourceRoots(t *testing.T) {
 		t.Fatalf("explicit roots %v, want %v (sources/ is where fetch clones)", got, want)
 	}
 }
+
+// BenchmarkDiscover walks the bench tree of 150 layers and 30,000 files
+// (bench/discovery.sh compares the whole command against find).
+func BenchmarkDiscover(b *testing.B) {
+	root := b.TempDir()
+	if _, err := layertree.Synthetic(root, 150, 30000, 10); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, err := Discover(root)
+		if err != nil || len(w.Layers) != 150 {
+			b.Fatalf("%v %d", err, len(w.Layers))
+		}
+	}
+}

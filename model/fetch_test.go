@@ -22,8 +22,8 @@ func mirrorFor(t *testing.T, release string) string {
 	mirror := t.TempDir()
 	layertree.BareRepo(t, mirror, "poky", release, layertree.Spec{Layers: layertree.Rebase("poky", layertree.Poky(release))})
 	layertree.BareRepo(t, mirror, "meta-openembedded", release, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(release))})
-	layertree.BareRepo(t, mirror, "meta-aws", release, layertree.Spec{Layers: []layertree.Layer{layertree.MetaAWS(release, true)}})
 	// meta-aws has its layer at the repository root.
+	layertree.BareRepo(t, mirror, "meta-aws", release, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(release, true)})})
 	return mirror
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError is one problem with one setting of fleetbake.toml.
@@ -78,11 +79,14 @@ var (
 // characters, a double quote, a backslash, or any ${ (fleetbake never emits
 // variable references in values it owns). "" when the value is safe.
 func unsafeForBitBake(v string, allowVarRefs bool) string {
+	if !utf8.ValidString(v) {
+		return "must be valid UTF-8 text"
+	}
 	for _, r := range v {
 		switch {
-		case r == '\n' || r == '\r':
+		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
 			return "must be one line (no line breaks)"
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || (r >= 0x7f && r < 0xa0):
 			return fmt.Sprintf("must not contain the control character %U", r)
 		case r == '"':
 			return `must not contain a double quote (")`
@@ -187,6 +191,9 @@ func validateField(field, v string) *FieldError {
 	case "shared.sstate_mirrors":
 		return checkSstateMirrors(v)
 	case "shared.hashserve":
+		if p := unsafeForBitBake(v, false); p != "" {
+			return fe(field, v, p)
+		}
 		if v == "" || v == "auto" || reWebSocket.MatchString(v) || reUnixSocket.MatchString(v) {
 			return nil
 		}

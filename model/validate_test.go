@@ -59,6 +59,8 @@ func TestValidateEveryRule(t *testing.T) {
 		{"local_conf quote", func(p *Project) { p.LocalConf = map[string]string{"X": `a" B="1`} }, "local_conf.X", `a" B="1`, "double quote"},
 		{"local_conf backslash", func(p *Project) { p.LocalConf = map[string]string{"X": `a\`} }, "local_conf.X", `a\`, "backslash"},
 		{"local_conf control", func(p *Project) { p.LocalConf = map[string]string{"X": "a\x00"} }, "local_conf.X", "a\x00", "control character"},
+		{"local_conf line separator", func(p *Project) { p.LocalConf = map[string]string{"X": "a\u2028B"} }, "local_conf.X", "a\u2028B", "one line"},
+		{"local_conf bad utf8", func(p *Project) { p.LocalConf = map[string]string{"X": "a\xff"} }, "local_conf.X", "a\xff", "UTF-8"},
 		{"dl_dir var", func(p *Project) { p.Shared.DLDir = "${TOPDIR}/dl" }, "shared.dl_dir", "${TOPDIR}/dl", "${...}"},
 		{"sstate_dir space", func(p *Project) { p.Shared.SstateDir = "/a b" }, "shared.sstate_dir", "/a b", "spaces"},
 		{"sstate mirrors odd", func(p *Project) { p.Shared.SstateMirrors = "file://.*" }, "shared.sstate_mirrors", "file://.*", "pairs"},

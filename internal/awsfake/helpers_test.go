@@ -32,11 +32,6 @@ func newClients(t *testing.T) *clients {
 	return &clients{s: s, iot: iot.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), ctx: ctx}
 }
 
-// noRetry returns a client option that makes exactly one attempt.
-func noRetry[O any](set func(*O, aws.Retryer)) func(*O) {
-	return func(o *O) { set(o, aws.NopRetryer{}) }
-}
-
 // wantCode fails unless err is a smithy API error with the code.
 func wantCode(t *testing.T, err error, code string) smithy.APIError {
 	t.Helper()

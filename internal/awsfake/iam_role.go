@@ -135,6 +135,24 @@ func iamDeleteRole(c *call) (any, *apiError) {
 	return "", nil
 }
 
+func iamUpdateRole(c *call) (any, *apiError) {
+	r, e := c.roleParam()
+	if e != nil {
+		return nil, e
+	}
+	if v := c.form.Get("MaxSessionDuration"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 3600 || n > 43200 {
+			return nil, iamValidation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", v)
+		}
+		r.maxSession = n
+	}
+	if d, ok := c.form["Description"]; ok {
+		r.description = d[0]
+	}
+	return "", nil
+}
+
 func iamUpdateAssumeRolePolicy(c *call) (any, *apiError) {
 	r, e := c.roleParam()
 	if e != nil {

@@ -230,8 +230,7 @@ func TestManagedPolicyVersions(t *testing.T) {
 	wantCode(t, err, "NoSuchEntity")
 
 	// Deleting needs the extra versions gone and no attachment.
-	role := c.createRole(t, "holder", trustIoT)
-	_ = role
+	c.createRole(t, "holder", trustIoT)
 	if _, err := c.iam.AttachRolePolicy(c.ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("holder"), PolicyArn: aws.String(arn)}); err != nil {
 		t.Fatal(err)
 	}
@@ -319,4 +318,18 @@ func TestIAMPagination(t *testing.T) {
 	if pages != 3 || len(names) != 7 || names[0] != "pa" || names[6] != "pg" {
 		t.Errorf("pages %d names %v", pages, names)
 	}
+}
+
+func TestUpdateRole(t *testing.T) {
+	c := newClients(t)
+	c.createRole(t, "r", trustIoT)
+	if _, err := c.iam.UpdateRole(c.ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), Description: aws.String("d"), MaxSessionDuration: aws.Int32(7200)}); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := c.iam.GetRole(c.ctx, &iam.GetRoleInput{RoleName: aws.String("r")})
+	if aws.ToString(g.Role.Description) != "d" || aws.ToInt32(g.Role.MaxSessionDuration) != 7200 {
+		t.Errorf("role %+v", g.Role)
+	}
+	_, err := c.iam.UpdateRole(c.ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), MaxSessionDuration: aws.Int32(60)})
+	wantCode(t, err, "ValidationError")
 }

@@ -37,7 +37,7 @@ func (c *call) checkAssumable(arn, member, needService string) *apiError {
 	if m[1] != c.s.account {
 		return nil // another account's role: nothing to check here
 	}
-	r := c.s.st.roles[m[2]]
+	r := c.s.st.role(m[2])
 	if r == nil || r.arn != arn {
 		return cannot
 	}

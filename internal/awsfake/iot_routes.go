@@ -59,6 +59,7 @@ func init() {
 		{"POST", "/thing-groups/{thingGroupName}", "CreateThingGroup", iotCreateThingGroup, group},
 		{"GET", "/thing-groups/{thingGroupName}", "DescribeThingGroup", iotDescribeThingGroup, group},
 		{"DELETE", "/thing-groups/{thingGroupName}", "DeleteThingGroup", iotDeleteThingGroup, group},
+		{"PATCH", "/thing-groups/{thingGroupName}", "UpdateThingGroup", iotUpdateThingGroup, group},
 
 		{"POST", "/provisioning-templates", "CreateProvisioningTemplate", iotCreateTemplate, func(c *call) string {
 			var in struct {

@@ -354,3 +354,23 @@ func TestIoTTags(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestUpdateThingGroup(t *testing.T) {
+	c := newClients(t)
+	c.s.CreateThingGroupDirect("g")
+	out, err := c.iot.UpdateThingGroup(c.ctx, &iot.UpdateThingGroupInput{ThingGroupName: aws.String("g"),
+		ThingGroupProperties: &iottypes.ThingGroupProperties{ThingGroupDescription: aws.String("new"),
+			AttributePayload: &iottypes.AttributePayload{Attributes: map[string]string{"a": "1"}}}})
+	if err != nil || out.Version != 2 {
+		t.Fatalf("update %+v %v", out, err)
+	}
+	d, _ := c.iot.DescribeThingGroup(c.ctx, &iot.DescribeThingGroupInput{ThingGroupName: aws.String("g")})
+	if aws.ToString(d.ThingGroupProperties.ThingGroupDescription) != "new" || d.ThingGroupProperties.AttributePayload.Attributes["a"] != "1" || d.Version != 2 {
+		t.Errorf("describe %+v", d.ThingGroupProperties)
+	}
+	_, err = c.iot.UpdateThingGroup(c.ctx, &iot.UpdateThingGroupInput{ThingGroupName: aws.String("g"), ExpectedVersion: aws.Int64(1),
+		ThingGroupProperties: &iottypes.ThingGroupProperties{}})
+	wantCode(t, err, "VersionConflictException")
+	_, err = c.iot.UpdateThingGroup(c.ctx, &iot.UpdateThingGroupInput{ThingGroupName: aws.String("nope"), ThingGroupProperties: &iottypes.ThingGroupProperties{}})
+	wantCode(t, err, "ResourceNotFoundException")
+}

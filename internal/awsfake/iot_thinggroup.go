@@ -122,3 +122,44 @@ func iotDeleteThingGroup(c *call) (any, *apiError) {
 	}
 	return nil, nil
 }
+
+func iotUpdateThingGroup(c *call) (any, *apiError) {
+	name := c.labels["thingGroupName"]
+	if e := iotGroupName.iot(name); e != nil {
+		return nil, e
+	}
+	var in struct {
+		ExpectedVersion *int64           `json:"expectedVersion"`
+		Props           *thingGroupProps `json:"thingGroupProperties"`
+	}
+	if e := c.decode(&in); e != nil {
+		return nil, e
+	}
+	if in.Props == nil {
+		return nil, iotInvalid("1 validation error detected: Value null at 'thingGroupProperties' failed to satisfy constraint: Member must not be null")
+	}
+	g := c.s.st.thingGroups[name]
+	if g == nil {
+		return nil, iotNotFound("Thing group %s does not exist", name)
+	}
+	if in.ExpectedVersion != nil && *in.ExpectedVersion != g.version {
+		return nil, errf(409, "VersionConflictException", "The version for thing group %s does not match the expected version.", name)
+	}
+	if in.Props.Description != nil {
+		g.description = *in.Props.Description
+	}
+	if ap := in.Props.AttributePayload; ap != nil {
+		if !ap.Merge {
+			g.attributes = map[string]string{}
+		}
+		for k, v := range ap.Attributes {
+			if v == "" && ap.Merge {
+				delete(g.attributes, k) // merge with an empty value removes the attribute
+				continue
+			}
+			g.attributes[k] = v
+		}
+	}
+	g.version++
+	return map[string]any{"version": g.version}, nil
+}

@@ -21,6 +21,7 @@ func init() {
 		"CreateRole":               {iamCreateRole, roleRes},
 		"GetRole":                  {iamGetRole, roleRes},
 		"DeleteRole":               {iamDeleteRole, roleRes},
+		"UpdateRole":               {iamUpdateRole, roleRes},
 		"UpdateAssumeRolePolicy":   {iamUpdateAssumeRolePolicy, roleRes},
 		"ListRoleTags":             {iamListRoleTags, roleRes},
 		"TagRole":                  {iamTagRole, roleRes},

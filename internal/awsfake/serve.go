@@ -95,10 +95,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return
+			panic(http.ErrAbortHandler) // drop the connection: an empty 200 would read as success
 		case <-s.closing:
 			t.Stop()
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 
@@ -203,9 +203,10 @@ func (s *Server) writeResult(w http.ResponseWriter, c *call, out any) {
 	}
 	var b xb
 	b.raw(`<` + c.op + `Response xmlns="` + xmlns(c.service) + `">`)
-	if inner, _ := out.(string); inner != "" {
-		b.raw("<" + c.op + "Result>" + inner + "</" + c.op + "Result>")
-	}
+	// Always an <OpResult>, empty for operations without output: the SDK expects it for some (UpdateRole)
+	// and skips it for the others.
+	inner, _ := out.(string)
+	b.raw("<" + c.op + "Result>" + inner + "</" + c.op + "Result>")
 	b.open("ResponseMetadata")
 	b.leaf("RequestId", c.reqID)
 	b.close("ResponseMetadata")

@@ -171,3 +171,65 @@ func Standard(release string, newGeneration bool) Spec {
 	ls = append(ls, MetaAWS(release, newGeneration))
 	return Spec{Layers: ls}
 }
+
+// Synthetic writes a generated tree for benchmarks: nLayers layers spread
+// over git repositories of perRepo layers, each with two machines, an image
+// and recipes with files/, plus .git objects, nFiles files in all. The first
+// layer is oe-core (collection core, scarthgap). It returns the file count.
+func Synthetic(root string, nLayers, nFiles, perRepo int) (int, error) {
+	repos := (nLayers + perRepo - 1) / perRepo
+	const gitFilesPerRepo = 200
+	// Fixed files per layer: layer.conf, two machines, one image recipe.
+	fixed := nLayers*4 + repos*gitFilesPerRepo
+	perLayer := (nFiles - fixed) / nLayers
+	extra := (nFiles - fixed) % nLayers
+	count := 0
+	for i := 0; i < nLayers; i++ {
+		repo := fmt.Sprintf("repo-%02d", i/perRepo)
+		l := Layer{
+			Dir:        filepath.Join(repo, fmt.Sprintf("meta-bench-%03d", i)),
+			Collection: fmt.Sprintf("bench-%03d", i),
+			Version:    "1",
+			Compat:     []string{"scarthgap"},
+			Machines:   map[string]string{fmt.Sprintf("bench-%03d-a", i): "Bench machine A", fmt.Sprintf("bench-%03d-b", i): "Bench machine B"},
+			Images:     []string{fmt.Sprintf("bench-image-%03d", i)},
+			Files:      map[string]string{},
+		}
+		if i == 0 {
+			l.Collection, l.CoreNames = "core", []string{"scarthgap"}
+		} else {
+			l.Depends = []string{"core"}
+		}
+		k := perLayer
+		if i < extra {
+			k++
+		}
+		// Recipes: a .bb and three files/ entries per package.
+		for j := 0; j < k; j++ {
+			pkg := fmt.Sprintf("pkg%03d", j/4)
+			sub := fmt.Sprintf("recipes-bench%d", j%5)
+			var name string
+			if j%4 == 0 {
+				name = filepath.Join(sub, pkg, pkg+"_1.0.bb")
+			} else {
+				name = filepath.Join(sub, pkg, "files", fmt.Sprintf("%04d.patch", j))
+			}
+			l.Files[name] = "# bench\n"
+		}
+		if err := Build(root, Spec{Layers: []Layer{l}}); err != nil {
+			return count, err
+		}
+		count += 4 + k
+	}
+	for r := 0; r < repos; r++ {
+		files := map[string]string{}
+		for j := 0; j < gitFilesPerRepo; j++ {
+			files[filepath.Join(fmt.Sprintf("repo-%02d", r), ".git", "objects", fmt.Sprintf("%02x", j%64), fmt.Sprintf("%038d", j))] = "x"
+		}
+		if err := Build(root, Spec{Files: files}); err != nil {
+			return count, err
+		}
+		count += gitFilesPerRepo
+	}
+	return count, nil
+}

@@ -1,0 +1,427 @@
+package main
+
+// Subcommands of the build engine: `build`, `build attach`, `build stop`,
+// `build status`. The glue between the generator (conf files up to date) and
+// the engine (preflight) lives here, since engine must not import generator.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+
+	"fleetbake/engine"
+	"fleetbake/generator"
+	"fleetbake/model"
+)
+
+// bitbakeCmdEnv replaces bitbake with another program (tests only: a script
+// that prints BitBake's output, or a wrapper around a plain BitBake checkout).
+const bitbakeCmdEnv = "FLEETBAKE_BITBAKE_CMD"
+
+func init() {
+	// The build supervisor is this binary re-executed in the build's own
+	// session; it must take over before anything else runs.
+	engine.RunSupervisorIfRequested()
+	register(command{name: "build", summary: "check the host, start bitbake for the image in the background and follow it", run: runBuild})
+	register(command{name: "build attach", summary: "follow the running (or last) build from the start of its log", run: runBuildAttach})
+	register(command{name: "build stop", summary: "stop the build: running tasks finish (--force or a second stop kills them)", run: runBuildStop})
+	register(command{name: "build status", summary: "print phase, tasks N of M, elapsed, ETA, failures and the log path", run: runBuildStatus})
+}
+
+// loadBuildProject loads and validates the project and returns its build folder.
+func loadBuildProject(env *cliEnv) (*model.Project, string, error) {
+	p, err := model.Load(env.configPath)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", p.Path(), err)
+	}
+	return p, p.Abs(p.BuildDir), nil
+}
+
+func runBuild(env *cliEnv, args []string) error {
+	flags := newFlags(env, "build")
+	target := flags.String("target", "", "image or recipe to build (default: image in fleetbake.toml)")
+	detach := flags.Bool("detach", false, "start the build and return; follow it later with `fleetbake build attach`")
+	noChecks := flags.Bool("no-checks", false, "start even when host checks fail (OE's own sanity checks still run)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("build: unexpected argument %q; give the image with --target", flags.Arg(0))
+	}
+	p, buildDir, err := loadBuildProject(env)
+	if err != nil {
+		return err
+	}
+	if *target == "" {
+		*target = p.Image
+	}
+	if st, err := engine.FindBuild(buildDir); err == nil && st.Running() {
+		return fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", engine.ErrBuildRunning, st.Describe())
+	}
+
+	testCmd := os.Getenv(bitbakeCmdEnv)
+	if !*noChecks {
+		checks, err := engine.Preflight(p, confCheck(env, p))
+		printChecks(env.stdout, checks, false)
+		if err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("%w\n(fix these, or pass --no-checks to start anyway)", err)}
+		}
+	}
+	opts := engine.StartOptions{BuildDir: buildDir, Target: *target}
+	if testCmd != "" {
+		opts.Command = []string{testCmd}
+	} else {
+		loc, err := engine.FindBitBake(p.SourceRoots())
+		if err != nil {
+			return fmt.Errorf("%v; run `fleetbake doctor`", err)
+		}
+		opts.OEInit = loc.OEInit
+		if loc.OEInit == "" {
+			// A BitBake on PATH without OE: run it with BBPATH = build folder.
+			opts.BitBake = parentDir(parentDir(loc.BitBake))
+		}
+	}
+	st, err := engine.Start(opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "started bitbake %s (pid %d) in %s\nlog: %s\n", st.Target, st.PID, buildDir, st.LogPath)
+	fmt.Fprintln(env.stdout, "The build runs on if this terminal or SSH session goes away: `fleetbake build attach` follows it again, `fleetbake build stop` stops it.")
+	if *detach {
+		return nil
+	}
+	return followBuild(env, st)
+}
+
+// confCheck is the preflight check that the conf files fleetbake generates
+// are there and match the project.
+func confCheck(env *cliEnv, p *model.Project) engine.Check {
+	c := engine.Check{Name: "conf files"}
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = engine.Fail, "cannot discover layers: "+err.Error(), "run `fleetbake layers` to see what is wrong"
+		return c
+	}
+	res, err := model.Resolve(p, w)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = engine.Fail, "the layer set does not resolve: "+oneLine(err.Error()), "fix fleetbake.toml or fetch the layers (`fleetbake layers fetch`)"
+		return c
+	}
+	changes, err := generator.Plan(p, res)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = engine.Fail, "cannot plan the conf files: "+oneLine(err.Error()), "run `fleetbake generate` to see the problem"
+		return c
+	}
+	if !changes.Empty() {
+		var stale []string
+		for _, f := range changes.Files {
+			if f.Changed {
+				stale = append(stale, f.Rel+" ("+f.Status()+")")
+			}
+		}
+		c.Status = engine.Fail
+		c.Detail = "not up to date with fleetbake.toml: " + strings.Join(stale, ", ")
+		c.Fix = "run `fleetbake generate` (`fleetbake generate --diff` shows what changes)"
+		return c
+	}
+	c.Detail = "conf/local.conf and conf/bblayers.conf match fleetbake.toml"
+	return c
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
+
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(strings.TrimRight(p, "/"), '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
+}
+
+func runBuildAttach(env *cliEnv, args []string) error {
+	flags := newFlags(env, "build attach")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	_, buildDir, err := loadBuildProject(env)
+	if err != nil {
+		return err
+	}
+	st, err := engine.FindBuild(buildDir)
+	if err != nil {
+		return fmt.Errorf("%w; start one with `fleetbake build`", err)
+	}
+	if !st.Running() {
+		fmt.Fprintln(env.stdout, st.Describe())
+	}
+	return followBuild(env, st)
+}
+
+// followBuild prints the build's progress until it ends or the user
+// detaches (Ctrl-C, hang-up), and returns BitBake's exit code.
+func followBuild(env *cliEnv, st *engine.State) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	pr := newProgressPrinter(env.stdout, outputIsTerminal(env.stdout))
+	var last engine.Progress
+	for p := range engine.Follow(ctx, st) {
+		pr.update(p)
+		last = p
+	}
+	pr.clear()
+	if ctx.Err() != nil && !last.Ended() {
+		fmt.Fprintln(env.stdout, "\ndetached: the build goes on. `fleetbake build attach` follows it again; `fleetbake build stop` stops it.")
+		return &exitError{code: 130}
+	}
+	pr.final(last)
+	switch {
+	case last.Stale:
+		return &exitError{code: 1, err: errors.New("bitbake is gone and no exit code was recorded (killed, or the machine rebooted); see " + st.LogPath)}
+	case last.ExitCode != nil && *last.ExitCode != 0:
+		return &exitError{code: *last.ExitCode}
+	}
+	return nil
+}
+
+func runBuildStop(env *cliEnv, args []string) error {
+	flags := newFlags(env, "build stop")
+	force := flags.Bool("force", false, "kill running tasks now (BitBake's second Ctrl-C)")
+	timeout := flags.Duration("timeout", 10*time.Minute, "wait this long for running tasks to finish, then escalate (0: do not wait)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	_, buildDir, err := loadBuildProject(env)
+	if err != nil {
+		return err
+	}
+	res, err := engine.Stop(buildDir, *force)
+	if err != nil {
+		return err
+	}
+	printStopLevel(env.stdout, res)
+	if *timeout == 0 {
+		return nil
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer cancel()
+	// Wait for the build to end; on timeout climb one level, and give a
+	// forced stop a minute before terminating.
+	wait := *timeout
+	for {
+		wctx, wcancel := context.WithTimeout(ctx, wait)
+		st, err := engine.Wait(wctx, buildDir)
+		wcancel()
+		if err == nil {
+			fmt.Fprintln(env.stdout, st.Describe())
+			return nil
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(env.stdout, "stopped waiting; the stop request stands (`fleetbake build status` shows where it is)")
+			return &exitError{code: 130}
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || res.Level >= engine.StopTerminate {
+			return fmt.Errorf("the build has not ended yet: %w", err)
+		}
+		fmt.Fprintf(env.stdout, "still running after %v: escalating\n", wait)
+		if res, err = engine.Stop(buildDir, true); err != nil {
+			if errors.Is(err, engine.ErrNotRunning) {
+				continue
+			}
+			return err
+		}
+		printStopLevel(env.stdout, res)
+		wait = time.Minute
+	}
+}
+
+func printStopLevel(w io.Writer, res engine.StopResult) {
+	switch res.Level {
+	case engine.StopGentle:
+		fmt.Fprintln(w, "sent SIGINT to bitbake: no new tasks start, running tasks finish (run `fleetbake build stop` again to kill them)")
+	case engine.StopForce:
+		fmt.Fprintln(w, "sent bitbake a second SIGINT: it kills the running tasks and exits")
+	default:
+		fmt.Fprintln(w, "sent SIGTERM to bitbake's process group and the bitbake server")
+	}
+}
+
+func runBuildStatus(env *cliEnv, args []string) error {
+	flags := newFlags(env, "build status")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	_, buildDir, err := loadBuildProject(env)
+	if err != nil {
+		return err
+	}
+	st, err := engine.FindBuild(buildDir)
+	if err != nil {
+		return err
+	}
+	p, err := engine.Snapshot(st)
+	if err != nil {
+		return fmt.Errorf("cannot read the build log: %w", err)
+	}
+	w := env.stdout
+	state := "running"
+	switch {
+	case p.ExitCode != nil && *p.ExitCode == 0:
+		state = "succeeded"
+	case p.ExitCode != nil && p.Interrupted > 0:
+		state = fmt.Sprintf("stopped (exit code %d)", *p.ExitCode)
+	case p.ExitCode != nil:
+		state = fmt.Sprintf("failed (exit code %d)", *p.ExitCode)
+	case p.Stale:
+		state = "stale: bitbake is gone and no exit code was recorded"
+	}
+	fmt.Fprintf(w, "build:    bitbake %s, %s\n", st.Target, state)
+	fmt.Fprintf(w, "phase:    %s\n", phaseText(p))
+	fmt.Fprintf(w, "started:  %s (elapsed %s)\n", st.StartTime.Local().Format(time.DateTime), fmtDuration(p.Elapsed))
+	if p.ETA > 0 {
+		fmt.Fprintf(w, "eta:      ~%s\n", fmtDuration(p.ETA))
+	}
+	if len(p.Running) > 0 {
+		fmt.Fprintf(w, "running:  %s\n", strings.Join(p.Running, ", "))
+	}
+	if p.Warnings+p.Errors > 0 {
+		fmt.Fprintf(w, "messages: %d warnings, %d errors\n", p.Warnings, p.Errors)
+	}
+	for _, f := range p.Failures {
+		fmt.Fprintf(w, "failed:   %s\n          log: %s\n", f.Task, orNone(f.LogFile))
+	}
+	fmt.Fprintf(w, "log:      %s\n", st.LogPath)
+	switch {
+	case p.Stale:
+		return &exitError{code: 1}
+	case p.ExitCode != nil:
+		return &exitError{code: *p.ExitCode}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none printed)"
+	}
+	return s
+}
+
+func phaseText(p engine.Progress) string {
+	switch p.Phase {
+	case engine.PhaseSetscene:
+		return fmt.Sprintf("setscene, %d of %d tasks from sstate", p.SetsceneDone, p.SetsceneTotal)
+	case engine.PhaseRunning, engine.PhaseDone:
+		if p.Total > 0 {
+			return fmt.Sprintf("%s, %d of %d tasks", p.Phase, p.Done, p.Total)
+		}
+	}
+	if p.Step != "" {
+		return fmt.Sprintf("%s (%s)", p.Phase, p.Step)
+	}
+	return p.Phase.String()
+}
+
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm%02ds", m, s)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+func outputIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// progressPrinter prints a build's progress as text: one line per phase
+// change and per failure, and a status line (redrawn in place on a
+// terminal, every 30 s otherwise, so logs of a CI job stay short).
+type progressPrinter struct {
+	w          io.Writer
+	tty        bool
+	phase      engine.Phase
+	step       string
+	failures   int
+	lastStatus time.Time
+	drawn      bool
+}
+
+func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
+	return &progressPrinter{w: w, tty: tty, phase: -1}
+}
+
+func (pr *progressPrinter) update(p engine.Progress) {
+	if p.Phase != pr.phase || (p.Step != pr.step && p.Step != "") {
+		pr.clear()
+		fmt.Fprintf(pr.w, "[%s] %s\n", time.Now().Format("15:04:05"), phaseText(p))
+		pr.phase, pr.step = p.Phase, p.Step
+	}
+	for ; pr.failures < len(p.Failures); pr.failures++ {
+		f := p.Failures[pr.failures]
+		pr.clear()
+		fmt.Fprintf(pr.w, "FAILED %s (exit code %d)\n  log: %s\n", f.Task, f.ExitCode, orNone(f.LogFile))
+	}
+	every := 30 * time.Second
+	if pr.tty {
+		every = 250 * time.Millisecond
+	}
+	if p.Ended() || time.Since(pr.lastStatus) < every {
+		return
+	}
+	pr.lastStatus = time.Now()
+	line := phaseText(p) + ", " + fmtDuration(p.Elapsed)
+	if p.ETA > 0 {
+		line += ", ETA ~" + fmtDuration(p.ETA)
+	}
+	if len(p.Running) > 0 {
+		line += ": " + strings.Join(p.Running, ", ")
+	}
+	if pr.tty {
+		if len(line) > 150 {
+			line = line[:147] + "..."
+		}
+		fmt.Fprintf(pr.w, "\r\033[K%s", line)
+		pr.drawn = true
+	} else {
+		fmt.Fprintln(pr.w, line)
+	}
+}
+
+func (pr *progressPrinter) clear() {
+	if pr.drawn {
+		fmt.Fprint(pr.w, "\r\033[K")
+		pr.drawn = false
+	}
+}
+
+func (pr *progressPrinter) final(p engine.Progress) {
+	if p.Summary != "" {
+		fmt.Fprintln(pr.w, p.Summary)
+	}
+	if p.Warnings+p.Errors > 0 {
+		fmt.Fprintf(pr.w, "%d warnings, %d errors\n", p.Warnings, p.Errors)
+	}
+	if p.ExitCode != nil {
+		fmt.Fprintf(pr.w, "bitbake exited with code %d after %s; log: %s\n", *p.ExitCode, fmtDuration(p.Elapsed), p.LogPath)
+	}
+}

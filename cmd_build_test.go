@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"fleetbake/engine"
+	"fleetbake/internal/hellobb"
+)
+
+// These tests run the real fleetbake binary, built once per test run, with
+// a shell script standing in for bitbake (FLEETBAKE_BITBAKE_CMD), and with a
+// real BitBake when FLEETBAKE_BITBAKE names a checkout.
+
+var (
+	fbOnce sync.Once
+	fbPath string
+	fbErr  error
+)
+
+func fleetbakeBinary(t *testing.T) string {
+	t.Helper()
+	fbOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fleetbake-bin-")
+		if err != nil {
+			fbErr = err
+			return
+		}
+		fbPath = filepath.Join(dir, "fleetbake")
+		out, err := exec.Command("go", "build", "-o", fbPath, ".").CombinedOutput()
+		if err != nil {
+			fbErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if fbErr != nil {
+		t.Fatal(fbErr)
+	}
+	return fbPath
+}
+
+// buildProject writes a fleetbake.toml whose build folder is buildDir.
+func buildProject(t *testing.T, buildDir, image string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	text := fmt.Sprintf("format = 1\nbuild_dir = %q\nmachine = \"qemux86-64\"\ndistro = \"poky\"\nimage = %q\nlayers = []\n[greengrass]\nenabled = false\n", buildDir, image)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// fakeBitBakeScript prints BitBake's plain output for $TASKS tasks of
+// $SLEEP seconds each and handles SIGINT like BitBake (first: finish the
+// running task and exit 1).
+const fakeBitBakeScript = `#!/bin/bash
+tasks=${TASKS:-5}; stop=0
+trap 'stop=1; echo; echo "Keyboard Interrupt, closing down..."; echo' INT
+printf "Parsing recipes..."; sleep 0.1; echo "done."
+echo "Parsing of 2 .bb files complete (0 cached, 2 parsed). 2 targets, 0 skipped, 0 masked, 0 errors."
+echo "NOTE: Executing Tasks"
+for i in $(seq 1 $tasks); do
+  if [ $stop = 1 ]; then
+    echo "NOTE: Tasks Summary: Attempted $((i-1)) tasks of which 0 didn't need to be rerun and all succeeded."
+    echo "Execution was interrupted, returning a non-zero exit code."
+    exit 1
+  fi
+  echo "NOTE: Running task $i of $tasks (/l/meta-x/recipes/r$i/r${i}_1.0.bb:do_compile)"
+  echo "NOTE: recipe r$i-1.0-r0: task do_compile: Started"
+  sleep ${SLEEP:-0.1} & wait $! || wait $!
+  echo "NOTE: recipe r$i-1.0-r0: task do_compile: Succeeded"
+done
+echo "NOTE: Tasks Summary: Attempted $tasks tasks of which 0 didn't need to be rerun and all succeeded."
+`
+
+func writeScript(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fb(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(fleetbakeBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
+	}
+	return cmd.ProcessState.ExitCode(), out.String()
+}
+
+func readState(t *testing.T, buildDir string) engine.State {
+	t.Helper()
+	var s engine.State
+	data, err := os.ReadFile(engine.StatePath(buildDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func killBuildAtEnd(t *testing.T, buildDir string) {
+	t.Cleanup(func() {
+		if s, err := engine.FindBuild(buildDir); err == nil && s.Running() {
+			syscall.Kill(-s.PGID, syscall.SIGKILL)
+		}
+	})
+}
+
+// hangupDuringBuild runs `fleetbake build` in a real pseudo-terminal, waits
+// for the build to be running, then hangs the terminal up the way a dropped
+// SSH session does (the master side closes, the session leader gets SIGHUP).
+func hangupDuringBuild(t *testing.T, env []string, cfg, buildDir, waitFor string) {
+	t.Helper()
+	cmd := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "--no-checks")
+	cmd.Env = append(os.Environ(), env...)
+	ptmx, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	killBuildAtEnd(t, buildDir)
+	var out bytes.Buffer
+	buf := make([]byte, 4096)
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), waitFor) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q from fleetbake build:\n%s", waitFor, out.String())
+		}
+		ptmx.SetReadDeadline(time.Now().Add(time.Second))
+		n, _ := ptmx.Read(buf)
+		out.Write(buf[:n])
+	}
+	ptmx.Close()
+	cmd.Process.Signal(syscall.SIGHUP)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("fleetbake did not exit after the hang-up")
+	}
+	if code := cmd.ProcessState.ExitCode(); code == 0 {
+		t.Errorf("fleetbake exited 0 after a hang-up mid-build; want it detached (130) or killed")
+	}
+	s, err := engine.FindBuild(buildDir)
+	if err != nil || !s.Running() {
+		t.Fatalf("build not running right after the hang-up: %+v %v", s, err)
+	}
+}
+
+func waitBuildEnd(t *testing.T, buildDir string, timeout time.Duration) engine.State {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		s := readState(t, buildDir)
+		if s.ExitCode != nil {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("build did not end within %v", timeout)
+	return engine.State{}
+}
+
+func TestCLIBuildSurvivesHangup(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{bitbakeCmdEnv + "=" + writeScript(t, "bitbake", fakeBitBakeScript), "TASKS=15", "SLEEP=0.2"}
+	hangupDuringBuild(t, env, cfg, buildDir, "running")
+	code, out := fb(t, env, "--config", cfg, "build", "status")
+	if code != 0 || !strings.Contains(out, "running") {
+		t.Errorf("status while running: %d\n%s", code, out)
+	}
+	s := waitBuildEnd(t, buildDir, 30*time.Second)
+	if *s.ExitCode != 0 {
+		t.Fatalf("exit code %d", *s.ExitCode)
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "status")
+	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "15 of 15 tasks") {
+		t.Errorf("status after: %d\n%s", code, out)
+	}
+}
+
+func TestCLIAttachStopAndRefuseSecond(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{bitbakeCmdEnv + "=" + writeScript(t, "bitbake", fakeBitBakeScript), "TASKS=200", "SLEEP=0.1"}
+	code, out := fb(t, env, "--config", cfg, "build", "--no-checks", "--detach")
+	killBuildAtEnd(t, buildDir)
+	if code != 0 || !strings.Contains(out, "started bitbake fake-image") {
+		t.Fatalf("build --detach: %d\n%s", code, out)
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "--no-checks", "--detach")
+	if code == 0 || !strings.Contains(out, "already running") {
+		t.Errorf("second build: %d\n%s", code, out)
+	}
+	// Attach in the background; stop; attach must end with BitBake's code.
+	attach := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "attach")
+	var aout bytes.Buffer
+	attach.Stdout, attach.Stderr = &aout, &aout
+	if err := attach.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	code, out = fb(t, env, "--config", cfg, "build", "stop", "--timeout", "30s")
+	if code != 0 || !strings.Contains(out, "sent SIGINT") || !strings.Contains(out, "ended with exit code 1") {
+		t.Errorf("stop: %d\n%s", code, out)
+	}
+	attach.Wait()
+	if c := attach.ProcessState.ExitCode(); c != 1 || !strings.Contains(aout.String(), "bitbake exited with code 1") {
+		t.Errorf("attach exit %d:\n%s", c, aout.String())
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "status")
+	if code != 1 || !strings.Contains(out, "stopped (exit code 1)") {
+		t.Errorf("status after stop: %d\n%s", code, out)
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "stop")
+	if code == 0 || !strings.Contains(out, "no build is running") {
+		t.Errorf("stop with nothing running: %d\n%s", code, out)
+	}
+}
+
+func TestCLIBuildPreflightFails(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "core-image-minimal")
+	code, out := fb(t, []string{"PATH=" + os.Getenv("PATH")}, "--config", cfg, "build")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{"FAIL    bitbake", "no oe-init-build-env", "the build cannot start", "--no-checks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(engine.StatePath(buildDir)); err == nil {
+		t.Error("a build was started although preflight failed")
+	}
+}
+
+func TestCLIDoctor(t *testing.T) {
+	cfg := buildProject(t, filepath.Join(t.TempDir(), "build"), "core-image-minimal")
+	code, out := fb(t, nil, "--config", cfg, "doctor")
+	for _, name := range []string{"bitbake", "locale", "host tools", "disk space", "user"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("doctor output lacks %q:\n%s", name, out)
+		}
+	}
+	failed := strings.Contains(out, "FAIL ")
+	if failed != (code == 1) {
+		t.Errorf("exit %d but FAIL shown=%v:\n%s", code, failed, out)
+	}
+	if os.Geteuid() == 0 && !strings.Contains(out, "OE refuses to build as root: run as an ordinary user") {
+		t.Errorf("root not refused:\n%s", out)
+	}
+}
+
+// TestCLIRealBitBakeSurvivesHangup: the same with a real BitBake building
+// the Hello World project (skipped unless FLEETBAKE_BITBAKE is set).
+func TestCLIRealBitBakeSurvivesHangup(t *testing.T) {
+	checkout := os.Getenv("FLEETBAKE_BITBAKE")
+	if checkout == "" {
+		t.Skip("FLEETBAKE_BITBAKE is not set to a BitBake checkout")
+	}
+	buildDir := t.TempDir()
+	if err := hellobb.Write(buildDir, hellobb.Options{SleepSeconds: 3}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { waitBitBakeServerGone(buildDir) })
+	wrapper := writeScript(t, "bitbake", fmt.Sprintf("#!/bin/sh\nexport BBPATH=\"$PWD\" PATH=%q/bin:\"$PATH\"\nexec bitbake \"$@\"\n", checkout))
+	env := []string{bitbakeCmdEnv + "=" + wrapper}
+	// The sleeping recipe: the hang-up comes while its do_compile runs.
+	cfg := buildProject(t, buildDir, hellobb.Sleep)
+	hangupDuringBuild(t, env, cfg, buildDir, "hello-sleep do_compile")
+	s := waitBuildEnd(t, buildDir, 2*time.Minute)
+	if *s.ExitCode != 0 {
+		log, _ := os.ReadFile(s.LogPath)
+		t.Fatalf("exit code %d:\n%s", *s.ExitCode, log)
+	}
+	code, out := fb(t, env, "--config", cfg, "build", "status")
+	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "6 of 6 tasks") {
+		t.Errorf("status: %d\n%s", code, out)
+	}
+}
+
+func waitBitBakeServerGone(dir string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		data, err := os.ReadFile(filepath.Join(dir, "bitbake.lock"))
+		f := strings.Fields(string(data))
+		if err != nil || len(f) == 0 {
+			return
+		}
+		if _, err := os.Stat("/proc/" + f[0]); err != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

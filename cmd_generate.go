@@ -1,0 +1,138 @@
+package main
+
+// Subcommands of the generator area: `generate` and `export kas`.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fleetbake/generator"
+	"fleetbake/model"
+)
+
+func init() {
+	register(command{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate})
+	register(command{name: "export kas", summary: "print (or -o write) the equivalent kas project file", run: runExportKas})
+}
+
+// loadResolved loads and validates the project, discovers the layers on
+// disk and resolves the layer set. It works without any checkout: catalog
+// layers then stand where `fleetbake layers fetch` will put them.
+func loadResolved(env *cliEnv) (*model.Project, *model.Resolution, error) {
+	p, err := model.Load(env.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", p.Path(), err)
+	}
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, prob := range w.Problems {
+		fmt.Fprintln(env.stderr, "warning:", prob)
+	}
+	res, err := model.Resolve(p, w)
+	if err != nil {
+		var re *model.ResolveError
+		if errors.As(err, &re) {
+			return nil, nil, fmt.Errorf("cannot generate the BitBake configuration:\n%w\nFix fleetbake.toml or the checkouts (`fleetbake layers` shows what is on disk), then run again", err)
+		}
+		return nil, nil, err
+	}
+	return p, res, nil
+}
+
+func runGenerate(env *cliEnv, args []string) error {
+	flags := newFlags(env, "generate")
+	showDiff := flags.Bool("diff", false, "print a unified diff of what would change; write nothing")
+	dryRun := flags.Bool("dry-run", false, "say which files would change; write nothing")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("generate: unexpected argument %q", flags.Arg(0))
+	}
+	p, res, err := loadResolved(env)
+	if err != nil {
+		return err
+	}
+	c, err := generator.Plan(p, res)
+	if err != nil {
+		return err
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintln(env.stdout, "note:", n)
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintln(env.stderr, "warning:", w)
+	}
+	if *showDiff {
+		if c.Empty() {
+			fmt.Fprintln(env.stdout, "no changes: every file is up to date")
+			return nil
+		}
+		fmt.Fprint(env.stdout, c.Diff())
+		return nil
+	}
+	if *dryRun {
+		for i := range c.Files {
+			f := &c.Files[i]
+			status := f.Status()
+			if f.Changed {
+				status = "would be " + status
+			}
+			fmt.Fprintf(env.stdout, "%s: %s\n", f.Rel, status)
+		}
+		return nil
+	}
+	if err := generator.Apply(c); err != nil {
+		return err
+	}
+	for _, line := range c.Summary() {
+		fmt.Fprintln(env.stdout, line)
+	}
+	if c.Empty() {
+		fmt.Fprintln(env.stdout, "nothing to do: every file is up to date")
+	}
+	return nil
+}
+
+func runExportKas(env *cliEnv, args []string) error {
+	flags := newFlags(env, "export kas")
+	out := flags.String("o", "", "write the kas file here instead of standard output")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("export kas: unexpected argument %q", flags.Arg(0))
+	}
+	p, res, err := loadResolved(env)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if *out != "" {
+		name = filepath.Base(*out)
+	}
+	data, err := generator.ExportKas(p, res, name)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err := env.stdout.Write(data)
+		return err
+	}
+	if strings.HasSuffix(*out, string(os.PathSeparator)) {
+		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o kas-fleetbake.yml)", *out)
+	}
+	if err := model.WriteFileAtomic(*out, data, 0o644); err != nil {
+		return fmt.Errorf("export kas: cannot write %s: %w", *out, err)
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", *out)
+	return nil
+}

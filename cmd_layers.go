@@ -1,0 +1,378 @@
+package main
+
+// Subcommands of the layer area: `layers`, `layers fetch` and `init`.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"fleetbake/model"
+)
+
+func init() {
+	register(command{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers})
+	register(command{name: "layers fetch", summary: "clone the catalog layers the project needs at the release's branch", run: runLayersFetch})
+	register(command{name: "init", summary: "write a new fleetbake.toml (--machine, --distro, --image, --layers, --release, ...)", run: runInit})
+}
+
+// loadProjectOrDefault loads the project file; when there is none it returns
+// the default project placed at that path, and false.
+func loadProjectOrDefault(path string) (*model.Project, bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		p := model.Default()
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, false, err
+		}
+		p.SetPath(abs)
+		return p, false, nil
+	}
+	p, err := model.Load(path)
+	if err != nil {
+		return nil, false, err
+	}
+	return p, true, nil
+}
+
+// layersReport is the --json form of `fleetbake layers`.
+type layersReport struct {
+	Project    string        `json:"project,omitempty"` // project file, "" when none
+	Roots      []string      `json:"roots"`
+	Release    string        `json:"release"`
+	Generation string        `json:"generation"`
+	Layers     []jsonLayer   `json:"layers"`
+	Problems   []string      `json:"problems"`
+	Catalog    []jsonLayer   `json:"catalog,omitempty"` // only when nothing is on disk
+	Resolution *jsonResolved `json:"resolution,omitempty"`
+}
+
+type jsonLayer struct {
+	Name         string   `json:"name"`
+	Collection   string   `json:"collection"`
+	Priority     int      `json:"priority"`
+	Version      string   `json:"version,omitempty"`
+	Path         string   `json:"path,omitempty"`
+	OnDisk       bool     `json:"on_disk"`
+	Depends      []string `json:"depends"`
+	Recommends   []string `json:"recommends,omitempty"`
+	SeriesCompat []string `json:"series_compat"`
+	Machines     []string `json:"machines,omitempty"`
+	Distros      []string `json:"distros,omitempty"`
+	Images       []string `json:"images,omitempty"`
+	GitURL       string   `json:"git_url,omitempty"`
+	Subdir       string   `json:"subdir,omitempty"`
+	AddedBy      string   `json:"added_by,omitempty"`
+}
+
+type jsonResolved struct {
+	Release      string      `json:"release"`
+	Generation   string      `json:"generation"`
+	Layers       []jsonLayer `json:"layers"`
+	NotOnDisk    []string    `json:"not_on_disk"`
+	Missing      []string    `json:"missing"`
+	Incompatible []string    `json:"incompatible"`
+	Error        string      `json:"error,omitempty"`
+}
+
+func toJSONLayer(l *model.Layer) jsonLayer {
+	j := jsonLayer{Name: l.Name, Collection: l.Collection, Priority: l.Priority, Version: l.Version, Path: l.Path,
+		OnDisk: l.OnDisk, SeriesCompat: l.SeriesCompat, Distros: l.Distros, Images: l.Images, GitURL: l.GitURL, Subdir: l.Subdir,
+		Depends: []string{}}
+	if j.SeriesCompat == nil {
+		j.SeriesCompat = []string{}
+	}
+	for _, d := range l.Depends {
+		j.Depends = append(j.Depends, depString(d))
+	}
+	for _, d := range l.Recommends {
+		j.Recommends = append(j.Recommends, depString(d))
+	}
+	for _, m := range l.Machines {
+		j.Machines = append(j.Machines, m.Name)
+	}
+	return j
+}
+
+func depString(d model.Dependency) string {
+	if d.Constraint == "" {
+		return d.Collection
+	}
+	return d.Collection + " (" + d.Constraint + ")"
+}
+
+func runLayers(env *cliEnv, args []string) error {
+	flags := newFlags(env, "layers")
+	asJSON := flags.Bool("json", false, "print a JSON report for scripts")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("layers: unexpected argument %q (did you mean `fleetbake layers fetch`?)", flags.Arg(0))
+	}
+	p, haveProject, err := loadProjectOrDefault(env.configPath)
+	if err != nil {
+		return err
+	}
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		return err
+	}
+	rep := layersReport{Roots: w.Roots, Release: w.Release, Generation: string(w.Generation), Layers: []jsonLayer{}, Problems: []string{}}
+	if haveProject {
+		rep.Project = p.Path()
+	}
+	for _, l := range w.Layers {
+		rep.Layers = append(rep.Layers, toJSONLayer(l))
+	}
+	for _, e := range w.Problems {
+		rep.Problems = append(rep.Problems, e.Error())
+	}
+	if len(w.Layers) == 0 {
+		for _, l := range model.Catalog() {
+			rep.Catalog = append(rep.Catalog, toJSONLayer(l))
+		}
+	}
+	if haveProject {
+		rep.Resolution = resolveReport(p, w)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printLayers(env.stdout, p, haveProject, w, rep)
+	return nil
+}
+
+func resolveReport(p *model.Project, w *model.Workspace) *jsonResolved {
+	res, err := model.Resolve(p, w)
+	if res == nil {
+		return &jsonResolved{Error: err.Error(), Layers: []jsonLayer{}, NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
+	}
+	r := &jsonResolved{Release: res.Release, Generation: string(res.Generation), Layers: []jsonLayer{},
+		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
+	for _, l := range res.Layers {
+		j := toJSONLayer(l)
+		j.AddedBy = res.AddedBy[l.Name]
+		r.Layers = append(r.Layers, j)
+	}
+	for _, l := range res.NotOnDisk {
+		r.NotOnDisk = append(r.NotOnDisk, l.Name)
+	}
+	for _, m := range res.Missing {
+		r.Missing = append(r.Missing, m.String())
+	}
+	for _, s := range res.Incompatible {
+		r.Incompatible = append(r.Incompatible, s.String())
+	}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+// shortPath shows a path relative to the current folder when that is shorter.
+func shortPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && len(rel) < len(p) && !strings.HasPrefix(rel, "../..") {
+		return rel
+	}
+	return p
+}
+
+func printLayers(out io.Writer, p *model.Project, haveProject bool, w *model.Workspace, rep layersReport) {
+	if len(w.Layers) == 0 {
+		fmt.Fprintf(out, "No Yocto layers found under %s.\n", strings.Join(w.Roots, ", "))
+		fmt.Fprintln(out, "fleetbake still works from its built-in catalog; `fleetbake layers fetch` clones what the project needs into sources/.")
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Built-in catalog:")
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  LAYER\tCOLLECTION\tREPOSITORY\tRELEASES")
+		for _, l := range model.Catalog() {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Name, l.Collection, l.GitURL, strings.Join(l.SeriesCompat, " "))
+		}
+		tw.Flush()
+	} else {
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LAYER\tCOLLECTION\tPRIO\tCOMPAT\tPATH")
+		for _, l := range w.Layers {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", l.Name, l.Collection, l.Priority, strings.Join(l.SeriesCompat, " "), shortPath(l.Path))
+		}
+		tw.Flush()
+		fmt.Fprintln(out)
+		rel := w.Release
+		if rel == "" {
+			rel = "unknown (no oe-core found)"
+		}
+		fmt.Fprintf(out, "Release on disk: %s\n", rel)
+		gen := string(w.Generation)
+		if gen == "" {
+			gen = "none (meta-aws not found)"
+		}
+		fmt.Fprintf(out, "meta-aws fleet provisioning variables: %s\n", gen)
+	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Problems:")
+		for _, pr := range rep.Problems {
+			fmt.Fprintln(out, "  "+pr)
+		}
+	}
+	if !haveProject {
+		fmt.Fprintf(out, "\nNo project file at %s; `fleetbake init` writes one.\n", shortPath(p.Path()))
+		return
+	}
+	r := rep.Resolution
+	fmt.Fprintf(out, "\nProject %s:\n", shortPath(p.Path()))
+	if r.Release == "" {
+		fmt.Fprintln(out, "  "+r.Error)
+		return
+	}
+	fmt.Fprintf(out, "  release %s, fleet provisioning generation %s\n", r.Release, r.Generation)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, l := range r.Layers {
+		where := shortPath(l.Path)
+		if !l.OnDisk {
+			where += " (not fetched)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Name, l.AddedBy, where)
+	}
+	tw.Flush()
+	for _, m := range r.Missing {
+		fmt.Fprintln(out, "  missing: "+m)
+	}
+	for _, s := range r.Incompatible {
+		fmt.Fprintln(out, "  incompatible: "+s)
+	}
+	if len(r.NotOnDisk) > 0 {
+		fmt.Fprintf(out, "  %d layer(s) not on disk: run `fleetbake layers fetch`\n", len(r.NotOnDisk))
+	}
+}
+
+func runLayersFetch(env *cliEnv, args []string) error {
+	flags := newFlags(env, "layers fetch")
+	depth := flags.Int("depth", 1, "git clone --depth (0: whole history)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *depth < 0 {
+		return fmt.Errorf("--depth %d: expected 0 (whole history) or more", *depth)
+	}
+	if _, err := os.Stat(env.configPath); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no project file at %s: run `fleetbake init` first (it records the release to fetch), or pass --config", env.configPath)
+	}
+	p, err := model.Load(env.configPath)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		return err
+	}
+	res, err := model.Resolve(p, w)
+	if res == nil {
+		return err
+	}
+	if len(res.Missing) > 0 {
+		// Fetch what can be fetched; the missing ones are reported below.
+		fmt.Fprintln(env.stderr, "fleetbake: "+(&model.ResolveError{Missing: res.Missing}).Error())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := model.FetchLayersWith(ctx, p, res, env.stdout, model.FetchOptions{Depth: *depth}); err != nil {
+		return err
+	}
+	// Check again with what is on disk now.
+	w, err = model.Discover(p.SourceRoots()...)
+	if err != nil {
+		return err
+	}
+	if _, err := model.Resolve(p, w); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "All layers of the project are on disk.")
+	return nil
+}
+
+func runInit(env *cliEnv, args []string) error {
+	p := model.Default()
+	flags := newFlags(env, "init")
+	flags.StringVar(&p.Machine, "machine", p.Machine, "MACHINE")
+	flags.StringVar(&p.Distro, "distro", p.Distro, "DISTRO")
+	flags.StringVar(&p.Image, "image", p.Image, "image recipe to build")
+	layers := flags.String("layers", strings.Join(p.Layers, ","), "layers to use, comma separated (dependencies are added)")
+	flags.StringVar(&p.Release, "release", p.Release, "Yocto release code name (empty: detect from oe-core on disk)")
+	flags.StringVar(&p.BuildDir, "build-dir", p.BuildDir, "BitBake build folder")
+	flags.StringVar(&p.Greengrass.Region, "region", p.Greengrass.Region, "AWS region")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("init: unexpected argument %q", flags.Arg(0))
+	}
+	p.Layers = nil
+	for _, l := range strings.Split(*layers, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			p.Layers = append(p.Layers, l)
+		}
+	}
+	path, err := filepath.Abs(env.configPath)
+	if err != nil {
+		return err
+	}
+	p.SetPath(path)
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s already exists; edit it, or remove it first to start over", env.configPath)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	data, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	if err := writeNewFile(path, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Wrote %s (MACHINE %s, DISTRO %s, image %s, layers %s).\n", env.configPath, p.Machine, p.Distro, p.Image, strings.Join(p.Layers, " "))
+	fmt.Fprintln(env.stdout, "Next: `fleetbake layers` to see what is on disk, `fleetbake layers fetch` to clone the rest.")
+	return nil
+}
+
+// writeNewFile creates path exclusively (never replacing a file that appeared
+// meanwhile), writes and syncs it; on failure nothing is left behind.
+func writeNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists; edit it, or remove it first to start over", path)
+		}
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fleetbake/internal/layertree"
+	"fleetbake/model"
+)
+
+// runCLI runs fleetbake in-process and returns exit code, stdout, stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestLayersWithoutCheckoutListsCatalog(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	code, out, errs := runCLI(t, "--config", cfg, "layers")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"No Yocto layers found", "fleetbake layers fetch", "meta-raspberrypi", "https://github.com/aws4embeddedlinux/meta-aws", "`fleetbake init`"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestLayersJSON(t *testing.T) {
+	dir := t.TempDir()
+	spec := layertree.Standard("scarthgap", true)
+	spec.Layers = append(spec.Layers, layertree.Layer{Dir: "meta-broken", Conf: "BBFILE_COLLECTIONS += \"broken\n"})
+	layertree.Write(t, dir, spec)
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "layers", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep layersReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if rep.Release != "scarthgap" || rep.Generation != "new" || len(rep.Layers) != 8 || rep.Project != cfg {
+		t.Fatalf("report: release %q generation %q layers %d project %q", rep.Release, rep.Generation, len(rep.Layers), rep.Project)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "meta-broken") || !strings.Contains(rep.Problems[0], ":1: unterminated") {
+		t.Fatalf("problems: %v", rep.Problems)
+	}
+	r := rep.Resolution
+	if r == nil || r.Error != "" || len(r.NotOnDisk) != 1 || r.NotOnDisk[0] != "meta-raspberrypi" || r.Layers[0].Name != "meta" {
+		t.Fatalf("resolution: %+v", r)
+	}
+	// The table form shows the same things.
+	_, table, _ := runCLI(t, "--config", cfg, "layers")
+	for _, want := range []string{"Release on disk: scarthgap", "variables: new", "meta-broken", "provides MACHINE raspberrypi4-64", "run `fleetbake layers fetch`"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+func TestInitWritesValidProjectAndNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	code, out, errs := runCLI(t, "--config", cfg, "init", "--machine", "raspberrypi5", "--distro", "poky", "--image", "core-image-base",
+		"--layers", "meta-aws, meta-raspberrypi", "--release", "scarthgap", "--build-dir", "build-rpi", "--region", "eu-west-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "Wrote") {
+		t.Fatalf("output: %s", out)
+	}
+	p, err := model.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if p.Machine != "raspberrypi5" || p.Image != "core-image-base" || p.Release != "scarthgap" || p.BuildDir != "build-rpi" ||
+		p.Greengrass.Region != "eu-west-1" || strings.Join(p.Layers, ",") != "meta-aws,meta-raspberrypi" {
+		t.Fatalf("project: %+v", p)
+	}
+	before, _ := os.ReadFile(cfg)
+	code, _, errs = runCLI(t, "--config", cfg, "init", "--machine", "other")
+	if code == 0 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("second init: exit %d %s", code, errs)
+	}
+	after, _ := os.ReadFile(cfg)
+	if !bytes.Equal(before, after) {
+		t.Fatal("init changed an existing file")
+	}
+}
+
+func TestInitRefusesInvalidValues(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	code, _, errs := runCLI(t, "--config", cfg, "init", "--machine", "bad machine", "--region", "moon-1")
+	if code == 0 {
+		t.Fatal("init accepted bad values")
+	}
+	for _, want := range []string{`machine = "bad machine"`, `greengrass.region = "moon-1"`} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("error lacks %q:\n%s", want, errs)
+		}
+	}
+	if _, err := os.Stat(cfg); !os.IsNotExist(err) {
+		t.Fatal("init wrote a file despite errors")
+	}
+}
+
+func TestLayersFetchEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	mirror := t.TempDir()
+	rel := "scarthgap"
+	layertree.BareRepo(t, mirror, "poky", rel, layertree.Spec{Layers: layertree.Rebase("poky", layertree.Poky(rel))})
+	layertree.BareRepo(t, mirror, "meta-openembedded", rel, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(rel))})
+	layertree.BareRepo(t, mirror, "meta-aws", rel, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(rel, true)})})
+	t.Setenv(model.GitMirrorEnv, mirror)
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "layers", "fetch"); code == 0 || !strings.Contains(errs, "fleetbake init") {
+		t.Fatalf("fetch without a project: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--release", rel); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "layers", "fetch")
+	if code != 0 {
+		t.Fatalf("fetch: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "All layers of the project are on disk.") {
+		t.Fatalf("output:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "--config", cfg, "layers", "--json")
+	var rep layersReport
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("layers --json after fetch: %d %s", code, out)
+	}
+	if rep.Release != rel || rep.Resolution == nil || len(rep.Resolution.NotOnDisk) != 0 || rep.Resolution.Error != "" {
+		t.Fatalf("after fetch: %+v", rep.Resolution)
+	}
+	// Fetching again changes nothing.
+	code, out, _ = runCLI(t, "--config", cfg, "layers", "fetch")
+	if code != 0 || !strings.Contains(out, "nothing to fetch") {
+		t.Fatalf("second fetch: %d %s", code, out)
+	}
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"fleetbake/model"
+	"fleetbake/provision"
+)
+
+func init() {
+	register(command{name: "provision plan", summary: "show what `provision apply` would create or change in AWS (read-only)", run: runProvisionPlan})
+	register(command{name: "provision apply", summary: "create the AWS side of fleet provisioning and write endpoints into the project", run: runProvisionApply})
+	register(command{name: "provision status", summary: "show which fleet provisioning resources exist in AWS now", run: runProvisionStatus})
+	register(command{name: "provision destroy", summary: "delete exactly the AWS resources fleetbake created (needs --yes)", run: runProvisionDestroy})
+	register(command{name: "provision rotate-claim", summary: "replace the claim key and certificate; the old one is deactivated", run: runProvisionRotate})
+}
+
+// provisionFlags are the flags every provision subcommand takes.
+type provisionFlags struct {
+	profile, region, endpoint, generation string
+	awsKey, yes                           bool
+}
+
+func parseProvisionFlags(env *cliEnv, name string, args []string, withYes bool) (*provisionFlags, error) {
+	f := &provisionFlags{}
+	fs := newFlags(env, name)
+	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: $AWS_PROFILE or default)")
+	fs.StringVar(&f.region, "region", "", "AWS region (default: greengrass.region in the project, else $AWS_REGION)")
+	fs.StringVar(&f.endpoint, "endpoint-url", "", "send IoT, IAM and STS calls to this endpoint (LocalStack: http://localhost:4566)")
+	fs.BoolVar(&f.awsKey, "aws-generated-key", false, "let AWS make the claim key (CreateKeysAndCertificate) instead of a key made here and a CSR")
+	fs.StringVar(&f.generation, "generation", "", "meta-aws generation: new (SerialNumber) or old (ThingName, ThingGroupName); default: detected")
+	if withYes {
+		fs.BoolVar(&f.yes, "yes", false, "really delete")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("fleetbake %s takes no arguments, got %q", name, fs.Args())
+	}
+	switch f.generation {
+	case "", string(model.GenerationNew), string(model.GenerationOld):
+	default:
+		return nil, fmt.Errorf("--generation %q: use new or old", f.generation)
+	}
+	return f, nil
+}
+
+// openProvisioner loads the project and makes a Provisioner for it.
+func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*model.Project, *provision.Provisioner, error) {
+	p, err := model.Load(env.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	gen := model.Generation(f.generation)
+	if gen == model.GenerationUnknown {
+		gen = detectGeneration(p)
+	}
+	pv, err := provision.New(ctx, p, provision.Options{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
+		AWSGeneratedKey: f.awsKey, Generation: gen})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, pv, nil
+}
+
+// detectGeneration finds which meta-aws generation the tree has: the
+// greengrass-plugin-fleetprovisioning recipe exists only in the new one.
+// Without a meta-aws on disk it goes by the release (kirkstone and styhead
+// are old; scarthgap changed in August 2025, so a scarthgap tree is only
+// known by its recipes and defaults to new).
+func detectGeneration(p *model.Project) model.Generation {
+	roots := []string{p.Dir(), filepath.Join(p.Dir(), "sources"), filepath.Join(p.Dir(), "layers"), filepath.Join(p.Dir(), "poky")}
+	for _, s := range p.Sources {
+		roots = append(roots, p.Abs(s))
+	}
+	found := false
+	for _, r := range roots {
+		meta := filepath.Join(r, "meta-aws", "recipes-iot", "aws-iot-greengrass")
+		if _, err := os.Stat(meta); err != nil {
+			continue
+		}
+		found = true
+		if m, _ := filepath.Glob(filepath.Join(meta, "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
+			return model.GenerationNew
+		}
+	}
+	if found {
+		return model.GenerationOld
+	}
+	switch p.Release {
+	case "kirkstone", "styhead":
+		return model.GenerationOld
+	}
+	return model.GenerationNew
+}
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+func printIdentity(w io.Writer, plan *provision.Plan) {
+	fmt.Fprintf(w, "AWS account %s, principal %s, region %s\n", plan.Identity.Account, plan.Identity.ARN, plan.Region)
+}
+
+func printPlan(w io.Writer, plan *provision.Plan) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tNAME\tACTION\tARN / DETAIL")
+	for _, it := range plan.Items[2:] {
+		detail := it.ARN
+		if it.Detail != "" {
+			if detail != "" {
+				detail += "  "
+			}
+			detail += it.Detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Kind, it.Name, it.Action, detail)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "endpoints: data %s, credentials %s\n", plan.Endpoints.Data, plan.Endpoints.Credential)
+}
+
+// printEvents prints progress lines until events is closed.
+func printEvents(w io.Writer, events <-chan provision.Event, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for ev := range events {
+		line := fmt.Sprintf("  %-8s %-22s %s", ev.Status, ev.Item.Kind, ev.Item.Name)
+		if ev.Err != nil && ev.Status == provision.StatusRetrying {
+			line += "  (waiting for IAM to propagate)"
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func runProvisionPlan(env *cliEnv, args []string) error {
+	f, err := parseProvisionFlags(env, "provision plan", args, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	_, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		return err
+	}
+	plan, err := pv.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	printIdentity(env.stdout, plan)
+	printPlan(env.stdout, plan)
+	if c := plan.Conflicts(); len(c) > 0 {
+		return fmt.Errorf("%d name(s) are taken by resources fleetbake did not create; apply would refuse (see the conflict rows)", len(c))
+	}
+	fmt.Fprintf(env.stdout, "%d to create or update. Run `fleetbake provision apply` to do it.\n", plan.Changes())
+	return nil
+}
+
+func runProvisionApply(env *cliEnv, args []string) error {
+	f, err := parseProvisionFlags(env, "provision apply", args, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	p, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		return err
+	}
+	plan, err := pv.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	printIdentity(env.stdout, plan)
+	printPlan(env.stdout, plan)
+	if err := conflictsError(plan); err != nil {
+		return err
+	}
+	res, err := applyWithProgress(ctx, env, func(events chan<- provision.Event) (*provision.Result, error) {
+		return pv.Apply(ctx, plan, events)
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &exitError{code: 130, err: errors.New("interrupted: what was created is recorded in " + pv.StatePath() + "; run apply again to finish")}
+		}
+		return err
+	}
+	return finishApply(env, p, res, fmt.Sprintf("%d created, %d updated, %d AWS calls.", res.Created, res.Updated, res.Calls))
+}
+
+func conflictsError(plan *provision.Plan) error {
+	c := plan.Conflicts()
+	if len(c) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, it := range c {
+		fmt.Fprintf(&b, "\n  %s: %s", it.Kind, it.Detail)
+	}
+	return fmt.Errorf("%w; nothing was changed:%s", provision.ErrConflict, b.String())
+}
+
+func applyWithProgress(ctx context.Context, env *cliEnv, run func(chan<- provision.Event) (*provision.Result, error)) (*provision.Result, error) {
+	events := make(chan provision.Event, 16)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go printEvents(env.stdout, events, &wg)
+	res, err := run(events)
+	close(events)
+	wg.Wait()
+	return res, err
+}
+
+func finishApply(env *cliEnv, p *model.Project, res *provision.Result, summary string) error {
+	res.UpdateProject(p)
+	if err := p.Save(); err != nil {
+		return fmt.Errorf("AWS is set up, but writing %s failed: %w; fix it and run apply again (it changes nothing in AWS)", p.Path(), err)
+	}
+	fmt.Fprintln(env.stdout, summary)
+	fmt.Fprintf(env.stdout, "Wrote endpoints and names to %s; `fleetbake generate` puts them in local.conf.\n", p.Path())
+	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", res.ClaimCertID, res.ClaimCertPath, res.ClaimKeyPath, res.RootCAPath)
+	fmt.Fprintln(env.stdout)
+	fmt.Fprintln(env.stdout, provision.ClaimKeyWarning)
+	return nil
+}
+
+func runProvisionStatus(env *cliEnv, args []string) error {
+	f, err := parseProvisionFlags(env, "provision status", args, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	_, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		return err
+	}
+	st, err := pv.Status(ctx)
+	if err != nil {
+		return err
+	}
+	printIdentity(env.stdout, st)
+	printPlan(env.stdout, st)
+	return nil
+}
+
+func runProvisionDestroy(env *cliEnv, args []string) error {
+	f, err := parseProvisionFlags(env, "provision destroy", args, true)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	_, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		return err
+	}
+	st, err := pv.Status(ctx)
+	if err != nil {
+		return err
+	}
+	printIdentity(env.stdout, st)
+	if !f.yes {
+		printPlan(env.stdout, st)
+		return errors.New("destroy deletes the resources above that fleetbake created (state file " + pv.StatePath() + " and tags); run again with --yes to do it")
+	}
+	events := make(chan provision.Event, 16)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go printEvents(env.stdout, events, &wg)
+	err = pv.Destroy(ctx, events)
+	close(events)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "Destroyed. The claim files on disk are kept; their certificate no longer exists, so images built with them can no longer provision.")
+	return nil
+}
+
+func runProvisionRotate(env *cliEnv, args []string) error {
+	f, err := parseProvisionFlags(env, "provision rotate-claim", args, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	p, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		return err
+	}
+	id, err := pv.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "AWS account %s, principal %s, region %s\n", id.Account, id.ARN, pv.Region())
+	res, err := applyWithProgress(ctx, env, func(events chan<- provision.Event) (*provision.Result, error) {
+		return pv.RotateClaim(ctx, events)
+	})
+	if err != nil {
+		return err
+	}
+	return finishApply(env, p, res, "New claim certificate made; the old one is deactivated (destroy deletes it). Run `fleetbake generate` and rebuild the image.")
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+
+	"fleetbake/model"
+	"fleetbake/ui"
+)
+
+func init() {
+	register(command{name: "ui", summary: "open the guided terminal UI (the default with no command)", run: runUI})
+}
+
+// runUI opens the wizard; with --accessible or TERM=dumb it asks the same
+// questions as plain prompts. It refuses to draw a UI when stdout is not a
+// terminal and names the subcommands to use instead.
+func runUI(env *cliEnv, args []string) error {
+	fs := newFlags(env, "ui")
+	accessible := fs.Bool("accessible", false, "ask the questions as plain prompts, one per line (also with TERM=dumb or ACCESSIBLE=1)")
+	endpoint := fs.String("endpoint-url", "", "send every AWS call to this endpoint (LocalStack, tests); AWS_ENDPOINT_URL works too")
+	profile := fs.String("profile", "", "AWS shared-config profile (default: the usual credential chain)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	plain := *accessible || os.Getenv("TERM") == "dumb" || os.Getenv("ACCESSIBLE") != ""
+	if !*accessible && !isTerminal(env.stdout) {
+		fmt.Fprintln(env.stderr, "fleetbake: standard output is not a terminal, so the UI does not start.")
+		fmt.Fprintln(env.stderr, "Run one step at a time instead:")
+		for _, n := range subcommandNames() {
+			fmt.Fprintf(env.stderr, "  fleetbake %-24s %s\n", n, commands[n].summary)
+		}
+		fmt.Fprintln(env.stderr, "or `fleetbake ui --accessible` for plain prompts.")
+		return &exitError{code: 2}
+	}
+
+	p, existing, err := loadOrNewProject(env.configPath)
+	if err != nil {
+		return err
+	}
+	svc := ui.Real(ui.RealOptions{EndpointURL: *endpoint, Profile: *profile})
+	if plain {
+		return ui.RunAccessible(ui.AccessibleOptions{In: env.stdin, Out: env.stdout, Services: svc, Project: p, Existing: existing})
+	}
+
+	m := ui.New(ui.Options{Services: svc, Project: p, Existing: existing, NoColor: os.Getenv("NO_COLOR") != "", Dark: true})
+	prog := tea.NewProgram(m, tea.WithInput(env.stdin), tea.WithOutput(env.stdout))
+	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
+		return err
+	}
+	if f := m.Farewell(); f != "" {
+		fmt.Fprintln(env.stdout, f)
+	}
+	if code := m.ExitCode(); code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// loadOrNewProject loads fleetbake.toml, or starts a new unanswered project
+// that will be saved there with the first answer.
+func loadOrNewProject(path string) (*model.Project, bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, false, err
+		}
+		return ui.NewProject(abs), false, nil
+	}
+	p, err := model.Load(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w\nfix the file (your answers are still in it) or move it aside to start again", err)
+	}
+	return p, true, nil
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+func subcommandNames() []string {
+	var names []string
+	for n := range commands {
+		if n != "ui" && n != "version" && !strings.HasPrefix(n, "-") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+)
+
+// Rates of the follower. A poll at EOF costs one read(2); 20 a second is
+// nothing for the CPU and keeps the UI within a frame or two of the log.
+const (
+	pollInterval  = 50 * time.Millisecond
+	stateInterval = time.Second
+	// MinUpdateInterval is the least time between two Progress values Follow
+	// sends: at most ~30 a second, however fast the log grows.
+	MinUpdateInterval = time.Second / 30
+)
+
+// logReader reads a growing log from the start, line by line, into a tracker.
+type logReader struct {
+	f     *os.File
+	buf   []byte
+	n     int // bytes in buf not yet consumed (a partial line)
+	p     *Parser
+	t     *Tracker
+	emit  func(*Event)
+	total int64
+}
+
+func newLogReader(f *os.File) *logReader {
+	r := &logReader{f: f, buf: make([]byte, 1<<20), p: NewParser(), t: NewTracker()}
+	r.emit = r.t.Apply
+	return r
+}
+
+// readMore reads what the file has now and feeds every complete line. It
+// returns how many bytes it read (0 at EOF).
+func (r *logReader) readMore() (int, error) {
+	if r.n == len(r.buf) {
+		// A line longer than the buffer: feed what we have and move on.
+		r.line(r.buf[:r.n])
+		r.n = 0
+	}
+	m, err := r.f.Read(r.buf[r.n:])
+	if m > 0 {
+		r.total += int64(m)
+		data := r.buf[:r.n+m]
+		start := 0
+		for {
+			i := bytes.IndexByte(data[start:], '\n')
+			if i < 0 {
+				break
+			}
+			r.line(data[start : start+i])
+			start += i + 1
+		}
+		r.n = copy(r.buf, data[start:])
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	return m, err
+}
+
+func (r *logReader) line(l []byte) {
+	r.t.Line(l)
+	r.p.Feed(l, r.emit)
+}
+
+// partial looks at the unfinished last line ("Parsing recipes...").
+func (r *logReader) partial() {
+	if r.n > 0 {
+		r.p.FeedPartial(r.buf[:r.n], r.emit)
+	}
+}
+
+// drain reads until EOF.
+func (r *logReader) drain() error {
+	for {
+		m, err := r.readMore()
+		if err != nil {
+			return err
+		}
+		if m == 0 {
+			r.partial()
+			return nil
+		}
+	}
+}
+
+// finish applies what the state file knows and the log may not say.
+func finishProgress(p *Progress, st *State) {
+	p.LogPath, p.Target = st.LogPath, st.Target
+	if p.ExitCode == nil && st.ExitCode != nil {
+		code := *st.ExitCode
+		p.ExitCode = &code
+	}
+	if p.ExitCode != nil {
+		p.Phase = PhaseDone
+		p.ETA = 0
+		p.Running = nil
+		p.Step = ""
+	} else if st.Stale() {
+		p.Stale = true
+		p.ETA = 0
+	}
+}
+
+// Snapshot reads the whole log of the build once and returns its progress
+// (for `fleetbake build status`).
+func Snapshot(st *State) (Progress, error) {
+	f, err := os.Open(st.LogPath)
+	if err != nil {
+		return Progress{}, err
+	}
+	defer f.Close()
+	r := newLogReader(f)
+	if err := r.drain(); err != nil {
+		return Progress{}, err
+	}
+	now := time.Now()
+	if st.EndTime != nil {
+		now = *st.EndTime
+	}
+	p := r.t.Snapshot(st.StartTime, now)
+	finishProgress(&p, st)
+	return p, nil
+}
+
+// Follow reads the build's log from the start (so an attached follower
+// rebuilds everything that happened), then follows it as it grows. It sends
+// a Progress at most every MinUpdateInterval; a slow reader only ever gets
+// the latest. The last value has ExitCode set (or Stale) and then the channel
+// closes; cancelling ctx closes it too, without touching the build.
+func Follow(ctx context.Context, st *State) <-chan Progress {
+	out := make(chan Progress, 1)
+	go func() {
+		defer close(out)
+		follow(ctx, st, out)
+	}()
+	return out
+}
+
+func follow(ctx context.Context, st *State, out chan Progress) {
+	send := func(p Progress) {
+		select {
+		case <-out: // drop the value nobody took yet: latest wins
+		default:
+		}
+		out <- p
+	}
+	f, err := openWhenThere(ctx, st.LogPath)
+	if err != nil {
+		p := Progress{LogPath: st.LogPath, Target: st.Target}
+		p.LastLines = []string{"fleetbake: cannot read the build log: " + err.Error()}
+		finishProgress(&p, st)
+		if !p.Ended() {
+			p.Stale = true
+		}
+		send(p)
+		return
+	}
+	defer f.Close()
+	r := newLogReader(f)
+	var lastSend time.Time
+	lastState := time.Now()
+	dirty := true
+	for {
+		m, err := r.readMore()
+		if err != nil {
+			p := r.t.Snapshot(st.StartTime, time.Now())
+			p.LastLines = append(p.LastLines, "fleetbake: reading the build log failed: "+err.Error())
+			finishProgress(&p, st)
+			send(p)
+			return
+		}
+		if m > 0 {
+			dirty = true
+			if time.Since(lastSend) >= MinUpdateInterval {
+				p := r.t.Snapshot(st.StartTime, time.Now())
+				finishProgress(&p, st)
+				send(p)
+				lastSend, dirty = time.Now(), false
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		// At the end of what has been written.
+		r.partial()
+		r.t.MarkLive(time.Now())
+		if r.t.p.ExitCode != nil {
+			// The supervisor's last line is in: the build is over.
+			if s, err := FindBuild(st.BuildDir); err == nil && s.StartTime.Equal(st.StartTime) {
+				st = s
+			}
+			p := r.t.Snapshot(st.StartTime, endTime(st))
+			finishProgress(&p, st)
+			send(p)
+			return
+		}
+		if time.Since(lastState) >= stateInterval {
+			lastState = time.Now()
+			if s, err := FindBuild(st.BuildDir); err == nil && s.StartTime.Equal(st.StartTime) {
+				st = s
+				if s.Ended() {
+					// One more read for lines written just before the exit.
+					if err := r.drain(); err == nil && r.t.p.ExitCode == nil {
+						p := r.t.Snapshot(st.StartTime, endTime(st))
+						finishProgress(&p, st)
+						send(p)
+						return
+					}
+					continue
+				}
+			}
+		}
+		if dirty && time.Since(lastSend) >= MinUpdateInterval {
+			p := r.t.Snapshot(st.StartTime, time.Now())
+			finishProgress(&p, st)
+			send(p)
+			lastSend, dirty = time.Now(), false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pollInterval):
+		}
+		// Elapsed time changes even when the log does not.
+		if time.Since(lastSend) >= time.Second {
+			dirty = true
+		}
+	}
+}
+
+func endTime(st *State) time.Time {
+	if st.EndTime != nil {
+		return *st.EndTime
+	}
+	return time.Now()
+}
+
+// openWhenThere opens path, waiting a little for a build that is just
+// starting to create it.
+func openWhenThere(ctx context.Context, path string) (*os.File, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f, err := os.Open(path)
+		if err == nil || !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			return f, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// StartOptions says what to build and with which BitBake.
+type StartOptions struct {
+	// BuildDir is the BitBake build folder (created when missing).
+	BuildDir string
+	// Target is the image or recipe (several may be given separated by spaces).
+	Target string
+	// OEInit is the folder holding oe-init-build-env (poky or openembedded-core).
+	OEInit string
+	// BitBake is a plain BitBake checkout (holding bin/bitbake), used when
+	// OEInit is empty: bitbake runs in BuildDir with BBPATH=BuildDir.
+	BitBake string
+	// Command, when set, replaces the bitbake command line entirely (the
+	// target is appended). For tests that stand in a script for bitbake.
+	Command []string
+	// Env is extra environment for bitbake, KEY=VALUE.
+	Env []string
+	// Supervisor is the command that runs this package's supervisor (see
+	// SuperviseEnv). Default: this executable, which must call
+	// RunSupervisorIfRequested early.
+	Supervisor []string
+}
+
+// ErrBuildRunning is returned (wrapped, with the running build described)
+// when a build folder already has a running build.
+var ErrBuildRunning = errors.New("a build is already running in this build folder")
+
+// SuperviseEnv names the environment variable that turns a fleetbake process
+// into the supervisor of the build in the folder it names.
+const SuperviseEnv = "FLEETBAKE_SUPERVISE"
+
+// Start launches bitbake for opts.Target in its own session, with its output
+// in LogPath(BuildDir) and its state in StatePath(BuildDir), and returns once
+// bitbake is running. The build does not depend on the calling process: a
+// supervisor process in the new session waits for bitbake and records its
+// exit code, so closing fleetbake, SIGHUP or a dropped SSH session does not
+// stop it.
+func Start(opts StartOptions) (*State, error) {
+	if err := validTarget(opts.Target); err != nil {
+		return nil, err
+	}
+	buildDir, err := filepath.Abs(opts.BuildDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(buildDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create build folder: %w", err)
+	}
+	command, err := bitbakeCommand(opts, buildDir)
+	if err != nil {
+		return nil, err
+	}
+	super := opts.Supervisor
+	if len(super) == 0 {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the fleetbake executable to supervise the build: %w", err)
+		}
+		super = []string{self}
+	}
+
+	unlock, err := lockBuildDir(buildDir)
+	if err != nil {
+		return nil, err
+	}
+	locked := true
+	defer func() {
+		if locked {
+			unlock()
+		}
+	}()
+	if old, err := FindBuild(buildDir); err == nil && old.Running() {
+		return nil, fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", ErrBuildRunning, old.Describe())
+	} else if err != nil && !errors.Is(err, ErrNoBuild) {
+		return nil, err
+	}
+
+	logPath := LogPath(buildDir)
+	if _, err := os.Stat(logPath); err == nil {
+		if err := os.Rename(logPath, logPath+".1"); err != nil {
+			return nil, fmt.Errorf("cannot keep the previous build log: %w", err)
+		}
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+
+	st := &State{
+		StartTime: time.Now().UTC().Truncate(time.Millisecond),
+		Target:    opts.Target,
+		BuildDir:  buildDir,
+		LogPath:   logPath,
+		Command:   command,
+		Env:       opts.Env,
+	}
+	if err := writeState(buildDir, st); err != nil {
+		return nil, err
+	}
+
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer ready.Close()
+	cmd := exec.Command(super[0], super[1:]...)
+	cmd.Dir = buildDir
+	cmd.Env = append(withoutEnv(os.Environ(), SuperviseEnv), SuperviseEnv+"="+buildDir)
+	cmd.Stdin = nil // /dev/null
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.ExtraFiles = []*os.File{readyW}
+	// A new session: no controlling terminal, so a hang-up of the user's
+	// terminal or SSH connection never reaches the build.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		readyW.Close()
+		return nil, fmt.Errorf("cannot start the build supervisor %s: %w", super[0], err)
+	}
+	readyW.Close()
+	// Reap the supervisor if this process outlives it (the UI does).
+	go cmd.Wait()
+
+	st.SupervisorPID = cmd.Process.Pid
+	st.SuperStart, _ = procStartTime(cmd.Process.Pid)
+	if err := writeState(buildDir, st); err != nil {
+		return nil, err
+	}
+	unlock()
+	locked = false
+
+	// The supervisor writes one line once bitbake runs, or closes the pipe
+	// when it could not start it.
+	lineCh := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(ready).ReadString('\n')
+		lineCh <- line
+	}()
+	select {
+	case line := <-lineCh:
+		if !strings.HasPrefix(line, "ok") {
+			s, _ := FindBuild(buildDir)
+			if s != nil && s.Error != "" {
+				return s, fmt.Errorf("bitbake did not start: %s (see %s)", s.Error, logPath)
+			}
+			return s, fmt.Errorf("bitbake did not start; see %s", logPath)
+		}
+	case <-time.After(30 * time.Second):
+		return nil, fmt.Errorf("the build supervisor did not report within 30 s; see %s", logPath)
+	}
+	return FindBuild(buildDir)
+}
+
+// validTarget refuses targets that could be read as bitbake options or that
+// hold characters no recipe name has.
+func validTarget(target string) error {
+	fields := strings.Fields(target)
+	if len(fields) == 0 {
+		return errors.New("no build target: pass --target IMAGE or set image in fleetbake.toml")
+	}
+	for _, f := range fields {
+		if f[0] == '-' {
+			return fmt.Errorf("target %q starts with '-': give an image or recipe name such as core-image-minimal", f)
+		}
+		for _, c := range f {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.+:", c)) {
+				return fmt.Errorf("target %q has %q: recipe and image names use letters, digits and - _ . + :", f, c)
+			}
+		}
+	}
+	return nil
+}
+
+// bitbakeCommand builds the command the supervisor runs. Paths travel as
+// positional parameters, never spliced into the script, so no path can
+// inject shell syntax.
+func bitbakeCommand(opts StartOptions, buildDir string) ([]string, error) {
+	targets := strings.Fields(opts.Target)
+	switch {
+	case len(opts.Command) > 0:
+		return append(append([]string(nil), opts.Command...), targets...), nil
+	case opts.OEInit != "":
+		if _, err := os.Stat(filepath.Join(opts.OEInit, "oe-init-build-env")); err != nil {
+			return nil, fmt.Errorf("no oe-init-build-env in %s: point sources at your poky or openembedded-core checkout", opts.OEInit)
+		}
+		script := `cd "$1" && source ./oe-init-build-env "$2" >/dev/null && shift 2 && exec bitbake "$@"`
+		return append([]string{"bash", "-c", script, "fleetbake-bitbake", opts.OEInit, buildDir}, targets...), nil
+	case opts.BitBake != "":
+		if _, err := os.Stat(filepath.Join(opts.BitBake, "bin", "bitbake")); err != nil {
+			return nil, fmt.Errorf("no bin/bitbake in %s: give a BitBake checkout", opts.BitBake)
+		}
+		script := `cd "$2" && export BBPATH="$2" PATH="$1/bin:$PATH" && shift 2 && exec bitbake "$@"`
+		return append([]string{"bash", "-c", script, "fleetbake-bitbake", opts.BitBake, buildDir}, targets...), nil
+	}
+	return nil, errors.New("no BitBake to run: no oe-init-build-env found in the project's sources and no BitBake checkout given; run `fleetbake doctor`")
+}
+
+func withoutEnv(env []string, key string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+)
+
+// Parser turns BitBake's plain (non-terminal, "knotty" non-interactive)
+// output into Events, one line at a time. It keeps the little context the
+// format needs: an open "Name..." progress line and the indented block after
+// "Summary: N tasks failed:". It uses prefix checks and byte operations only,
+// no regular expressions, so it keeps up with any log.
+type Parser struct {
+	openProgress  string
+	inFailSummary bool
+	ev            Event
+}
+
+// NewParser returns a parser at the start of a log.
+func NewParser() *Parser { return &Parser{} }
+
+// Line prefixes, as byte slices so the hot path never converts.
+var (
+	pNote          = []byte("NOTE: ")
+	pError         = []byte("ERROR: ")
+	pWarning       = []byte("WARNING: ")
+	pRunning       = []byte("Running ")
+	pRecipe        = []byte("recipe ")
+	pExecuting     = []byte("Executing ")
+	pTasksSummary  = []byte("Tasks Summary: Attempted ")
+	pSetsceneDone  = []byte("Setscene tasks completed")
+	pNoSetscene    = []byte("No setscene tasks")
+	pLogfile       = []byte("Logfile of failure stored in: ")
+	pTaskParen     = []byte("Task (")
+	pFailedWith    = []byte(") failed with exit code '")
+	pSstate        = []byte("Sstate summary:")
+	pSummary       = []byte("Summary: ")
+	pParsingOf     = []byte("Parsing of ")
+	pKeyboard      = []byte("Keyboard Interrupt")
+	pSecondKbd     = []byte("Second Keyboard Interrupt")
+	pFleetbake     = []byte("fleetbake: ")
+	pExited        = []byte("bitbake exited with code ")
+	pStarted       = []byte("started ")
+	pDone          = []byte("done.")
+	pDots          = []byte("...")
+	pTaskSep       = []byte(": task ")
+	pSetsceneTask  = []byte("setscene task ")
+	pNoexecTask    = []byte("noexec task ")
+	pTask          = []byte("task ")
+	pOf            = []byte(" of ")
+	pOfWhich       = []byte(" tasks of which ")
+	pAndAll        = []byte("and all succeeded")
+	pAnd           = []byte("and ")
+	pLogIndent     = []byte("log: ")
+	pThereWas      = []byte("There was ")
+	pThereWere     = []byte("There were ")
+	pTasksFailed   = []byte(" failed:")
+	pWarningWord   = []byte(" WARNING")
+	pErrorWord     = []byte(" ERROR")
+	sSetsceneTasks = []byte("SetScene Tasks")
+)
+
+// Feed interprets one line (without its trailing newline) and calls emit for
+// each event in it (a progress line can carry two: "Parsing recipes...done.").
+// The *Event passed to emit is reused: copy it to keep it.
+func (p *Parser) Feed(line []byte, emit func(*Event)) {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	// A terminal progress bar redraws with \r; keep what was drawn last.
+	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
+		line = line[i+1:]
+	}
+	if len(line) == 0 {
+		return
+	}
+	if p.inFailSummary {
+		if line[0] == ' ' {
+			p.summaryTask(line, emit)
+			return
+		}
+		p.inFailSummary = false
+	}
+	switch line[0] {
+	case 'N':
+		if bytes.HasPrefix(line, pNote) {
+			p.note(line[len(pNote):], emit)
+			return
+		}
+	case 'E':
+		if bytes.HasPrefix(line, pError) {
+			p.errorLine(line[len(pError):], emit)
+			return
+		}
+	case 'W':
+		if bytes.HasPrefix(line, pWarning) {
+			p.emitText(EvWarning, line[len(pWarning):], emit)
+			return
+		}
+	case 'S':
+		if bytes.HasPrefix(line, pSstate) {
+			p.emitText(EvSstate, line, emit)
+			return
+		}
+		if bytes.HasPrefix(line, pSummary) {
+			p.summary(line[len(pSummary):], emit)
+			return
+		}
+		if bytes.HasPrefix(line, pSecondKbd) {
+			p.reset(EvInterrupted)
+			p.ev.N = 2
+			emit(&p.ev)
+			return
+		}
+	case 'K':
+		if bytes.HasPrefix(line, pKeyboard) {
+			p.reset(EvInterrupted)
+			p.ev.N = 1
+			emit(&p.ev)
+			return
+		}
+	case 'P':
+		if bytes.HasPrefix(line, pParsingOf) {
+			p.reset(EvParseComplete)
+			p.ev.N, _ = atoi(line[len(pParsingOf):])
+			emit(&p.ev)
+			return
+		}
+	case 'f':
+		if bytes.HasPrefix(line, pFleetbake) {
+			p.fleetbake(line[len(pFleetbake):], emit)
+			return
+		}
+	case 'd':
+		if bytes.HasPrefix(line, pDone) {
+			p.progressDone(emit)
+			return
+		}
+	case ' ', '\t', '|':
+		// Task output and indented context are never events.
+		return
+	}
+	p.progressLine(line, emit)
+}
+
+// FeedPartial looks at an unfinished last line (no newline yet). BitBake
+// writes "Parsing recipes..." and only adds "done." when the step ends, so
+// this is the only way to see that parsing has begun. It emits only
+// EvProgressStart, once per progress line.
+func (p *Parser) FeedPartial(line []byte, emit func(*Event)) {
+	if len(line) == 0 || !bytes.HasSuffix(line, pDots) || bytes.Count(line, pDots) != 1 {
+		return
+	}
+	name := line[:len(line)-3]
+	if !progressName(name) || p.openProgress == string(name) {
+		return
+	}
+	p.openProgress = string(name)
+	p.emitText(EvProgressStart, name, emit)
+}
+
+func (p *Parser) reset(k EventKind) {
+	p.ev = Event{Kind: k}
+}
+
+func (p *Parser) emitText(k EventKind, text []byte, emit func(*Event)) {
+	p.reset(k)
+	p.ev.Text = string(text)
+	emit(&p.ev)
+}
+
+// progressLine handles "Name...", "Name...done." and "Name...<other output>".
+func (p *Parser) progressLine(line []byte, emit func(*Event)) {
+	i := bytes.Index(line, pDots)
+	if i <= 0 || !progressName(line[:i]) {
+		return
+	}
+	name := line[:i]
+	if p.openProgress != string(name) {
+		p.openProgress = string(name)
+		p.emitText(EvProgressStart, name, emit)
+	}
+	rest := line[i+3:]
+	if len(rest) == 0 {
+		return
+	}
+	// Whatever BitBake printed while the step ran lands on the same line.
+	p.Feed(rest, emit)
+}
+
+func (p *Parser) progressDone(emit func(*Event)) {
+	p.reset(EvProgressDone)
+	p.ev.Text = p.openProgress
+	p.openProgress = ""
+	emit(&p.ev)
+}
+
+// progressName accepts the names knotty prints before "...": a capital
+// first letter, letters and spaces only, short.
+func progressName(b []byte) bool {
+	if len(b) == 0 || len(b) > 60 || b[0] < 'A' || b[0] > 'Z' {
+		return false
+	}
+	for _, c := range b {
+		if !(c == ' ' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Parser) note(rest []byte, emit func(*Event)) {
+	switch {
+	case bytes.HasPrefix(rest, pRunning):
+		p.running(rest[len(pRunning):], emit)
+	case bytes.HasPrefix(rest, pRecipe):
+		p.recipeTask(rest[len(pRecipe):], emit)
+	case bytes.HasPrefix(rest, pExecuting):
+		p.reset(EvExecuting)
+		p.ev.Setscene = bytes.HasPrefix(rest[len(pExecuting):], sSetsceneTasks)
+		emit(&p.ev)
+	case bytes.HasPrefix(rest, pTasksSummary):
+		p.tasksSummary(rest[len(pTasksSummary):], emit)
+	case bytes.HasPrefix(rest, pSetsceneDone), bytes.HasPrefix(rest, pNoSetscene):
+		p.reset(EvSetsceneDone)
+		emit(&p.ev)
+	}
+}
+
+// running parses "task N of M (file:do_x)", "setscene task ...", "noexec task ...".
+func (p *Parser) running(rest []byte, emit func(*Event)) {
+	p.reset(EvTaskRunning)
+	switch {
+	case bytes.HasPrefix(rest, pSetsceneTask):
+		p.ev.Setscene = true
+		rest = rest[len(pSetsceneTask):]
+	case bytes.HasPrefix(rest, pNoexecTask):
+		p.ev.NoExec = true
+		rest = rest[len(pNoexecTask):]
+	case bytes.HasPrefix(rest, pTask):
+		rest = rest[len(pTask):]
+	default:
+		return
+	}
+	n, k := atoi(rest)
+	if k == 0 || !bytes.HasPrefix(rest[k:], pOf) {
+		return
+	}
+	rest = rest[k+len(pOf):]
+	m, k := atoi(rest)
+	if k == 0 {
+		return
+	}
+	rest = rest[k:]
+	if len(rest) > 3 && rest[0] == ' ' && rest[1] == '(' && rest[len(rest)-1] == ')' {
+		p.ev.Task = string(rest[2 : len(rest)-1])
+	}
+	p.ev.N, p.ev.M = n, m
+	emit(&p.ev)
+}
+
+// recipeTask parses "PF: task do_x: Started|Succeeded|Failed".
+func (p *Parser) recipeTask(rest []byte, emit func(*Event)) {
+	i := bytes.Index(rest, pTaskSep)
+	if i <= 0 {
+		return
+	}
+	pf := rest[:i]
+	rest = rest[i+len(pTaskSep):]
+	j := bytes.LastIndex(rest, []byte(": "))
+	if j <= 0 {
+		return
+	}
+	var k EventKind
+	switch string(rest[j+2:]) {
+	case "Started":
+		k = EvTaskStarted
+	case "Succeeded":
+		k = EvTaskSucceeded
+	case "Failed":
+		k = EvTaskFailed
+	default:
+		return
+	}
+	p.reset(k)
+	p.ev.Recipe = string(pf)
+	p.ev.Task = string(rest[:j])
+	emit(&p.ev)
+}
+
+func (p *Parser) tasksSummary(rest []byte, emit func(*Event)) {
+	p.reset(EvTasksSummary)
+	p.ev.Text = "Tasks Summary: Attempted " + string(rest)
+	n, k := atoi(rest)
+	if k == 0 || !bytes.HasPrefix(rest[k:], pOfWhich) {
+		emit(&p.ev)
+		return
+	}
+	rest = rest[k+len(pOfWhich):]
+	m, k := atoi(rest)
+	p.ev.N, p.ev.M = n, m
+	if i := bytes.LastIndex(rest[k:], pAnd); i >= 0 && !bytes.HasPrefix(rest[k+i:], pAndAll) {
+		p.ev.Failed, _ = atoi(rest[k+i+len(pAnd):])
+	}
+	emit(&p.ev)
+}
+
+func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
+	switch {
+	case bytes.HasPrefix(rest, pLogfile):
+		p.reset(EvLogFile)
+		p.ev.LogFile = string(bytes.TrimSpace(rest[len(pLogfile):]))
+		emit(&p.ev)
+		return
+	case bytes.HasPrefix(rest, pTaskParen):
+		if i := bytes.Index(rest, pFailedWith); i > 0 {
+			p.reset(EvTaskFailed)
+			p.ev.Task = string(rest[len(pTaskParen):i])
+			p.ev.ExitCode, _ = atoi(rest[i+len(pFailedWith):])
+			p.ev.Text = string(rest)
+			emit(&p.ev)
+			// A failed task is also one of BitBake's ERROR messages.
+		}
+	}
+	p.emitText(EvError, rest, emit)
+}
+
+// summary handles the lines knotty prints at the very end.
+func (p *Parser) summary(rest []byte, emit func(*Event)) {
+	switch {
+	case bytes.HasSuffix(rest, pTasksFailed):
+		p.inFailSummary = true
+	case bytes.HasPrefix(rest, pThereWas), bytes.HasPrefix(rest, pThereWere):
+		if bytes.HasPrefix(rest, pThereWas) {
+			rest = rest[len(pThereWas):]
+		} else {
+			rest = rest[len(pThereWere):]
+		}
+		n, k := atoi(rest)
+		if k == 0 {
+			return
+		}
+		p.reset(EvMessageCount)
+		p.ev.N = n
+		switch {
+		case bytes.HasPrefix(rest[k:], pWarningWord):
+			p.ev.Text = "WARNING"
+		case bytes.HasPrefix(rest[k:], pErrorWord):
+			p.ev.Text = "ERROR"
+		default:
+			return
+		}
+		emit(&p.ev)
+	}
+}
+
+// summaryTask handles "  /path/recipe.bb:do_x" and "    log: /path/log.do_x.123".
+func (p *Parser) summaryTask(line []byte, emit func(*Event)) {
+	t := bytes.TrimSpace(line)
+	if len(t) == 0 {
+		return
+	}
+	p.reset(EvSummaryTask)
+	if bytes.HasPrefix(t, pLogIndent) {
+		p.ev.LogFile = string(bytes.TrimSpace(t[len(pLogIndent):]))
+	} else {
+		p.ev.Task = string(t)
+	}
+	emit(&p.ev)
+}
+
+// fleetbake handles the lines fleetbake's supervisor adds to the log.
+func (p *Parser) fleetbake(rest []byte, emit func(*Event)) {
+	switch {
+	case bytes.HasPrefix(rest, pExited):
+		n, k := atoi(rest[len(pExited):])
+		if k == 0 {
+			return
+		}
+		p.reset(EvExit)
+		p.ev.ExitCode = n
+		emit(&p.ev)
+	case bytes.HasPrefix(rest, pStarted):
+		p.emitText(EvStarted, rest, emit)
+	}
+}
+
+// atoi reads the decimal number at the start of b; k is how many bytes it used.
+func atoi(b []byte) (n, k int) {
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' && k < 18 {
+		n = n*10 + int(b[k]-'0')
+		k++
+	}
+	return n, k
+}
+
+// ParseReader feeds every line of r to the parser (the last line even
+// without a newline) and calls emit for each event. Lines longer than 1 MiB
+// are cut, not fatal.
+func (p *Parser) ParseReader(r io.Reader, emit func(*Event)) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			p.Feed(line, emit)
+			// Skip the rest of an over-long line.
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			line = line[:len(line)-1]
+		}
+		if len(line) > 0 {
+			p.Feed(line, emit)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

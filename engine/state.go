@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"fleetbake/model"
+)
+
+// Files fleetbake keeps in the build folder.
+const (
+	StateFile = "fleetbake-build.json"
+	LogFile   = "fleetbake-build.log"
+	lockFile  = "fleetbake-build.lock"
+)
+
+// StatePath is the state file of the build folder.
+func StatePath(buildDir string) string { return filepath.Join(buildDir, StateFile) }
+
+// LogPath is the log of the current (or last) build in the build folder;
+// the one before it is kept as LogPath+".1".
+func LogPath(buildDir string) string { return filepath.Join(buildDir, LogFile) }
+
+// State is what fleetbake records about a build so that any later fleetbake,
+// in any session, finds it: written atomically, read without locks.
+type State struct {
+	// PID is bitbake's (the knotty UI) process; PGID its process group, which
+	// is the supervisor's session.
+	PID  int `json:"pid"`
+	PGID int `json:"pgid"`
+	// ProcStart is bitbake's start time from /proc/<pid>/stat, to tell a
+	// reused pid from our process.
+	ProcStart     uint64 `json:"proc_start"`
+	SupervisorPID int    `json:"supervisor_pid"`
+	SuperStart    uint64 `json:"supervisor_start"`
+
+	StartTime time.Time `json:"start_time"`
+	Target    string    `json:"target"`
+	BuildDir  string    `json:"build_dir"`
+	LogPath   string    `json:"log_path"`
+	// Command is what the supervisor runs (bash -c '... exec bitbake ...').
+	Command []string `json:"command"`
+	Env     []string `json:"env,omitempty"`
+
+	// StopRequests counts `fleetbake build stop` calls; LastStop is the last one.
+	StopRequests int        `json:"stop_requests,omitempty"`
+	LastStop     *time.Time `json:"last_stop,omitempty"`
+
+	// ExitCode is set by the supervisor when bitbake has ended (BitBake's
+	// code; 128+N when killed by signal N).
+	ExitCode *int       `json:"exit_code,omitempty"`
+	EndTime  *time.Time `json:"end_time,omitempty"`
+	// Error is set when bitbake could not be started at all.
+	Error string `json:"error,omitempty"`
+}
+
+// Running reports whether bitbake is still running: no exit code yet and
+// the recorded process is alive (same pid, same start time).
+func (s *State) Running() bool {
+	if s.ExitCode != nil {
+		return false
+	}
+	if sameProcess(s.PID, s.ProcStart) {
+		return true
+	}
+	// Between launch and the supervisor recording bitbake's pid.
+	return s.PID == 0 && sameProcess(s.SupervisorPID, s.SuperStart)
+}
+
+// Stale reports a build that never recorded an exit code although neither
+// bitbake nor its supervisor is alive (killed, machine rebooted).
+func (s *State) Stale() bool {
+	return s.ExitCode == nil && !s.Running() && !sameProcess(s.SupervisorPID, s.SuperStart)
+}
+
+// Ended reports whether the build is over, with an exit code or stale.
+func (s *State) Ended() bool { return s.ExitCode != nil || s.Stale() }
+
+// Describe is one line about the build for messages.
+func (s *State) Describe() string {
+	switch {
+	case s.ExitCode != nil:
+		return fmt.Sprintf("build of %s started %s ended with exit code %d (log %s)", s.Target, s.StartTime.Format(time.DateTime), *s.ExitCode, s.LogPath)
+	case s.Running():
+		return fmt.Sprintf("build of %s is running since %s (bitbake pid %d, log %s)", s.Target, s.StartTime.Format(time.DateTime), s.PID, s.LogPath)
+	case !s.Stale():
+		return fmt.Sprintf("build of %s started %s has just ended; its exit code is being recorded (log %s)", s.Target, s.StartTime.Format(time.DateTime), s.LogPath)
+	default:
+		return fmt.Sprintf("build of %s started %s is stale: bitbake (pid %d) is gone and recorded no exit code (log %s)", s.Target, s.StartTime.Format(time.DateTime), s.PID, s.LogPath)
+	}
+}
+
+// ErrNoBuild is returned (wrapped) when a build folder has no build state.
+var ErrNoBuild = errors.New("no fleetbake build has been started in this build folder")
+
+// FindBuild reads the state of the build in buildDir: running, finished or
+// stale. It returns an error wrapping ErrNoBuild when there is none.
+func FindBuild(buildDir string) (*State, error) {
+	data, err := os.ReadFile(StatePath(buildDir))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", buildDir, ErrNoBuild)
+		}
+		return nil, err
+	}
+	s := &State{}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("%s is damaged (%v): remove it if no build is running", StatePath(buildDir), err)
+	}
+	return s, nil
+}
+
+func writeState(buildDir string, s *State) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return model.WriteFileAtomic(StatePath(buildDir), append(data, '\n'), 0o644)
+}
+
+// lockBuildDir takes an exclusive lock on the build folder's lock file, so
+// that starting, stopping and the supervisor's final write never interleave
+// their read-modify-write of the state file. The lock is held by an open
+// file, so a crash releases it.
+func lockBuildDir(buildDir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(buildDir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// updateState applies change to the state file under the build folder lock.
+func updateState(buildDir string, change func(*State) error) (*State, error) {
+	unlock, err := lockBuildDir(buildDir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	s, err := FindBuild(buildDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(s); err != nil {
+		return s, err
+	}
+	return s, writeState(buildDir, s)
+}

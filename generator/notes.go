@@ -1,0 +1,58 @@
+package generator
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"fleetbake/model"
+)
+
+// projectWarnings are things about the project as a whole that the
+// engineer must act on before the image can provision a device: the conf
+// files are still written, since the rest of the build does not need them.
+func projectWarnings(in *input) []string {
+	g := in.p.Greengrass
+	if !g.Enabled {
+		return nil
+	}
+	var warns []string
+	if g.DataEndpoint == "" || g.CredentialEndpoint == "" {
+		warns = append(warns, "Greengrass endpoints are not known yet: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then `fleetbake generate` again")
+	}
+	cert, key, root := in.p.ClaimFiles()
+	var missing []string
+	for _, f := range []string{cert, key, root} {
+		if _, err := os.Stat(f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		warns = append(warns, fmt.Sprintf("claim files missing: %s; `fleetbake provision apply` creates them (the image build fails without them)", strings.Join(missing, ", ")))
+	}
+	return warns
+}
+
+// projectNotes are information: layers that are only known from the
+// built-in catalog, and which meta-aws variables were written.
+func projectNotes(in *input) []string {
+	var notes []string
+	var absent []string
+	for _, l := range in.layers {
+		if !l.OnDisk {
+			absent = append(absent, l.Name)
+		}
+	}
+	if len(absent) > 0 {
+		notes = append(notes, fmt.Sprintf("layers not fetched yet: %s; bblayers.conf names where `fleetbake layers fetch` puts them; run it before building", strings.Join(absent, ", ")))
+	}
+	if in.p.Greengrass.Enabled {
+		switch in.generation {
+		case model.GenerationOld:
+			notes = append(notes, "meta-aws of the old fleet provisioning generation: GGV2_* variables, claim files supplied by the layer "+ClaimLayerDir)
+		case model.GenerationNew:
+			notes = append(notes, "meta-aws of the new fleet provisioning generation: IOT_*/CLAIM_* variables for greengrass-plugin-fleetprovisioning")
+		}
+	}
+	return notes
+}

@@ -1,0 +1,240 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+
+	"fleetbake/model"
+	"fleetbake/templates"
+)
+
+// ClaimLayerDir is where the project's own claim layer goes, relative to the
+// project folder, for a meta-aws tree of the old generation.
+const ClaimLayerDir = "layers/meta-fleetbake-claim"
+
+// claimLayerCollection is the claim layer's BBFILE_COLLECTIONS name.
+const claimLayerCollection = "fleetbake-claim"
+
+// claimBBAppend is the claim layer's bbappend, relative to the layer.
+const claimBBAppend = "recipes-iot/aws-iot-greengrass/greengrass-bin_%.bbappend"
+
+// input is everything the generator needs: the project and the resolved
+// layer set (order, release, meta-aws generation).
+type input struct {
+	p          *model.Project
+	release    string
+	generation model.Generation
+	layers     []*model.Layer
+}
+
+// localData feeds templates/bitbake/local.conf.block.tmpl.
+type localData struct {
+	Source     string
+	Machine    string
+	Distro     string
+	Shared     model.Shared
+	Greengrass *greengrassData // nil when Greengrass is off
+	Extras     []extra
+}
+
+type greengrassData struct {
+	Nucleus      string           // greengrass-bin or greengrass-lite
+	Generation   model.Generation // old or new
+	Region       string
+	DataEndpoint string
+	CredEndpoint string
+	RoleAlias    string
+	Template     string
+	ThingName    string // old generation: GGV2_THING_NAME (the device appends _<MAC>)
+	ThingGroup   string // old generation: GGV2_THING_GROUP
+	ClaimCert    string // absolute paths on the build host
+	ClaimKey     string
+	RootCA       string
+	ClaimLayer   string // old generation: the claim layer's folder
+}
+
+type extra struct{ Var, Value string }
+
+type layersData struct {
+	Source string
+	Layers []string // absolute layer folders, dependency order
+}
+
+type claimLayerData struct {
+	Source     string
+	Collection string
+	Release    string
+	ClaimDir   string
+}
+
+var (
+	tmplOnce sync.Once
+	tmpl     *template.Template
+	tmplErr  error
+)
+
+// loadTemplates parses every template under templates/bitbake and
+// templates/kas once. missingkey=error turns a misspelt field into an error
+// rather than "<no value>" in a conf file.
+func loadTemplates() (*template.Template, error) {
+	tmplOnce.Do(func() {
+		t := template.New("fleetbake").Option("missingkey=error").Funcs(template.FuncMap{
+			"assign":    assign,
+			"layerpath": func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
+			"claimdir":  func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
+			"yaml":      yamlString,
+			"indent":    indent,
+		})
+		tmpl, tmplErr = t.ParseFS(templates.FS, "bitbake/*.tmpl", "bitbake/claim-layer/*.tmpl", "kas/*.tmpl")
+	})
+	return tmpl, tmplErr
+}
+
+// assign renders one `NAME = "value"` line, refusing a name or value that
+// BitBake would read differently.
+func assign(name, value string) (string, error) {
+	if err := checkVarName(name); err != nil {
+		return "", err
+	}
+	q, err := quote(name, value)
+	if err != nil {
+		return "", err
+	}
+	return name + " = " + q, nil
+}
+
+func render(name string, data any) (string, error) {
+	t, err := loadTemplates()
+	if err != nil {
+		return "", fmt.Errorf("templates: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		// Surface our own error (unsafe value) without the template plumbing.
+		var uv *UnsafeValueError
+		if errors.As(err, &uv) {
+			return "", uv
+		}
+		var ne *nameError
+		if errors.As(err, &ne) {
+			return "", ne
+		}
+		return "", fmt.Errorf("rendering %s: %w", name, err)
+	}
+	return buf.String(), nil
+}
+
+// wrapBlock puts the markers around rendered block content.
+func wrapBlock(content string) string {
+	content = strings.TrimRight(content, "\n")
+	return BeginMarker + "\n" + content + "\n" + EndMarker + "\n"
+}
+
+// source names the project file in generated comments.
+func source(p *model.Project) string {
+	if p.Path() == "" {
+		return "fleetbake.toml"
+	}
+	return p.Path()
+}
+
+// useClaimLayer reports whether this project needs its own claim layer:
+// greengrass-bin on a meta-aws tree of the old generation.
+func (in *input) useClaimLayer() bool {
+	g := in.p.Greengrass
+	return g.Enabled && nucleus(g) == model.NucleusBin && in.generation == model.GenerationOld
+}
+
+func nucleus(g model.Greengrass) string {
+	if g.Nucleus == "" {
+		return model.NucleusBin
+	}
+	return g.Nucleus
+}
+
+func (in *input) claimLayerPath() string {
+	return absPath(in.p.Abs(filepath.FromSlash(ClaimLayerDir)))
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func (in *input) localData() localData {
+	p := in.p
+	d := localData{Source: source(p), Machine: p.Machine, Distro: p.Distro, Shared: p.Shared}
+	d.Shared.DLDir = absIfSet(p, p.Shared.DLDir)
+	d.Shared.SstateDir = absIfSet(p, p.Shared.SstateDir)
+	if p.Greengrass.Enabled {
+		g := p.Greengrass
+		names := g.Names()
+		cert, key, root := p.ClaimFiles()
+		gd := &greengrassData{
+			Nucleus:      nucleus(g),
+			Generation:   in.generation,
+			Region:       g.Region,
+			DataEndpoint: g.DataEndpoint,
+			CredEndpoint: g.CredentialEndpoint,
+			RoleAlias:    names.RoleAlias,
+			Template:     names.ProvisioningTemplate,
+			ThingName:    names.ThingNamePrefix,
+			ThingGroup:   names.ThingGroup,
+			ClaimCert:    cert,
+			ClaimKey:     key,
+			RootCA:       root,
+		}
+		if gd.Generation != model.GenerationOld {
+			gd.Generation = model.GenerationNew
+		}
+		if in.useClaimLayer() {
+			gd.ClaimLayer = in.claimLayerPath()
+		}
+		d.Greengrass = gd
+	}
+	keys := make([]string, 0, len(p.LocalConf))
+	for k := range p.LocalConf {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d.Extras = append(d.Extras, extra{Var: k, Value: p.LocalConf[k]})
+	}
+	return d
+}
+
+// absIfSet makes a project-relative path absolute: BitBake would read a
+// relative DL_DIR against its own working folder, not the project's.
+func absIfSet(p *model.Project, path string) string {
+	if path == "" {
+		return ""
+	}
+	return absPath(p.Abs(path))
+}
+
+func (in *input) layerPaths() []string {
+	var paths []string
+	seen := map[string]bool{}
+	for _, l := range in.layers {
+		path := absPath(l.Path)
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
+		paths = append(paths, path)
+	}
+	if in.useClaimLayer() {
+		if cl := in.claimLayerPath(); !seen[cl] {
+			paths = append(paths, cl)
+		}
+	}
+	return paths
+}

@@ -1,0 +1,232 @@
+package provision
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"fleetbake/model"
+	"fleetbake/templates"
+)
+
+// Claim file names: the names meta-aws installs under /greengrass/v2/claim-certs/.
+const (
+	ClaimCertFile = "claim.cert.pem"
+	ClaimKeyFile  = "claim.pkey.pem"
+	RootCAFile    = "claim.root.pem"
+)
+
+// AmazonRootCA1 is the public Amazon Root CA 1 certificate (PEM), embedded
+// so that a build host without internet still gets it.
+func AmazonRootCA1() []byte {
+	b, err := templates.FS.ReadFile("aws/AmazonRootCA1.pem")
+	if err != nil {
+		panic("templates/aws/AmazonRootCA1.pem missing from the build: " + err.Error())
+	}
+	return b
+}
+
+// claimFiles are the paths of the claim files on the build host.
+type claimFiles struct {
+	dir, cert, key, root string
+}
+
+func claimPaths(p *model.Project) claimFiles {
+	dir := p.Greengrass.ClaimDir
+	if dir == "" {
+		dir = "claim-certs"
+	}
+	dir = p.Abs(dir)
+	return claimFiles{dir: dir, cert: filepath.Join(dir, ClaimCertFile), key: filepath.Join(dir, ClaimKeyFile), root: filepath.Join(dir, RootCAFile)}
+}
+
+// ensureDir makes the claim folder 0700 (tightening it if it is wider),
+// since it holds a private key.
+func (c claimFiles) ensureDir() error {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return fmt.Errorf("make claim folder %s: %w (set greengrass.claim_dir to a folder you can write)", c.dir, err)
+	}
+	fi, err := os.Stat(c.dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(c.dir, 0o700); err != nil {
+			return fmt.Errorf("claim folder %s is mode %o and cannot be made 0700: %w", c.dir, fi.Mode().Perm(), err)
+		}
+	}
+	return nil
+}
+
+// newClaimKey makes the claim private key: RSA 2048, which both the Java
+// nucleus (AWS CRT) and greengrass-lite (OpenSSL) accept, written as PKCS#1
+// PEM like the key CreateKeysAndCertificate returns.
+func newClaimKey() (*rsa.PrivateKey, []byte, error) {
+	k, err := generateRSAKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}), nil
+}
+
+// generateRSAKey makes a new RSA 2048 key (tests swap in a faster source).
+var generateRSAKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+
+// keyResult is a claim key made ahead of time, in memory only.
+type keyResult struct {
+	pem []byte
+	err error
+}
+
+// writeKeyOnce writes a private key 0600 at path atomically and never over
+// an existing file: the temporary file is hard-linked into place, which
+// fails if path exists.
+func writeKeyOnce(path string, pemBytes []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".claim-key-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(pemBytes); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("claim key %s already exists; fleetbake never overwrites a key", path)
+		}
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// loadKey reads a private key file (PKCS#1, PKCS#8 or SEC 1). Errors never
+// include the file's content.
+func loadKey(path string) (crypto.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("claim key %s is not a PEM file: move it away and run apply again to make a new one", path)
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("claim key %s is not an RSA or EC private key: move it away and run apply again", path)
+	}
+	s, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("claim key %s holds an unsupported key type", path)
+	}
+	switch s.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey:
+		return s, nil
+	}
+	return nil, fmt.Errorf("claim key %s: only RSA and ECDSA keys work with AWS IoT", path)
+}
+
+// makeCSR returns a PEM certificate signing request for key.
+func makeCSR(key crypto.Signer) (string, error) {
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: "fleetbake fleet provisioning claim"},
+	}, key)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
+}
+
+// publicKeyID is the SHA-256 of a public key's PKIX encoding: how a
+// certificate is matched to the key on disk.
+func publicKeyID(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// certPublicKeyID parses a PEM certificate and returns its publicKeyID.
+func certPublicKeyID(certPEM string) (string, error) {
+	block, _ := pem.Decode([]byte(certPEM))
+	if block == nil {
+		return "", errors.New("not a PEM certificate")
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "", err
+	}
+	return publicKeyID(c.PublicKey)
+}
+
+// keyFileID returns the publicKeyID of the key at path, or "" if there is none.
+func keyFileID(path string) (string, error) {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return "", nil
+	}
+	k, err := loadKey(path)
+	if err != nil {
+		return "", err
+	}
+	return publicKeyID(k.Public())
+}
+
+// writePublic writes a public file (certificate, root CA) atomically, 0644.
+func writePublic(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
+		return nil
+	}
+	return model.WriteFileAtomic(path, data, 0o644)
+}
+
+var errNoClaim = errors.New("no claim certificate recorded for this account and region")
+
+func linkFile(from, to string) error { return os.Link(from, to) }
+
+func renameFile(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(to)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func removeFile(path string) { os.Remove(path) }

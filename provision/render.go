@@ -1,0 +1,89 @@
+package provision
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"text/template"
+
+	"fleetbake/templates"
+)
+
+// renderData is what the templates under templates/aws/ may use.
+type renderData struct {
+	Partition  string // aws, aws-cn, aws-us-gov: from the caller's ARN
+	Region     string
+	Account    string
+	Names      Names
+	Flow       string // claim certificate MQTT API the device uses: "create" or "create-from-csr"
+	Generation string // meta-aws generation: "new" or "old"
+}
+
+// documents are the rendered policy documents and template body.
+type documents struct {
+	TokenExchangeTrust  string
+	TokenExchangeAccess string
+	ProvisioningTrust   string
+	CorePolicy          string
+	ClaimPolicy         string
+	TemplateBody        string
+}
+
+var awsTemplates = template.Must(template.New("aws").Option("missingkey=error").Funcs(template.FuncMap{
+	"json": func(s string) (string, error) {
+		b, err := json.Marshal(s)
+		return string(b), err
+	},
+}).ParseFS(templates.FS, "aws/*.json.tmpl"))
+
+// renderJSON renders one template into a buffer and checks the result is
+// valid JSON, re-marshalled compactly so comparisons with AWS's copy do not
+// depend on whitespace.
+func renderJSON(name string, data renderData) (string, error) {
+	var buf bytes.Buffer
+	if err := awsTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("render templates/aws/%s: %w", name, err)
+	}
+	var v any
+	if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+		return "", fmt.Errorf("templates/aws/%s does not render to valid JSON: %w", name, err)
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, buf.Bytes()); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
+func renderDocuments(data renderData) (documents, error) {
+	var d documents
+	var err error
+	for _, t := range []struct {
+		name string
+		dst  *string
+	}{
+		{"token-exchange-trust.json.tmpl", &d.TokenExchangeTrust},
+		{"token-exchange-access.json.tmpl", &d.TokenExchangeAccess},
+		{"provisioning-trust.json.tmpl", &d.ProvisioningTrust},
+		{"core-policy.json.tmpl", &d.CorePolicy},
+		{"claim-policy.json.tmpl", &d.ClaimPolicy},
+		{"provisioning-template.json.tmpl", &d.TemplateBody},
+	} {
+		if *t.dst, err = renderJSON(t.name, data); err != nil {
+			return documents{}, err
+		}
+	}
+	return d, nil
+}
+
+// sameJSON reports whether two JSON documents hold the same value, so a
+// policy AWS returns reformatted is not mistaken for drift.
+func sameJSON(a, b string) bool {
+	var va, vb any
+	if json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
+		return a == b
+	}
+	ja, _ := json.Marshal(va)
+	jb, _ := json.Marshal(vb)
+	return bytes.Equal(ja, jb)
+}

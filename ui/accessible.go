@@ -1,0 +1,399 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"fleetbake/model"
+)
+
+// AccessibleOptions configure RunAccessible.
+type AccessibleOptions struct {
+	In       io.Reader
+	Out      io.Writer
+	Services *Services
+	Project  *model.Project
+	Existing bool
+}
+
+// RunAccessible asks the wizard's questions as plain prompts, one per line,
+// for screen readers, TERM=dumb and scripts. Each answer is validated like
+// in the UI and saved at once; an empty answer keeps the value in brackets.
+// It stops after writing the files and the AWS side and says how to build.
+func RunAccessible(o AccessibleOptions) error {
+	a := &asker{in: bufio.NewScanner(o.In), out: o.Out, svc: o.Services, p: o.Project}
+	return a.run(context.Background())
+}
+
+type asker struct {
+	in  *bufio.Scanner
+	out io.Writer
+	svc *Services
+	p   *model.Project
+}
+
+var errEOF = fmt.Errorf("input ended before the questions did; answers so far are saved")
+
+func (a *asker) say(format string, args ...any) { fmt.Fprintf(a.out, format+"\n", args...) }
+
+// ask prompts until the answer passes ValidateField (and check, if any).
+func (a *asker) ask(field, question, def string, check func(string) error) (string, error) {
+	for {
+		if def != "" {
+			fmt.Fprintf(a.out, "%s [%s]: ", question, def)
+		} else {
+			fmt.Fprintf(a.out, "%s: ", question)
+		}
+		if !a.in.Scan() {
+			fmt.Fprintln(a.out)
+			return "", errEOF
+		}
+		v := strings.TrimSpace(a.in.Text())
+		if v == "" {
+			v = def
+		}
+		var err error
+		if check != nil {
+			err = check(v)
+		}
+		if err == nil && field != "" && v != "" && a.svc.ValidateField != nil {
+			err = a.svc.ValidateField(field, v)
+		}
+		if err != nil {
+			a.say("  not accepted: %v", err)
+			continue
+		}
+		return v, nil
+	}
+}
+
+func (a *asker) save() error {
+	if a.svc.Save == nil {
+		return nil
+	}
+	if err := a.svc.Save(a.p); err != nil {
+		return fmt.Errorf("could not save %s: %w", a.p.Path(), err)
+	}
+	return nil
+}
+
+func (a *asker) yes(question string, def bool) (bool, error) {
+	d := "y/N"
+	if def {
+		d = "Y/n"
+	}
+	v, err := a.ask("", question+" ("+d+")", "", func(v string) error {
+		switch strings.ToLower(v) {
+		case "", "y", "yes", "n", "no":
+			return nil
+		}
+		return fmt.Errorf("answer y or n")
+	})
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(v) {
+	case "y", "yes":
+		return true, nil
+	case "n", "no":
+		return false, nil
+	}
+	return def, nil
+}
+
+func (a *asker) run(ctx context.Context) error {
+	p, def := a.p, model.Default()
+	a.say("fleetbake: answers are saved to %s after each question. Empty answer: the value in brackets.", p.Path())
+	var ws *Workspace
+	var guess *ConfGuess
+	if a.svc.Discover != nil {
+		var err error
+		if ws, err = a.svc.Discover(p); err != nil {
+			a.say("layer discovery: %v", err)
+		}
+	}
+	if a.svc.ReadConf != nil {
+		guess, _ = a.svc.ReadConf(p)
+	}
+	if ws != nil {
+		a.say("Found %d layers and %d machines; release %s.", len(ws.Layers), len(ws.Machines), orDash(ws.Release))
+	}
+	var err error
+	if p.BuildDir, err = a.ask("build_dir", "Build folder", firstNonEmpty(p.BuildDir, def.BuildDir), nil); err != nil {
+		return err
+	}
+	if err := a.save(); err != nil {
+		return err
+	}
+
+	machines := func(v string) error {
+		if v == "?" {
+			if ws != nil {
+				for _, m := range ws.Machines {
+					a.say("  %-28s %s (%s)", m.Name, m.Description, m.Layer)
+				}
+			}
+			return fmt.Errorf("choose one of the machines above")
+		}
+		return nil
+	}
+	if p.Machine, err = a.ask("machine", "MACHINE (? lists them)", firstNonEmpty(p.Machine, guessMachine(guess), def.Machine), machines); err != nil {
+		return err
+	}
+	if err := a.save(); err != nil {
+		return err
+	}
+
+	layersDef := strings.Join(firstNonEmptyList(p.Layers, guessLayers(guess), def.Layers), " ")
+	v, err := a.ask("", "Layers, space separated (dependencies are added)", layersDef, func(v string) error {
+		for _, l := range strings.Fields(v) {
+			if a.svc.ValidateField != nil {
+				if err := a.svc.ValidateField("layers", l); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.Layers = strings.Fields(v)
+	if a.svc.Resolve != nil && ws != nil {
+		if res, err := a.svc.Resolve(p, ws); err != nil {
+			a.say("  layers: %v", err)
+		} else {
+			for _, l := range res.Layers {
+				switch {
+				case l.AddedBy != "":
+					a.say("  + %s (added: %s)", l.Name, l.AddedBy)
+				case !l.OnDisk:
+					a.say("  %s: not on disk, fetch with `fleetbake layers fetch`", l.Name)
+				}
+			}
+			for _, m := range append(res.Missing, res.Incompatible...) {
+				a.say("  ! %s", m)
+			}
+		}
+	}
+	if err := a.save(); err != nil {
+		return err
+	}
+	if p.Image, err = a.ask("image", "Image", firstNonEmpty(p.Image, def.Image), nil); err != nil {
+		return err
+	}
+	if p.Distro, err = a.ask("distro", "DISTRO", firstNonEmpty(p.Distro, guessDistro(guess), def.Distro), nil); err != nil {
+		return err
+	}
+	if err := a.save(); err != nil {
+		return err
+	}
+	if err := a.askShared(); err != nil {
+		return err
+	}
+	if err := a.askGreengrass(ctx); err != nil {
+		return err
+	}
+	return a.review(ctx, ws)
+}
+
+func (a *asker) askShared() error {
+	sh := &a.p.Shared
+	n := func(field, q string, dst *int) error {
+		v, err := a.ask(field, q+" (empty: BitBake's default)", countString(*dst), checkCount)
+		if err != nil {
+			return err
+		}
+		*dst, _ = strconv.Atoi(v)
+		return nil
+	}
+	if err := n("shared.bb_number_threads", "BB_NUMBER_THREADS", &sh.BBNumberThreads); err != nil {
+		return err
+	}
+	if err := n("shared.parallel_make", "PARALLEL_MAKE jobs", &sh.ParallelMake); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		field, label string
+		dst          *string
+	}{
+		{"shared.dl_dir", "DL_DIR", &sh.DLDir},
+		{"shared.sstate_dir", "SSTATE_DIR", &sh.SstateDir},
+		{"shared.sstate_mirrors", "SSTATE_MIRRORS", &sh.SstateMirrors},
+		{"shared.hashserve", "BB_HASHSERVE (auto or host:port)", &sh.HashServe},
+		{"shared.hashserve_upstream", "BB_HASHSERVE_UPSTREAM", &sh.HashServeUpstream},
+		{"shared.prserv_host", "PRSERV_HOST", &sh.PRServHost},
+	} {
+		v, err := a.ask(q.field, q.label+" (- clears)", *q.dst, nil)
+		if err != nil {
+			return err
+		}
+		if v == "-" {
+			v = ""
+		}
+		*q.dst = v
+	}
+	return a.save()
+}
+
+func (a *asker) askGreengrass(ctx context.Context) error {
+	g, def := &a.p.Greengrass, model.Default().Greengrass
+	if a.svc.Identity != nil {
+		if id, err := a.svc.Identity(ctx, a.p); err != nil {
+			a.say("No AWS credentials: %v. You can still finish; the AWS step waits until they work.", err)
+		} else {
+			a.say("AWS account %s (%s)", id.Account, id.ARN)
+		}
+	}
+	on, err := a.yes("Greengrass and fleet provisioning in the image?", !greengrassAnswered(a.p) || g.Enabled)
+	if err != nil {
+		return err
+	}
+	g.Enabled = on
+	if g.Region == "" {
+		g.Region = def.Region
+	}
+	if g.Prefix == "" {
+		g.Prefix = def.Prefix
+	}
+	if !on {
+		return a.save()
+	}
+	oneOf := func(choices ...string) func(string) error {
+		return func(v string) error {
+			if slices.Contains(choices, v) {
+				return nil
+			}
+			return fmt.Errorf("answer one of: %s", strings.Join(choices, ", "))
+		}
+	}
+	steps := []struct {
+		field, q string
+		dst      *string
+		check    func(string) error
+	}{
+		{"greengrass.nucleus", "Nucleus (greengrass-bin or greengrass-lite)", &g.Nucleus, oneOf(model.NucleusBin, model.NucleusLite)},
+		{"greengrass.region", "Region (" + strings.Join(a.svc.Regions, " ") + ")", &g.Region, nil},
+		{"greengrass.prefix", "Name prefix for AWS resources", &g.Prefix, nil},
+		{"greengrass.thing_group", "Thing group (empty: derived)", &g.ThingGroup, nil},
+		{"greengrass.thing_name_prefix", "Thing name prefix (empty: derived)", &g.ThingNamePrefix, nil},
+		{"greengrass.provisioning_template", "Provisioning template (empty: derived)", &g.ProvisioningTemplate, nil},
+		{"greengrass.role_alias", "Role alias (empty: derived)", &g.RoleAlias, nil},
+		{"greengrass.claim_dir", "Claim certificate folder", &g.ClaimDir, nil},
+	}
+	if g.Nucleus == "" {
+		g.Nucleus = def.Nucleus
+	}
+	if g.ClaimDir == "" {
+		g.ClaimDir = def.ClaimDir
+	}
+	for _, s := range steps {
+		v, err := a.ask(s.field, s.q, *s.dst, s.check)
+		if err != nil {
+			return err
+		}
+		*s.dst = v
+		if err := a.save(); err != nil {
+			return err
+		}
+	}
+	byAWS, err := a.yes("Let AWS make the claim key (else made here, never leaving this machine)?", g.AWSGeneratedKey)
+	if err != nil {
+		return err
+	}
+	g.AWSGeneratedKey = byAWS
+	return a.save()
+}
+
+func (a *asker) review(ctx context.Context, ws *Workspace) error {
+	if a.svc.ValidateProject != nil {
+		if err := a.svc.ValidateProject(a.p); err != nil {
+			a.say("These answers need fixing before anything is written:\n%v", err)
+			return fmt.Errorf("fix the answers above (run fleetbake again: they are saved)")
+		}
+	}
+	if a.svc.PlanFiles == nil {
+		a.say("Writing conf files is not available in this build; run `fleetbake generate`.")
+		return nil
+	}
+	plan, err := a.svc.PlanFiles(a.p, ws)
+	if err != nil {
+		return err
+	}
+	if plan.Empty {
+		a.say("conf files: nothing to change.")
+	} else {
+		a.say("Changes to the conf files:\n%s", strings.TrimRight(plan.Diff, "\n"))
+	}
+	if a.p.Greengrass.Enabled && a.svc.PlanAWS != nil {
+		if rows, err := a.svc.PlanAWS(ctx, a.p, ws); err != nil {
+			a.say("AWS plan: %v", err)
+		} else {
+			for _, l := range planTable(rows, 200, func(s ...string) string { return strings.Join(s, "") }) {
+				a.say("  %s", l)
+			}
+		}
+	}
+	ok, err := a.yes("Write the files and create the AWS resources?", false)
+	if err != nil || !ok {
+		return err
+	}
+	if a.svc.WriteFiles != nil {
+		if err := a.svc.WriteFiles(plan); err != nil {
+			return fmt.Errorf("writing the conf files: %w", err)
+		}
+		a.say("conf files written.")
+	}
+	if a.p.Greengrass.Enabled && a.svc.ApplyAWS != nil {
+		update, err := a.svc.ApplyAWS(ctx, a.p, ws, func(ev ResourceEvent) {
+			switch ev.State {
+			case ResourceDone:
+				a.say("  done    %s %s %s", ev.Kind, ev.Name, ev.Detail)
+			case ResourceFailed:
+				a.say("  FAILED  %s %s: %s", ev.Kind, ev.Name, ev.Detail)
+				if ev.Hint != "" {
+					a.say("          %s", ev.Hint)
+				}
+			}
+		})
+		if update != nil {
+			update(a.p)
+			if err := a.save(); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("AWS provisioning: %w (run fleetbake again to retry: what exists is kept)", err)
+		}
+	}
+	a.say("Done. Start the build with `fleetbake build`.")
+	return nil
+}
+
+func guessMachine(g *ConfGuess) string {
+	if g == nil {
+		return ""
+	}
+	return g.Machine
+}
+
+func guessLayers(g *ConfGuess) []string {
+	if g == nil {
+		return nil
+	}
+	return g.Layers
+}
+
+func firstNonEmptyList(lists ...[]string) []string {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"fleetbake/model"
+	"fleetbake/ui/keys"
+	"fleetbake/ui/styles"
+)
+
+// Context is shared by the root model and every screen: size, styles,
+// keys, the services and the answers given so far.
+type Context struct {
+	Width, Height int
+	Styles        styles.Styles
+	Keys          keys.KeyMap
+	Svc           *Services
+	// Now is the clock; tests inject a fixed one so views are reproducible.
+	Now func() time.Time
+	// Ctx is cancelled when the UI quits; long calls take it.
+	Ctx context.Context
+
+	Project    *model.Project
+	Workspace  *Workspace
+	Resolution *Resolution
+	Guess      *ConfGuess // answers read from an existing build folder, if any
+
+	Identity    *Identity
+	IdentityErr error
+	FilePlan    *FilePlan
+
+	// Busy is set while AWS calls are under way: quitting asks first.
+	Busy bool
+
+	saver   *saver
+	saveSeq int
+}
+
+// SaveProject returns a command that writes a snapshot of the project.
+// Snapshots are numbered so an older one never overwrites a newer one even
+// though the commands run concurrently.
+func (c *Context) SaveProject() tea.Cmd {
+	if c.Svc.Save == nil || c.Project == nil {
+		return nil
+	}
+	c.saveSeq++
+	seq, snap, s := c.saveSeq, cloneProject(c.Project), c.saver
+	return func() tea.Msg { return savedMsg{err: s.save(seq, snap)} }
+}
+
+// Validate checks one answer with the model's rules.
+func (c *Context) Validate(field, value string) error {
+	if c.Svc.ValidateField == nil {
+		return nil
+	}
+	return c.Svc.ValidateField(field, value)
+}
+
+type saver struct {
+	mu   sync.Mutex
+	last int
+	fn   func(*model.Project) error
+}
+
+func (s *saver) save(seq int, p *model.Project) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq < s.last {
+		return nil // a newer answer was already written
+	}
+	s.last = seq
+	return s.fn(p)
+}
+
+// savedMsg reports the outcome of a save.
+type savedMsg struct{ err error }
+
+func cloneProject(p *model.Project) *model.Project {
+	c := *p
+	c.Sources = slices.Clone(p.Sources)
+	c.Layers = slices.Clone(p.Layers)
+	c.LocalConf = maps.Clone(p.LocalConf)
+	return &c
+}
+
+var errUnavailable = errors.New("not available in this build of fleetbake")

@@ -1,0 +1,306 @@
+package ui
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"fleetbake/internal/awsfake"
+	"fleetbake/internal/layertree"
+	"fleetbake/model"
+)
+
+// The flows run the real UI in a real Bubble Tea program (teatest) at a
+// fixed size and color profile, on the real model, generator and provision
+// packages: a fixture layer tree in a temp folder and the local AWS fake.
+
+// probed wraps the root model so a test can look at it from the program's
+// own goroutine (no data race with Update).
+type probed struct{ *Model }
+
+type probeMsg struct {
+	fn   func(*Model)
+	done chan struct{}
+}
+
+func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if pm, ok := msg.(probeMsg); ok {
+		pm.fn(p.Model)
+		close(pm.done)
+		return p, nil
+	}
+	_, cmd := p.Model.Update(msg)
+	return p, cmd
+}
+
+// flowTimeout bounds every wait of a flow.
+var flowTimeout = 90 * time.Second
+
+type flow struct {
+	t    *testing.T
+	tm   *teatest.TestModel
+	m    *Model
+	dir  string
+	aws  *awsfake.Server
+	path string
+}
+
+// newWorkspace writes the fixture tree (poky, meta-openembedded, meta-aws of
+// scarthgap) under dir/sources and starts the AWS fake with its
+// credentials in the environment.
+func newWorkspace(t *testing.T) (dir string, fake *awsfake.Server) {
+	t.Helper()
+	dir = t.TempDir()
+	layertree.Write(t, filepath.Join(dir, "sources"), layertree.Standard("scarthgap", true))
+	fake = awsfake.New(awsfake.Options{})
+	t.Cleanup(fake.Close)
+	t.Setenv("HOME", t.TempDir()) // no ~/.aws of the machine running the tests
+	for _, kv := range fake.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return dir, fake
+}
+
+// startFlow runs the UI on the project file in dir: resumed when it exists.
+func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
+	t.Helper()
+	path := filepath.Join(dir, model.DefaultFile)
+	p, existing := NewProject(path), false
+	if _, err := os.Stat(path); err == nil {
+		var lerr error
+		if p, lerr = model.Load(path); lerr != nil {
+			t.Fatal(lerr)
+		}
+		existing = true
+	}
+	m := New(Options{Services: Real(RealOptions{EndpointURL: fake.URL}), Project: p, Existing: existing,
+		Now: func() time.Time { return fixedNow }, NoColor: true, Dark: true})
+	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	f := &flow{t: t, tm: tm, m: m, dir: dir, aws: fake, path: path}
+	t.Cleanup(func() { tm.Quit() })
+	go io.Copy(io.Discard, tm.Output()) // keep the output pipe drained
+	return f
+}
+
+// probe runs fn on the program's goroutine.
+func (f *flow) probe(fn func(*Model)) {
+	done := make(chan struct{})
+	f.tm.Send(probeMsg{fn: fn, done: done})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		f.t.Fatal("the program did not answer a probe")
+	}
+}
+
+// waitFor polls until cond holds on the model, failing with the screen.
+func (f *flow) waitFor(what string, cond func(m *Model, screen string) bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(flowTimeout)
+	var screen string
+	for time.Now().Before(deadline) {
+		ok := false
+		f.probe(func(m *Model) {
+			screen = ansi.Strip(m.Render())
+			ok = cond(m, screen)
+		})
+		if ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.t.Fatalf("timed out waiting for %s; screen:\n%s", what, screen)
+}
+
+func (f *flow) waitStep(s Step) {
+	f.t.Helper()
+	f.waitFor("step "+s.String(), func(m *Model, _ string) bool { return m.Step() == s })
+}
+
+func (f *flow) waitText(text string) {
+	f.t.Helper()
+	f.waitFor("text "+text, func(_ *Model, screen string) bool { return strings.Contains(screen, text) })
+}
+
+// keys types a key spec (see press) and lets the program handle each key.
+func (f *flow) keys(spec string) {
+	f.t.Helper()
+	for _, k := range press(spec) {
+		f.tm.Send(k)
+		f.probe(func(*Model) {}) // the key has been handled once the probe is
+	}
+}
+
+// saved reads fleetbake.toml as it is on disk now.
+func (f *flow) saved() *model.Project {
+	f.t.Helper()
+	var p *model.Project
+	f.waitFor("fleetbake.toml", func(*Model, string) bool {
+		var err error
+		p, err = model.Load(f.path)
+		return err == nil
+	})
+	return p
+}
+
+func (f *flow) waitSaved(what string, cond func(p *model.Project) bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if p, err := model.Load(f.path); err == nil && cond(p) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	data, _ := os.ReadFile(f.path)
+	f.t.Fatalf("fleetbake.toml never had %s:\n%s", what, data)
+}
+
+// toMachine goes through the workspace step.
+func (f *flow) throughWorkspace() {
+	f.waitStep(StepWorkspace)
+	f.waitText("release scarthgap")
+	f.keys("enter enter")
+	f.waitStep(StepMachine)
+}
+
+func (f *flow) chooseMachine(name string) {
+	f.waitText("machines")
+	f.keys("/ type:" + name + " enter")
+	f.waitSaved("machine "+name, func(p *model.Project) bool { return p.Machine == name })
+}
+
+func TestFlowWholeWizard(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+
+	f.waitStep(StepLayers)
+	f.waitText("added: needed by meta-aws")
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.keys("enter enter")
+	f.waitStep(StepSettings)
+	f.keys("type:8 enter type:8 enter enter enter enter enter enter enter")
+	f.waitStep(StepGreengrass)
+	f.waitText("AWS account " + awsfake.DefaultAccount)
+	// Greengrass on, nucleus, region, prefix "fbtest", the rest defaults.
+	f.keys("enter enter enter ctrl+u type:fbtest enter enter enter enter enter enter enter")
+	f.waitStep(StepReview)
+	f.waitText("+++")
+	f.waitText("create")
+	f.keys("enter")
+	f.waitStep(StepApply)
+	f.waitText("All done")
+
+	for _, name := range []string{"local.conf", "bblayers.conf"} {
+		data, err := os.ReadFile(filepath.Join(dir, "build", "conf", name))
+		if err != nil {
+			t.Fatalf("%s not written: %v", name, err)
+		}
+		if name == "local.conf" && !strings.Contains(string(data), `"qemuarm64"`) {
+			t.Errorf("local.conf lacks the machine:\n%s", data)
+		}
+		if name == "bblayers.conf" && !strings.Contains(string(data), "meta-aws") {
+			t.Errorf("bblayers.conf lacks meta-aws:\n%s", data)
+		}
+	}
+	res := fake.Resources()
+	if res.Total() == 0 {
+		t.Fatal("no AWS resource was created")
+	}
+	if groups := res[awsfake.KindThingGroup]; len(groups) == 0 || !strings.HasPrefix(groups[0], "fbtest") {
+		t.Errorf("thing groups %v, want one named from the prefix fbtest", groups)
+	}
+	f.waitSaved("endpoints and every answer", func(p *model.Project) bool {
+		return p.Greengrass.DataEndpoint != "" && p.Machine == "qemuarm64" && p.Shared.BBNumberThreads == 8 &&
+			p.Greengrass.Prefix == "fbtest" && len(p.Layers) > 0
+	})
+	f.keys("q")
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestFlowBackAndChangeMachine(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.keys("esc")
+	f.waitStep(StepMachine)
+	// The list comes back on the machine chosen before.
+	f.waitFor("cursor on qemuarm64", func(m *Model, _ string) bool {
+		it, ok := m.screens[StepMachine].(*machineScreen).list.Current()
+		return ok && it.Value == "qemuarm64"
+	})
+	f.chooseMachine("genericx86-64")
+	f.waitStep(StepLayers)
+	if p := f.saved(); p.Machine != "genericx86-64" || p.BuildDir != "build" {
+		t.Errorf("after changing the machine: machine %q, build_dir %q", p.Machine, p.BuildDir)
+	}
+}
+
+func TestFlowQuitAndResume(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemux86-64")
+	f.waitStep(StepLayers)
+	f.waitText("added: needed by meta-aws")
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.waitSaved("layers", func(p *model.Project) bool { return len(p.Layers) > 0 })
+	f.keys("q")
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+
+	g := startFlow(t, dir, fake)
+	g.waitStep(StepImage)
+	g.waitText("core-image-minimal")
+	g.keys("esc")
+	g.waitStep(StepLayers)
+	g.waitText("[x] meta-aws")
+	g.keys("esc")
+	g.waitStep(StepMachine)
+	g.waitFor("cursor on the saved machine", func(m *Model, _ string) bool {
+		it, ok := m.screens[StepMachine].(*machineScreen).list.Current()
+		return ok && it.Value == "qemux86-64"
+	})
+}
+
+func TestFlowBadValueRejectedInline(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemux86-64")
+	f.waitStep(StepLayers)
+	f.waitText("added: needed by meta-aws")
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.keys("enter enter")
+	f.waitStep(StepSettings)
+	f.keys("enter enter type:/tmp/dl\"x enter")
+	f.waitText("✗")
+	f.waitFor("still on settings with the bad DL_DIR focused", func(m *Model, screen string) bool {
+		s := m.screens[StepSettings].(*settingsScreen)
+		return m.Step() == StepSettings && s.form.Focused() == s.f.dlDir && s.f.dlDir.err != ""
+	})
+	if p := f.saved(); p.Shared.DLDir != "" {
+		t.Errorf("a rejected DL_DIR was saved: %q", p.Shared.DLDir)
+	}
+	f.keys("backspace backspace enter")
+	f.waitFor("DL_DIR accepted", func(m *Model, _ string) bool {
+		s := m.screens[StepSettings].(*settingsScreen)
+		return s.form.Focused() != s.f.dlDir
+	})
+}

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fleetbake/model"
+)
+
+// answered is a project with every step answered.
+func answered(t *testing.T) *model.Project {
+	p := model.Default()
+	p.SetPath(filepath.Join(t.TempDir(), "fleetbake.toml"))
+	return p
+}
+
+// at builds a model on the fake services and walks it to a step.
+func at(t *testing.T, step Step, svc *Services) *Model {
+	t.Helper()
+	if svc == nil {
+		svc = fakeServices()
+	}
+	p := answered(t)
+	m := newTestModel(t, svc, p, true)
+	resize(t, m, 80, 24)
+	drive(t, m, m.Init())
+	drive(t, m, gotoMsg{step: step})
+	return m
+}
+
+func TestGoldenWorkspace(t *testing.T) {
+	svc := fakeServices()
+	svc.ReadConf = func(*model.Project) (*ConfGuess, error) {
+		return &ConfGuess{Machine: "raspberrypi5", Distro: "poky", Layers: []string{"meta", "meta-poky"}, From: "build/conf"}, nil
+	}
+	p := NewProject(filepath.Join(t.TempDir(), "fleetbake.toml"))
+	m := newTestModel(t, svc, p, false)
+	resize(t, m, 80, 24)
+	drive(t, m, m.Init())
+	if m.Step() != StepWorkspace {
+		t.Fatalf("new project starts at %v", m.Step())
+	}
+	golden(t, "workspace", m)
+}
+
+func TestGoldenMachine(t *testing.T) {
+	m := at(t, StepMachine, nil)
+	golden(t, "machine", m)
+	drive(t, m, press("/ type:rasp")...)
+	golden(t, "machine_filter", m)
+}
+
+func TestGoldenLayers(t *testing.T) {
+	m := at(t, StepLayers, nil)
+	golden(t, "layers", m)
+	// Choose meta-raspberrypi: its series does not match and is flagged.
+	drive(t, m, press("/ type:raspberry enter space")...)
+	golden(t, "layers_mismatch", m)
+	drive(t, m, press("enter")...)
+	if m.Step() != StepLayers {
+		t.Fatalf("a series mismatch let the wizard go on to %v", m.Step())
+	}
+	if !strings.Contains(frame(t, m), "fix the problems listed above") {
+		t.Errorf("no inline error after enter with a mismatch:\n%s", frame(t, m))
+	}
+}
+
+func TestGoldenImage(t *testing.T) {
+	golden(t, "image", at(t, StepImage, nil))
+}
+
+func TestGoldenSettings(t *testing.T) {
+	m := at(t, StepSettings, nil)
+	golden(t, "settings", m)
+	drive(t, m, press("type:lots tab")...)
+	golden(t, "settings_error", m)
+}
+
+func TestGoldenGreengrass(t *testing.T) {
+	golden(t, "greengrass", at(t, StepGreengrass, nil))
+	svc := fakeServices()
+	svc.Identity = func(context.Context, *model.Project) (*Identity, error) {
+		return nil, errors.New("no credentials found in the environment, ~/.aws or SSO")
+	}
+	golden(t, "greengrass_nocreds", at(t, StepGreengrass, svc))
+}
+
+func TestGoldenReview(t *testing.T) {
+	golden(t, "review", at(t, StepReview, nil))
+}
+
+func TestGoldenApplyFailed(t *testing.T) {
+	m := at(t, StepReview, nil)
+	drive(t, m, press("enter")...)
+	if m.Step() != StepApply {
+		t.Fatalf("enter on review went to %v", m.Step())
+	}
+	golden(t, "apply_failed", m)
+}
+
+func TestGoldenBuild(t *testing.T) {
+	svc := fakeServices()
+	b := newFakeBuild()
+	svc.StartBuild = func(*model.Project) (Build, error) { return b, nil }
+	b.ch <- BuildStatus{Phase: "running tasks", Done: 1234, Total: 4321, Started: buildStarted,
+		Running: []string{"linux-yocto:do_compile", "glibc:do_configure", "greengrass-bin:do_install"},
+		Log:     "/src/build/fleetbake-build.log"}
+	m := at(t, StepBuild, svc)
+	golden(t, "build_running", m)
+	drive(t, m, press("q")...)
+	if !b.detached || !strings.Contains(m.Farewell(), "keeps running") {
+		t.Errorf("q on a running build: detached %v, farewell %q", b.detached, m.Farewell())
+	}
+	b.detached = false
+	// The screen's reader waits on the channel: hand it the last snapshot directly.
+	final := BuildStatus{Phase: "failed", Done: 2000, Total: 4321, Started: buildStarted, Elapsed: 14*time.Minute + 7*time.Second, Finished: true, ExitCode: 1,
+		Failures: []BuildFailure{{Task: "greengrass-bin:do_fetch", Log: "/src/build/tmp/work/core2-64-poky-linux/greengrass-bin/2.14.0/temp/log.do_fetch.1234"}},
+		Log:      "/src/build/fleetbake-build.log"}
+	drive(t, m, buildStatusMsg{status: final, ok: true})
+	golden(t, "build_failed", m)
+	drive(t, m, press("q")...)
+	if b.detached {
+		t.Error("q on a finished build detached instead of quitting")
+	}
+}
+
+func TestGoldenHelpAndQuitConfirm(t *testing.T) {
+	m := at(t, StepMachine, nil)
+	drive(t, m, press("?")...)
+	golden(t, "machine_help", m)
+	drive(t, m, press("?")...)
+	m.ctx.Busy = true
+	drive(t, m, press("q")...)
+	golden(t, "quit_confirm", m)
+}

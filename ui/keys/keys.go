@@ -1,0 +1,56 @@
+// Package keys holds the key bindings of the fleetbake UI in one place, so
+// the help footer always tells the truth.
+package keys
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every binding a screen may use.
+type KeyMap struct {
+	Up, Down     key.Binding
+	Left, Right  key.Binding
+	Enter        key.Binding
+	Tab          key.Binding
+	ShiftTab     key.Binding
+	Toggle       key.Binding
+	Back         key.Binding
+	Filter       key.Binding
+	ClearFilter  key.Binding
+	Help         key.Binding
+	Quit         key.Binding
+	ForceQuit    key.Binding
+	Retry        key.Binding
+	Yes, No      key.Binding
+	PageUp       key.Binding
+	PageDown     key.Binding
+	ApplyChanges key.Binding
+	Detach       key.Binding
+	CancelBuild  key.Binding
+}
+
+// Default returns the bindings described in the README.
+func Default() KeyMap {
+	return KeyMap{
+		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:         key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "change")),
+		Right:        key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "change")),
+		Enter:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
+		Tab:          key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
+		ShiftTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
+		Toggle:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
+		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		ForceQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failed")),
+		Yes:          key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:           key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		PageUp:       key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
+		ApplyChanges: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+		Detach:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave (build keeps running)")),
+		CancelBuild:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop the build")),
+	}
+}

@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// pickItem is one row of a pickList.
+type pickItem struct {
+	Value string // what is saved
+	Desc  string // shown after the value
+	Meta  string // shown at the right, e.g. the layer a machine comes from
+}
+
+// pickList is a one-line-per-item list with a `/` filter. It is smaller than
+// bubbles/list on purpose: one row per item and no status bar, so moving the
+// cursor changes two lines only, which keeps redraws small over SSH.
+type pickList struct {
+	ctx       *Context
+	noun      string // "machines"
+	items     []pickItem
+	shown     []int // indexes into items that pass the filter
+	cursor    int   // index into shown
+	offset    int   // first shown row on screen
+	filter    textinput.Model
+	filtering bool
+	focused   bool
+	// mark, when set, returns a fixed-width prefix for a row (e.g. "[x] ").
+	mark func(pickItem) string
+}
+
+func newPickList(ctx *Context, noun string) *pickList {
+	l := &pickList{ctx: ctx, noun: noun, focused: true}
+	l.filter = textinput.New()
+	l.filter.Prompt = "/"
+	l.filter.SetStyles(ctx.Styles.TextInput)
+	return l
+}
+
+// SetItems replaces the items, keeping the filter and selecting value if present.
+func (l *pickList) SetItems(items []pickItem, value string) {
+	l.items = items
+	l.applyFilter()
+	l.Select(value)
+}
+
+// ResetFilter drops the filter, so a screen entered again shows every item.
+func (l *pickList) ResetFilter() {
+	l.filtering = false
+	l.filter.Blur()
+	l.filter.SetValue("")
+	l.applyFilter()
+}
+
+// Select moves the cursor to value when it is shown.
+func (l *pickList) Select(value string) {
+	for i, idx := range l.shown {
+		if l.items[idx].Value == value {
+			l.cursor = i
+			return
+		}
+	}
+}
+
+// Current is the item under the cursor.
+func (l *pickList) Current() (pickItem, bool) {
+	if l.cursor < 0 || l.cursor >= len(l.shown) {
+		return pickItem{}, false
+	}
+	return l.items[l.shown[l.cursor]], true
+}
+
+func (l *pickList) applyFilter() {
+	f := strings.ToLower(strings.TrimSpace(l.filter.Value()))
+	l.shown = l.shown[:0]
+	for i, it := range l.items {
+		if f == "" || strings.Contains(strings.ToLower(it.Value), f) ||
+			strings.Contains(strings.ToLower(it.Desc), f) || strings.Contains(strings.ToLower(it.Meta), f) {
+			l.shown = append(l.shown, i)
+		}
+	}
+	if l.cursor >= len(l.shown) {
+		l.cursor = max(0, len(l.shown)-1)
+	}
+}
+
+// Filtering is true while the filter field takes the typed keys.
+func (l *pickList) Filtering() bool { return l.filtering }
+
+// Update handles movement and the filter. chosen is true when enter picked
+// the item under the cursor.
+func (l *pickList) Update(msg tea.Msg) (cmd tea.Cmd, chosen bool) {
+	k := l.ctx.Keys
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, false
+	}
+	if l.filtering {
+		switch km.String() {
+		case "esc":
+			l.filtering = false
+			l.filter.Blur()
+			l.filter.SetValue("")
+			l.applyFilter()
+			return nil, false
+		case "enter":
+			l.filtering = false
+			l.filter.Blur()
+			_, ok := l.Current()
+			return nil, ok
+		case "up":
+			l.move(-1)
+			return nil, false
+		case "down":
+			l.move(1)
+			return nil, false
+		}
+		before := l.filter.Value()
+		l.filter, cmd = l.filter.Update(msg)
+		if l.filter.Value() != before {
+			l.cursor = 0
+			l.offset = 0
+			l.applyFilter()
+		}
+		return cmd, false
+	}
+	switch {
+	case key.Matches(km, k.Up):
+		l.move(-1)
+	case key.Matches(km, k.Down):
+		l.move(1)
+	case key.Matches(km, k.PageUp):
+		l.move(-10)
+	case key.Matches(km, k.PageDown):
+		l.move(10)
+	case km.String() == "home" || km.String() == "g":
+		l.cursor = 0
+	case km.String() == "end" || km.String() == "G":
+		l.cursor = max(0, len(l.shown)-1)
+	case key.Matches(km, k.Filter):
+		l.filtering = true
+		return l.filter.Focus(), false
+	case key.Matches(km, k.Enter):
+		_, ok := l.Current()
+		return nil, ok
+	}
+	return nil, false
+}
+
+func (l *pickList) move(d int) {
+	l.cursor = min(max(0, l.cursor+d), max(0, len(l.shown)-1))
+}
+
+// View renders height lines: the rows, then one line with the filter and
+// the position.
+func (l *pickList) View(width, height int) string {
+	st := l.ctx.Styles
+	rows := max(1, height-1)
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+rows {
+		l.offset = l.cursor - rows + 1
+	}
+	if l.offset > max(0, len(l.shown)-rows) {
+		l.offset = max(0, len(l.shown)-rows)
+	}
+	nameW := 0
+	for _, idx := range l.shown {
+		nameW = max(nameW, ansi.StringWidth(l.items[idx].Value))
+	}
+	nameW = min(nameW, max(8, width/3))
+	var b strings.Builder
+	for r := 0; r < rows; r++ {
+		i := l.offset + r
+		if r > 0 {
+			b.WriteByte('\n')
+		}
+		if i >= len(l.shown) {
+			continue
+		}
+		it := l.items[l.shown[i]]
+		b.WriteString(l.row(it, i == l.cursor && l.focused, width, nameW))
+	}
+	b.WriteByte('\n')
+	var foot string
+	if l.filtering || l.filter.Value() != "" {
+		foot = l.filter.View() + "  "
+	}
+	if len(l.items) == 0 {
+		foot += st.Subtle.Render("no " + l.noun + " found")
+	} else {
+		foot += st.Subtle.Render(fmt.Sprintf("%d/%d %s", min(l.cursor+1, len(l.shown)), len(l.shown), l.noun))
+	}
+	b.WriteString(foot)
+	return b.String()
+}
+
+func (l *pickList) row(it pickItem, sel bool, width, nameW int) string {
+	st := l.ctx.Styles
+	marker := "  "
+	name := ansi.Truncate(it.Value, nameW, "…")
+	name += strings.Repeat(" ", max(0, nameW-ansi.StringWidth(name)))
+	if sel {
+		marker = st.Cursor.Render("› ")
+		name = st.Selected.Render(name)
+	}
+	line := marker
+	rest := width - 2 - nameW - 2
+	if l.mark != nil {
+		m := l.mark(it)
+		line += m
+		rest -= ansi.StringWidth(m)
+	}
+	line += name
+	meta := it.Meta
+	if meta != "" && rest > 20 {
+		metaW := min(ansi.StringWidth(meta), rest/3)
+		meta = ansi.Truncate(meta, metaW, "…")
+		descW := rest - metaW - 2
+		desc := ansi.Truncate(it.Desc, descW, "…")
+		pad := descW - ansi.StringWidth(desc)
+		line += "  " + desc + strings.Repeat(" ", max(0, pad)) + "  " + st.Subtle.Render(meta)
+	} else if rest > 4 && it.Desc != "" {
+		line += "  " + st.Subtle.Render(ansi.Truncate(it.Desc, rest, "…"))
+	}
+	return line
+}

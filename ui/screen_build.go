@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// buildScreen starts BitBake (or re-attaches to the build already running)
+// and follows it: phase, task N of M, elapsed and ETA, running tasks and
+// failures with their logs. Leaving does not stop the build.
+type buildScreen struct {
+	ctx      *Context
+	build    Build
+	status   BuildStatus
+	err      error
+	bar      progress.Model
+	ended    bool
+	stopping bool
+}
+
+type (
+	buildStartedMsg struct {
+		build Build
+		err   error
+	}
+	buildStatusMsg struct {
+		status BuildStatus
+		ok     bool // false: the updates channel closed, the build ended
+	}
+	buildTickMsg struct{}
+)
+
+func newBuildScreen(c *Context) *buildScreen {
+	return &buildScreen{ctx: c, bar: progress.New(progress.WithoutPercentage(), progress.WithDefaultBlend(), progress.WithFillCharacters('█', '░'))}
+}
+
+func (s *buildScreen) Enter() tea.Cmd {
+	if s.build != nil {
+		return nil
+	}
+	start := s.ctx.Svc.StartBuild
+	if start == nil {
+		s.err = errUnavailable
+		return nil
+	}
+	p := cloneProject(s.ctx.Project)
+	return func() tea.Msg {
+		b, err := start(p)
+		return buildStartedMsg{build: b, err: err}
+	}
+}
+
+func (s *buildScreen) follow(b Build) tea.Cmd {
+	s.build, s.ended, s.err = b, false, nil
+	return tea.Batch(s.wait(), s.tick())
+}
+
+func (s *buildScreen) wait() tea.Cmd {
+	ch := s.build.Updates()
+	return func() tea.Msg {
+		st, ok := <-ch
+		return buildStatusMsg{status: st, ok: ok}
+	}
+}
+
+// tick redraws once a second for the elapsed time; it stops with the build.
+func (s *buildScreen) tick() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return buildTickMsg{} })
+}
+
+func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
+	k := s.ctx.Keys
+	switch msg := msg.(type) {
+	case attachMsg:
+		if msg.build != nil {
+			return s.follow(msg.build)
+		}
+	case buildStartedMsg:
+		if msg.err != nil {
+			s.err = msg.err
+			return nil
+		}
+		return s.follow(msg.build)
+	case buildStatusMsg:
+		if !msg.ok {
+			s.ended = true
+			return nil
+		}
+		s.status = msg.status
+		if s.status.Finished {
+			s.ended = true
+		}
+		return s.wait()
+	case buildTickMsg:
+		if s.ended || s.build == nil {
+			return nil
+		}
+		return s.tick()
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Detach):
+			if s.build != nil && !s.ended {
+				s.build.Detach()
+				return func() tea.Msg { return quitMsg{farewell: s.farewell()} }
+			}
+			return func() tea.Msg { return quitMsg{} }
+		case key.Matches(msg, k.CancelBuild) && s.build != nil && !s.ended && !s.stopping:
+			s.stopping = true
+			b := s.build
+			return func() tea.Msg { b.Cancel(); return nil }
+		case key.Matches(msg, k.Retry) && s.ended || key.Matches(msg, k.Retry) && s.err != nil:
+			s.build, s.status, s.stopping = nil, BuildStatus{}, false
+			return s.Enter()
+		case key.Matches(msg, k.Back) && (s.build == nil || s.ended):
+			return back
+		}
+	}
+	return nil
+}
+
+func (s *buildScreen) farewell() string {
+	hint := "run fleetbake again in this folder to follow it"
+	if s.build != nil && s.build.ReattachHint() != "" {
+		hint = s.build.ReattachHint()
+	}
+	msg := "The build keeps running: " + hint + "."
+	if s.status.Log != "" {
+		msg += "\nLog: " + s.status.Log
+	}
+	return msg
+}
+
+func (s *buildScreen) View(height int) string {
+	c := s.ctx
+	st := c.Styles
+	w := max(10, c.Width-2)
+	var lines []string
+	if s.err != nil {
+		for _, l := range wrap("✗ could not start the build: "+s.err.Error(), w) {
+			lines = append(lines, st.Error.Render(l))
+		}
+		lines = append(lines, st.Subtle.Render("Press r to try again, esc to go back."))
+		return strings.Join(lines, "\n")
+	}
+	if s.build == nil {
+		return st.Subtle.Render("Starting BitBake…")
+	}
+	b := s.status
+	phase := b.Phase
+	if phase == "" {
+		phase = "starting"
+	}
+	if s.stopping && !s.ended {
+		phase += " (stopping: running tasks finish first)"
+	}
+	lines = append(lines, st.Label.Render(phase)+st.Subtle.Render("  "+c.Project.Image+" for "+c.Project.Machine))
+	elapsed := b.Elapsed.Truncate(time.Second)
+	if !b.Started.IsZero() && !s.ended {
+		elapsed = c.Now().Sub(b.Started).Truncate(time.Second)
+	}
+	counts := fmt.Sprintf("task %d of %d", b.Done, b.Total)
+	if b.Total == 0 {
+		counts = "tasks not counted yet"
+	}
+	timing := "elapsed " + elapsed.String()
+	if !s.ended && b.Total > 0 && b.Done > 0 && b.Done < b.Total && elapsed > 0 {
+		eta := b.ETA
+		if eta == 0 {
+			eta = time.Duration(float64(elapsed) / float64(b.Done) * float64(b.Total-b.Done))
+		}
+		timing += "  ETA " + eta.Truncate(time.Second).String()
+	}
+	barW := max(10, w-ansi.StringWidth(counts)-2)
+	s.bar.SetWidth(barW)
+	pct := 0.0
+	if b.Total > 0 {
+		pct = float64(b.Done) / float64(b.Total)
+	}
+	lines = append(lines, s.bar.ViewAs(pct)+"  "+counts, st.Subtle.Render(timing), "")
+	if len(b.Running) > 0 {
+		lines = append(lines, st.Label.Render(fmt.Sprintf("Running (%d)", len(b.Running))))
+		maxRun := max(1, height-len(lines)-3-2*len(b.Failures))
+		for i, t := range b.Running {
+			if i == maxRun {
+				lines = append(lines, st.Subtle.Render(fmt.Sprintf("  … and %d more", len(b.Running)-maxRun)))
+				break
+			}
+			lines = append(lines, "  "+ansi.Truncate(t, w-2, "…"))
+		}
+	}
+	if len(b.Failures) > 0 {
+		lines = append(lines, st.Error.Render(fmt.Sprintf("Failed (%d)", len(b.Failures))))
+		for _, f := range b.Failures {
+			lines = append(lines, "  "+st.Error.Render(ansi.Truncate(f.Task, w-2, "…")))
+			if f.Log != "" {
+				lines = append(lines, "    "+st.Subtle.Render(ansi.Truncate("log: "+f.Log, w-4, "…")))
+			}
+		}
+	}
+	if s.ended {
+		lines = append(lines, "")
+		if b.ExitCode == 0 && len(b.Failures) == 0 {
+			lines = append(lines, st.OK.Render("Build finished."))
+		} else {
+			for _, l := range wrap(fmt.Sprintf("Build failed (exit code %d). Fix the failures above, then press r to build again.", b.ExitCode), w) {
+				lines = append(lines, st.Error.Render(l))
+			}
+		}
+		if b.Log != "" {
+			lines = append(lines, st.Subtle.Render(ansi.Truncate("console log: "+b.Log, w, "…")))
+		}
+	}
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (s *buildScreen) Capturing() bool { return false }
+
+func (s *buildScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	if s.build != nil && !s.ended {
+		return []key.Binding{k.Detach, k.CancelBuild}
+	}
+	return []key.Binding{k.Retry, k.Back, k.Quit}
+}
+
+func (s *buildScreen) FullHelp() [][]key.Binding {
+	k := s.ctx.Keys
+	return [][]key.Binding{{k.Detach, k.CancelBuild}, {k.Retry, k.Back, k.Quit}}
+}

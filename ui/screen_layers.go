@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"fleetbake/model"
+)
+
+// layersScreen is the layer checklist: choosing a layer adds its
+// dependencies, shown with the reason; layers not on disk and series
+// mismatches are flagged.
+type layersScreen struct {
+	ctx    *Context
+	list   *pickList
+	chosen []string
+	res    *Resolution
+	resErr error
+	err    string
+	seq    int // resolution requests, so a late answer for an old choice is dropped
+}
+
+// resolvedMsg carries a resolution for the choice numbered seq.
+type resolvedMsg struct {
+	seq int
+	res *Resolution
+	err error
+}
+
+func newLayersScreen(c *Context) *layersScreen {
+	s := &layersScreen{ctx: c, list: newPickList(c, "layers")}
+	s.list.mark = s.mark
+	return s
+}
+
+func (s *layersScreen) proposal() []string {
+	if p := s.ctx.Project.Layers; len(p) > 0 {
+		return slices.Clone(p)
+	}
+	if g := s.ctx.Guess; g != nil && len(g.Layers) > 0 && s.ctx.Workspace != nil {
+		// Keep the layers of the old bblayers.conf that are not added
+		// anyway as dependencies of another; here simply all of them that
+		// exist in the workspace.
+		var out []string
+		for _, name := range g.Layers {
+			for _, l := range s.ctx.Workspace.Layers {
+				if l.Name == name {
+					out = append(out, name)
+					break
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return slices.Clone(model.Default().Layers)
+}
+
+func (s *layersScreen) fill() {
+	ws := s.ctx.Workspace
+	if ws == nil {
+		return
+	}
+	cur, _ := s.list.Current()
+	seen := map[string]bool{}
+	var items []pickItem
+	for _, l := range ws.Layers {
+		if seen[l.Name] {
+			continue
+		}
+		seen[l.Name] = true
+		items = append(items, pickItem{Value: l.Name, Meta: l.Collection})
+	}
+	for i := range items {
+		items[i].Desc = s.describe(items[i].Value)
+	}
+	s.list.SetItems(items, cur.Value)
+}
+
+func (s *layersScreen) Enter() tea.Cmd {
+	s.err = ""
+	s.list.ResetFilter()
+	s.chosen = s.proposal()
+	s.fill()
+	if len(s.chosen) > 0 {
+		s.list.Select(s.chosen[0])
+	}
+	return s.resolve()
+}
+
+func (s *layersScreen) resolve() tea.Cmd {
+	c := s.ctx
+	if c.Svc.Resolve == nil || c.Workspace == nil {
+		return nil
+	}
+	s.seq++
+	seq, ws, resolve := s.seq, c.Workspace, c.Svc.Resolve
+	p := cloneProject(c.Project)
+	p.Layers = slices.Clone(s.chosen)
+	return func() tea.Msg {
+		r, err := resolve(p, ws)
+		return resolvedMsg{seq: seq, res: r, err: err}
+	}
+}
+
+func (s *layersScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case workspaceMsg:
+		if len(s.chosen) == 0 {
+			s.chosen = s.proposal()
+		}
+		s.fill()
+		return s.resolve()
+	case resolvedMsg:
+		if msg.seq != s.seq {
+			return nil
+		}
+		s.res, s.resErr = msg.res, msg.err
+		s.fill()
+		return nil
+	case tea.KeyPressMsg:
+		if !s.list.Filtering() && key.Matches(msg, s.ctx.Keys.Toggle) {
+			return s.toggle()
+		}
+		wasFiltering := s.list.Filtering()
+		cmd, chosen := s.list.Update(msg)
+		if chosen && !wasFiltering {
+			return s.submit()
+		}
+		return cmd
+	}
+	return nil
+}
+
+func (s *layersScreen) toggle() tea.Cmd {
+	it, ok := s.list.Current()
+	if !ok {
+		return nil
+	}
+	if i := slices.Index(s.chosen, it.Value); i >= 0 {
+		s.chosen = slices.Delete(s.chosen, i, i+1)
+	} else {
+		s.chosen = append(s.chosen, it.Value)
+	}
+	s.err = ""
+	s.fill()
+	return s.resolve()
+}
+
+func (s *layersScreen) submit() tea.Cmd {
+	if len(s.chosen) == 0 {
+		s.err = "choose at least one layer (space toggles)"
+		return nil
+	}
+	for _, name := range s.chosen {
+		if err := s.ctx.Validate("layers", name); err != nil {
+			s.err = err.Error()
+			return nil
+		}
+	}
+	if r := s.res; r != nil && (len(r.Missing) > 0 || len(r.Incompatible) > 0) {
+		s.err = "fix the problems listed above first: choose other layers or fetch the missing ones"
+		return nil
+	}
+	s.err = ""
+	s.ctx.Project.Layers = slices.Clone(s.chosen)
+	s.ctx.Resolution = s.res
+	return tea.Batch(s.ctx.SaveProject(), next)
+}
+
+func (s *layersScreen) resolved(name string) (ResolvedLayer, bool) {
+	if s.res == nil {
+		return ResolvedLayer{}, false
+	}
+	for _, l := range s.res.Layers {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return ResolvedLayer{}, false
+}
+
+func (s *layersScreen) mark(it pickItem) string {
+	if slices.Contains(s.chosen, it.Value) {
+		return "[x] "
+	}
+	if r, ok := s.resolved(it.Value); ok && r.AddedBy != "" {
+		return "[+] "
+	}
+	return "[ ] "
+}
+
+func (s *layersScreen) describe(name string) string {
+	var parts []string
+	r, ok := s.resolved(name)
+	if ok && r.AddedBy != "" && !slices.Contains(s.chosen, name) {
+		parts = append(parts, "added: "+r.AddedBy)
+	}
+	if ok && r.Mismatch != "" {
+		parts = append(parts, "✗ "+r.Mismatch)
+	}
+	if ws := s.ctx.Workspace; ws != nil {
+		for _, l := range ws.Layers {
+			if l.Name == name && !l.OnDisk {
+				parts = append(parts, "not on disk")
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (s *layersScreen) View(height int) string {
+	c := s.ctx
+	st := c.Styles
+	w := max(10, c.Width-2)
+	if c.Workspace == nil {
+		return st.Subtle.Render("Looking for layers…")
+	}
+	var tail []string
+	if r := s.res; r != nil {
+		n := 0
+		for _, l := range r.Layers {
+			if !l.OnDisk {
+				n++
+			}
+		}
+		summary := fmt.Sprintf("%d layers in bblayers.conf", len(r.Layers))
+		if n > 0 {
+			summary += fmt.Sprintf(", %d not on disk: fetch them with `fleetbake layers fetch`", n)
+		}
+		tail = append(tail, wrap(summary, w)...)
+		for _, m := range r.Missing {
+			for _, l := range wrap("✗ missing: "+m, w) {
+				tail = append(tail, st.Error.Render(l))
+			}
+		}
+		for _, m := range r.Incompatible {
+			for _, l := range wrap("✗ series: "+m, w) {
+				tail = append(tail, st.Error.Render(l))
+			}
+		}
+	} else if s.resErr != nil {
+		for _, l := range wrap("✗ "+s.resErr.Error(), w) {
+			tail = append(tail, st.Error.Render(l))
+		}
+	}
+	if s.err != "" {
+		for _, l := range wrap("✗ "+s.err, w) {
+			tail = append(tail, st.Error.Render(l))
+		}
+	}
+	// The list gets at least 5 rows; problems beyond that are cut, the
+	// first ones first.
+	maxTail := max(0, height-5)
+	if len(tail) > maxTail {
+		tail = tail[:maxTail]
+	}
+	listH := max(2, height-len(tail))
+	out := s.list.View(w, listH)
+	if len(tail) > 0 {
+		out += "\n" + strings.Join(tail, "\n")
+	}
+	return out
+}
+
+func (s *layersScreen) Capturing() bool { return s.list.Filtering() }
+
+func (s *layersScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	if s.list.Filtering() {
+		return []key.Binding{k.Up, k.Down, k.Enter, k.ClearFilter}
+	}
+	return []key.Binding{k.Up, k.Down, k.Toggle, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
+}
+
+func (s *layersScreen) FullHelp() [][]key.Binding {
+	k := s.ctx.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Toggle, k.Filter, k.ClearFilter, k.Enter}, {k.Back, k.Help, k.Quit}}
+}

@@ -1,0 +1,228 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// reviewScreen shows the exact conf changes as a diff and the AWS plan as
+// a table before anything is written or created.
+type reviewScreen struct {
+	ctx     *Context
+	vp      viewport.Model
+	invalid error
+	plan    *FilePlan
+	planErr error
+	aws     []PlanRow
+	awsErr  error
+	awsWait bool
+	seq     int
+}
+
+type filePlanMsg struct {
+	seq  int
+	plan *FilePlan
+	err  error
+}
+
+type awsPlanMsg struct {
+	seq  int
+	rows []PlanRow
+	err  error
+}
+
+func newReviewScreen(c *Context) *reviewScreen {
+	return &reviewScreen{ctx: c, vp: viewport.New()}
+}
+
+func (s *reviewScreen) Enter() tea.Cmd {
+	c := s.ctx
+	s.seq++
+	s.plan, s.planErr, s.aws, s.awsErr, s.awsWait, s.invalid = nil, nil, nil, nil, false, nil
+	c.FilePlan = nil
+	if c.Svc.ValidateProject != nil {
+		s.invalid = c.Svc.ValidateProject(c.Project)
+	}
+	s.vp.GotoTop()
+	s.refresh()
+	if s.invalid != nil {
+		return nil
+	}
+	seq, p, ws := s.seq, cloneProject(c.Project), c.Workspace
+	var cmds []tea.Cmd
+	if plan := c.Svc.PlanFiles; plan != nil {
+		cmds = append(cmds, func() tea.Msg {
+			fp, err := plan(p, ws)
+			return filePlanMsg{seq: seq, plan: fp, err: err}
+		})
+	} else {
+		s.planErr = errUnavailable
+	}
+	if p.Greengrass.Enabled && c.Svc.PlanAWS != nil {
+		s.awsWait = true
+		planAWS, ctx := c.Svc.PlanAWS, c.Ctx
+		cmds = append(cmds, func() tea.Msg {
+			rows, err := planAWS(ctx, p, ws)
+			return awsPlanMsg{seq: seq, rows: rows, err: err}
+		})
+	}
+	s.refresh()
+	return tea.Batch(cmds...)
+}
+
+func (s *reviewScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case filePlanMsg:
+		if msg.seq == s.seq {
+			s.plan, s.planErr = msg.plan, msg.err
+			s.ctx.FilePlan = msg.plan
+			s.refresh()
+		}
+	case awsPlanMsg:
+		if msg.seq == s.seq {
+			s.aws, s.awsErr, s.awsWait = msg.rows, msg.err, false
+			s.refresh()
+		}
+	case tea.WindowSizeMsg, stylesChangedMsg:
+		s.refresh()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, s.ctx.Keys.Enter) {
+			if s.invalid != nil || s.plan == nil {
+				return nil
+			}
+			return next
+		}
+		var cmd tea.Cmd
+		s.vp, cmd = s.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (s *reviewScreen) refresh() {
+	c := s.ctx
+	st := c.Styles
+	w := max(10, c.Width-2)
+	var lines []string
+	add := func(style func(...string) string, text string) {
+		for _, l := range wrap(text, w) {
+			lines = append(lines, style(l))
+		}
+	}
+	plain := func(s ...string) string { return strings.Join(s, "") }
+	if s.invalid != nil {
+		add(st.Error.Render, "Some answers need fixing before anything is written:")
+		for _, l := range strings.Split(s.invalid.Error(), "\n") {
+			add(st.Error.Render, "  "+l)
+		}
+		add(st.Subtle.Render, "Press esc to go back to the step concerned.")
+		s.vp.SetContentLines(lines)
+		return
+	}
+	lines = append(lines, st.Label.Render("Changes to conf/local.conf and conf/bblayers.conf"))
+	switch {
+	case s.planErr != nil:
+		add(st.Error.Render, "✗ "+s.planErr.Error())
+	case s.plan == nil:
+		add(st.Subtle.Render, "Rendering…")
+	case s.plan.Empty:
+		add(st.OK.Render, "Nothing to change: the files already match.")
+	default:
+		for _, l := range strings.Split(strings.TrimRight(s.plan.Diff, "\n"), "\n") {
+			style := plain
+			switch {
+			case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+				style = st.Label.Render
+			case strings.HasPrefix(l, "+"):
+				style = st.Added.Render
+			case strings.HasPrefix(l, "-"):
+				style = st.Removed.Render
+			case strings.HasPrefix(l, "@@"):
+				style = st.Subtle.Render
+			}
+			// Long lines are cut, not wrapped: a diff must stay one line per line.
+			lines = append(lines, style(ansi.Truncate(l, w, "…")))
+		}
+	}
+	if s.plan != nil {
+		for _, w := range s.plan.Warnings {
+			add(st.Warn.Render, "! "+w)
+		}
+		for _, n := range s.plan.Notes {
+			add(st.Subtle.Render, "· "+n)
+		}
+	}
+	lines = append(lines, "", st.Label.Render("AWS resources"))
+	switch {
+	case !c.Project.Greengrass.Enabled:
+		add(st.Subtle.Render, "Greengrass is off: nothing to create in AWS.")
+	case c.Svc.PlanAWS == nil:
+		add(st.Warn.Render, "AWS provisioning is not available in this build.")
+	case s.awsWait:
+		add(st.Subtle.Render, "Asking AWS what exists already…")
+	case s.awsErr != nil:
+		add(st.Warn.Render, "Could not plan the AWS side: "+s.awsErr.Error())
+		add(st.Subtle.Render, "The files can still be written; the AWS step will say what to fix.")
+	default:
+		lines = append(lines, planTable(s.aws, w, st.Header.Render)...)
+	}
+	s.vp.SetContentLines(lines)
+}
+
+// planTable lays out plan rows in aligned columns within width.
+func planTable(rows []PlanRow, width int, header func(...string) string) []string {
+	cols := [][]string{{"ACTION", "KIND", "NAME", "DETAIL"}}
+	for _, r := range rows {
+		cols = append(cols, []string{r.Action, r.Kind, r.Name, r.Detail})
+	}
+	widths := make([]int, 4)
+	for _, r := range cols {
+		for i, v := range r {
+			widths[i] = max(widths[i], ansi.StringWidth(v))
+		}
+	}
+	var out []string
+	for i, r := range cols {
+		line := ""
+		for j, v := range r[:3] {
+			line += padRight(v, widths[j]) + "  "
+		}
+		line = ansi.Truncate(line+r[3], width, "…")
+		if i == 0 {
+			line = header(strings.TrimRight(line, " "))
+		}
+		out = append(out, line)
+	}
+	if len(rows) == 0 {
+		out = append(out, "(nothing to do)")
+	}
+	return out
+}
+
+func (s *reviewScreen) View(height int) string {
+	c := s.ctx
+	s.vp.SetWidth(max(10, c.Width-2))
+	s.vp.SetHeight(max(1, height-1))
+	foot := c.Styles.Subtle.Render(fmt.Sprintf("%d%%  enter writes the files", int(s.vp.ScrollPercent()*100)))
+	if s.vp.TotalLineCount() <= s.vp.Height() {
+		foot = c.Styles.Subtle.Render("enter writes the files and creates the AWS resources")
+	}
+	return s.vp.View() + "\n" + foot
+}
+
+func (s *reviewScreen) Capturing() bool { return false }
+
+func (s *reviewScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	return []key.Binding{k.Up, k.Down, k.ApplyChanges, k.Back, k.Help, k.Quit}
+}
+
+func (s *reviewScreen) FullHelp() [][]key.Binding {
+	k := s.ctx.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.ApplyChanges, k.Back}, {k.Help, k.Quit}}
+}

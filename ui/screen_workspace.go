@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// workspaceScreen shows what was found on disk and asks for the build
+// folder and the release.
+type workspaceScreen struct {
+	ctx      *Context
+	form     *form
+	buildDir *formField
+	release  *formField
+}
+
+func newWorkspaceScreen(c *Context) *workspaceScreen {
+	s := &workspaceScreen{ctx: c, form: newForm(c)}
+	s.buildDir = s.form.text("build_dir", "Build folder", "BitBake's build folder (holds conf/), relative to fleetbake.toml.", "build")
+	s.release = s.form.text("release", "Release", "Yocto release code name; empty means the one detected from oe-core.", "(detected)")
+	return s
+}
+
+func (s *workspaceScreen) Enter() tea.Cmd {
+	p := s.ctx.Project
+	s.buildDir.SetValue(p.BuildDir)
+	s.release.SetValue(p.Release)
+	return s.form.Start()
+}
+
+func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, s.ctx.Keys.Back) {
+		return nil // first step: nowhere to go back to
+	}
+	if _, ok := msg.(tea.KeyPressMsg); !ok {
+		return nil
+	}
+	cmd, submit := s.form.Update(msg)
+	if !submit {
+		return cmd
+	}
+	p := s.ctx.Project
+	p.BuildDir = s.buildDir.Value()
+	if p.BuildDir == "" {
+		p.BuildDir = "build"
+	}
+	p.Release = s.release.Value()
+	return tea.Batch(s.ctx.SaveProject(), next)
+}
+
+func (s *workspaceScreen) View(height int) string {
+	c := s.ctx
+	st := c.Styles
+	w := max(10, c.Width-2)
+	var lines []string
+	ws := c.Workspace
+	switch {
+	case c.Svc.Discover == nil:
+		lines = append(lines, st.Warn.Render("Layer discovery is not available in this build."))
+	case ws == nil:
+		lines = append(lines, st.Subtle.Render("Looking for layers…"))
+	default:
+		onDisk := 0
+		for _, l := range ws.Layers {
+			if l.OnDisk {
+				onDisk++
+			}
+		}
+		if ws.Catalog || onDisk == 0 {
+			lines = append(lines, st.Warn.Render("No layers on disk: using the built-in catalog."),
+				st.Subtle.Render("Layers you choose are fetched with `fleetbake layers fetch`."))
+		} else {
+			lines = append(lines, fmt.Sprintf("%d layers, %d machines on disk", onDisk, len(ws.Machines)))
+		}
+		if len(ws.Roots) > 0 {
+			lines = append(lines, st.Subtle.Render("searched "+strings.Join(ws.Roots, ", ")))
+		}
+		rel := ws.Release
+		if rel == "" {
+			rel = "not detected (no oe-core on disk)"
+		}
+		gen := string(ws.Generation)
+		if gen == "" {
+			gen = "no meta-aws on disk"
+		}
+		lines = append(lines, "release "+st.Selected.Render(rel)+st.Subtle.Render("  fleet provisioning settings: "+gen))
+		for i, p := range ws.Problems {
+			if i == 3 {
+				lines = append(lines, st.Warn.Render(fmt.Sprintf("… and %d more problems", len(ws.Problems)-3)))
+				break
+			}
+			lines = append(lines, st.Warn.Render("! "+p))
+		}
+	}
+	if g := c.Guess; g != nil && (g.Machine != "" || len(g.Layers) > 0) {
+		lines = append(lines, st.OK.Render(fmt.Sprintf("Existing %s: MACHINE %s, DISTRO %s, %d layers: offered as answers.",
+			g.From, orDash(g.Machine), orDash(g.Distro), len(g.Layers))))
+	}
+	var out []string
+	for _, l := range lines {
+		out = append(out, wrap(l, w)...)
+	}
+	out = append(out, "")
+	out = append(out, s.form.View(w, max(1, height-len(out))))
+	return strings.Join(out, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (s *workspaceScreen) Capturing() bool { return s.form.Capturing() }
+
+func (s *workspaceScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	return []key.Binding{k.Tab, k.Enter, k.Help, k.ForceQuit}
+}
+
+func (s *workspaceScreen) FullHelp() [][]key.Binding {
+	k := s.ctx.Keys
+	return [][]key.Binding{{k.Tab, k.ShiftTab, k.Enter}, {k.Help, k.ForceQuit}}
+}
