@@ -339,6 +339,15 @@ func runInit(env *cliEnv, args []string) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%s already exists; edit it, or remove it first to start over", env.configPath)
 	}
+	// On a fresh machine nothing on disk names the release; write the default
+	// so that `generate` works from the catalog at once.
+	var releaseNote string
+	if p.Release == "" {
+		if w, err := model.Discover(p.SourceRoots()...); err == nil && w.Release == "" {
+			p.Release = model.DefaultRelease
+			releaseNote = fmt.Sprintf("No oe-core on disk: release %s (the LTS every catalog layer supports); change release in %s to build another.", p.Release, env.configPath)
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -350,6 +359,9 @@ func runInit(env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "Wrote %s (MACHINE %s, DISTRO %s, image %s, layers %s).\n", env.configPath, p.Machine, p.Distro, p.Image, strings.Join(p.Layers, " "))
+	if releaseNote != "" {
+		fmt.Fprintln(env.stdout, releaseNote)
+	}
 	fmt.Fprintln(env.stdout, "Next: `fleetbake layers` to see what is on disk, `fleetbake layers fetch` to clone the rest.")
 	return nil
 }

@@ -161,3 +161,34 @@ func TestLayersFetchEndToEnd(t *testing.T) {
 		t.Fatalf("second fetch: %d %s", code, out)
 	}
 }
+
+// On a fresh machine (no checkout) init picks the default release, so that
+// generate works from the catalog straight away and writes valid files.
+func TestInitOnFreshMachineThenGenerate(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	code, out, errs := runCLI(t, "--config", cfg, "init")
+	if code != 0 || !strings.Contains(out, "release "+model.DefaultRelease) {
+		t.Fatalf("init: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "--config", cfg, "generate")
+	if code != 0 || !strings.Contains(out, "not fetched yet") {
+		t.Fatalf("generate: %d %q %q", code, out, errs)
+	}
+	for _, f := range []string{"build/conf/local.conf", "build/conf/bblayers.conf"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// A checkout on disk decides the release: init writes none.
+	dir2 := t.TempDir()
+	layertree.Write(t, filepath.Join(dir2, "sources"), layertree.Standard("walnascar", true))
+	cfg2 := filepath.Join(dir2, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg2, "init"); code != 0 {
+		t.Fatal(errs)
+	}
+	p, err := model.Load(cfg2)
+	if err != nil || p.Release != "" {
+		t.Fatalf("release %q written although oe-core is on disk (%v)", p.Release, err)
+	}
+}

@@ -141,7 +141,9 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []byte(out), nil
+	// A YAML file ends with a newline like any text file; the template's
+	// own last newline is lost to the block scalar's trimming.
+	return []byte(strings.TrimRight(out, "\n") + "\n"), nil
 }
 
 // repoOf finds the repository a layer lives in. The catalog's sub-folder

@@ -174,6 +174,11 @@ func (in *input) localData() localData {
 	d := localData{Source: source(p), Machine: p.Machine, Distro: p.Distro, Shared: p.Shared}
 	d.Shared.DLDir = absIfSet(p, p.Shared.DLDir)
 	d.Shared.SstateDir = absIfSet(p, p.Shared.SstateDir)
+	// A hash equivalence server is only asked when the signature handler
+	// is OEEquivHash; poky sets it, other distros may not.
+	if d.Shared.HashServe != "" && d.Shared.SignatureHandler == "" {
+		d.Shared.SignatureHandler = "OEEquivHash"
+	}
 	if p.Greengrass.Enabled {
 		g := p.Greengrass
 		names := g.Names()

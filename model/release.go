@@ -5,6 +5,11 @@ import "slices"
 // KnownReleases are the Yocto releases meta-aws has branches for, oldest first.
 var KnownReleases = []string{"kirkstone", "scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"}
 
+// DefaultRelease is what a new project builds when no oe-core is on disk to
+// say otherwise: the LTS release that every BSP layer of the catalog has a
+// branch for, and whose meta-aws has the new fleet provisioning recipe.
+const DefaultRelease = "scarthgap"
+
 // GenerationForRelease is the meta-aws fleet provisioning generation a release
 // has when no checkout says otherwise: kirkstone and styhead never got the
 // plugin recipe; scarthgap got it in August 2025, so a fresh clone has it;
