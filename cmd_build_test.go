@@ -319,3 +319,147 @@ func waitBitBakeServerGone(dir string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// realBitBakeProject writes the Hello World project into a build folder and
+// a wrapper that runs the checkout's bitbake there (skipped unless
+// FLEETBAKE_BITBAKE is set).
+func realBitBakeProject(t *testing.T, sleep int, image string) (env []string, cfg, buildDir string) {
+	t.Helper()
+	checkout := os.Getenv("FLEETBAKE_BITBAKE")
+	if checkout == "" {
+		t.Skip("FLEETBAKE_BITBAKE is not set to a BitBake checkout")
+	}
+	buildDir = t.TempDir()
+	if err := hellobb.Write(buildDir, hellobb.Options{SleepSeconds: sleep}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { waitBitBakeServerGone(buildDir) })
+	wrapper := writeScript(t, "bitbake", fmt.Sprintf("#!/bin/sh\nexport BBPATH=\"$PWD\" PATH=%q/bin:\"$PATH\"\nexec bitbake \"$@\"\n", checkout))
+	return []string{bitbakeCmdEnv + "=" + wrapper}, buildProject(t, buildDir, image), buildDir
+}
+
+// TestCLIRealBitBakeFailingTask: `fleetbake build` of a recipe whose
+// do_compile fails exits with BitBake's code and names the task's log, a
+// real file holding the task's output; `build status` says the same.
+func TestCLIRealBitBakeFailingTask(t *testing.T) {
+	env, cfg, buildDir := realBitBakeProject(t, 0, hellobb.Fail)
+	killBuildAtEnd(t, buildDir)
+	code, out := fb(t, env, "--config", cfg, "build", "--no-checks")
+	if code != 1 {
+		t.Fatalf("exit %d, want BitBake's 1:\n%s", code, out)
+	}
+	i := strings.Index(out, "FAILED ")
+	if i < 0 || !strings.Contains(out[i:], "hello-fail_1.0.bb:do_compile") {
+		t.Fatalf("no FAILED line for hello-fail's do_compile:\n%s", out)
+	}
+	j := strings.Index(out[i:], "log: ")
+	logFile := strings.TrimSpace(strings.SplitN(out[i+j+5:], "\n", 2)[0])
+	if data, err := os.ReadFile(logFile); err != nil || !strings.Contains(string(data), "compiling, about to fail") {
+		t.Errorf("task log %q: %v %q", logFile, err, data)
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "status")
+	if code != 1 || !strings.Contains(out, "failed (exit code 1)") || !strings.Contains(out, logFile) {
+		t.Errorf("status: %d\n%s", code, out)
+	}
+}
+
+// TestCLIRealBitBakeAttachAndStop: a detached build of the sleeping recipe;
+// `build attach` from another process mid-build; `build stop` lets the
+// running do_compile finish and BitBake exit 1; attach ends with that code.
+func TestCLIRealBitBakeAttachAndStop(t *testing.T) {
+	env, cfg, buildDir := realBitBakeProject(t, 6, hellobb.Sleep)
+	code, out := fb(t, env, "--config", cfg, "build", "--no-checks", "--detach")
+	killBuildAtEnd(t, buildDir)
+	if code != 0 {
+		t.Fatalf("build --detach: %d\n%s", code, out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, out = fb(t, env, "--config", cfg, "build", "status")
+		if strings.Contains(out, "running:  hello-sleep do_compile") {
+			break
+		}
+		if code != 0 || time.Now().After(deadline) {
+			t.Fatalf("never saw do_compile running: %d\n%s", code, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	attach := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "attach")
+	attach.Env = append(os.Environ(), env...)
+	var aout bytes.Buffer
+	attach.Stdout, attach.Stderr = &aout, &aout
+	if err := attach.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	code, out = fb(t, env, "--config", cfg, "build", "stop", "--timeout", "60s")
+	if code != 0 || !strings.Contains(out, "sent SIGINT") || !strings.Contains(out, "ended with exit code 1") {
+		t.Errorf("stop: %d\n%s", code, out)
+	}
+	attach.Wait()
+	if c := attach.ProcessState.ExitCode(); c != 1 || !strings.Contains(aout.String(), "bitbake exited with code 1") {
+		t.Errorf("attach exit %d:\n%s", c, aout.String())
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "status")
+	if code != 1 || !strings.Contains(out, "stopped (exit code 1)") {
+		t.Errorf("status after stop: %d\n%s", code, out)
+	}
+	// The running do_compile was let finish: its log shows the whole sleep.
+	log, _ := os.ReadFile(engine.LogPath(buildDir))
+	if !strings.Contains(string(log), "hello-sleep-1.0-r0: task do_compile: Succeeded") {
+		t.Errorf("do_compile did not finish after a gentle stop:\n%s", log)
+	}
+}
+
+// stubbornBitBake runs one task that never ends by itself; like BitBake, a
+// first SIGINT only announces the stop and a second one ends it with 1.
+const stubbornBitBake = `#!/bin/bash
+n=0
+onint() {
+  n=$((n+1)); echo
+  if [ $n -ge 2 ]; then echo "Second Keyboard Interrupt, stopping..."; exit 1; fi
+  echo "Keyboard Interrupt, closing down..."
+}
+trap onint INT
+echo "NOTE: Executing Tasks"
+echo "NOTE: Running task 1 of 2 (/l/meta-x/recipes/r1/r1_1.0.bb:do_compile)"
+echo "NOTE: recipe r1-1.0-r0: task do_compile: Started"
+while :; do sleep 0.1 & wait $!; done
+`
+
+// TestCLIStopTimeoutEscalates: `build stop --timeout` climbs to BitBake's
+// second SIGINT when the running tasks do not finish in time.
+func TestCLIStopTimeoutEscalates(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{bitbakeCmdEnv + "=" + writeScript(t, "bitbake", stubbornBitBake)}
+	code, out := fb(t, env, "--config", cfg, "build", "--no-checks", "--detach")
+	killBuildAtEnd(t, buildDir)
+	if code != 0 {
+		t.Fatalf("build --detach: %d\n%s", code, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		log, _ := os.ReadFile(engine.LogPath(buildDir))
+		if strings.Contains(string(log), "task do_compile: Started") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task never started:\n%s", log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	code, out = fb(t, env, "--config", cfg, "build", "stop", "--timeout", "1s")
+	for _, want := range []string{"sent SIGINT", "still running after 1s: escalating", "second SIGINT", "ended with exit code 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stop output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 || time.Since(start) > 8*time.Second {
+		t.Errorf("stop: exit %d after %v", code, time.Since(start))
+	}
+	if s := readState(t, buildDir); s.StopRequests != 2 || s.ExitCode == nil || *s.ExitCode != 1 {
+		t.Errorf("state: stops %d exit %v", s.StopRequests, s.ExitCode)
+	}
+}

@@ -72,7 +72,7 @@ func Start(opts StartOptions) (*State, error) {
 		super = []string{self}
 	}
 
-	unlock, err := lockBuildDir(buildDir)
+	unlock, err := lockPreviousEnded(buildDir)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +82,6 @@ func Start(opts StartOptions) (*State, error) {
 			unlock()
 		}
 	}()
-	if old, err := FindBuild(buildDir); err == nil && old.Running() {
-		return nil, fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", ErrBuildRunning, old.Describe())
-	} else if err != nil && !errors.Is(err, ErrNoBuild) {
-		return nil, err
-	}
 
 	logPath := LogPath(buildDir)
 	if _, err := os.Stat(logPath); err == nil {
@@ -163,6 +158,40 @@ func Start(opts StartOptions) (*State, error) {
 		return nil, fmt.Errorf("the build supervisor did not report within 30 s; see %s", logPath)
 	}
 	return FindBuild(buildDir)
+}
+
+// recordGrace is how long Start waits for the supervisor of a build whose
+// bitbake has just exited to record its exit code (a variable for tests).
+var recordGrace = 5 * time.Second
+
+// lockPreviousEnded takes the build folder lock once the previous build (if
+// any) has ended: refused while it runs, and waited for (briefly, with the
+// lock released, since the supervisor needs it) while its supervisor is
+// recording the exit code, so that supervisor never writes into the state of
+// the new build.
+func lockPreviousEnded(buildDir string) (unlock func(), err error) {
+	deadline := time.Now().Add(recordGrace)
+	for {
+		unlock, err := lockBuildDir(buildDir)
+		if err != nil {
+			return nil, err
+		}
+		old, err := FindBuild(buildDir)
+		switch {
+		case errors.Is(err, ErrNoBuild):
+			return unlock, nil
+		case err != nil:
+			unlock()
+			return nil, err
+		case old.Running() || (!old.Ended() && time.Now().After(deadline)):
+			unlock()
+			return nil, fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", ErrBuildRunning, old.Describe())
+		case old.Ended():
+			return unlock, nil
+		}
+		unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // validTarget refuses targets that could be read as bitbake options or that

@@ -25,6 +25,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(fakeFleetbakeEnv); dir != "" {
 		os.Exit(fakeFleetbake(dir))
 	}
+	if dir := os.Getenv(benchFollowerEnv); dir != "" {
+		os.Exit(runBenchFollower(dir))
+	}
 	os.Exit(m.Run())
 }
 

@@ -45,6 +45,15 @@ func supervise(buildDir string) int {
 		fmt.Fprintf(os.Stdout, "fleetbake: supervisor cannot read the build state: %v\n", err)
 		return 1
 	}
+	// Every write checks that the state is still this build's: a state file
+	// replaced by hand (or by a fleetbake that judged this build stale) is
+	// never overwritten with this build's pids or exit code.
+	mine := func(s *State) error {
+		if !s.StartTime.Equal(st.StartTime) || s.Target != st.Target {
+			return errNotMine
+		}
+		return nil
+	}
 	cmd := exec.Command(st.Command[0], st.Command[1:]...)
 	cmd.Dir = buildDir
 	cmd.Env = append(withoutEnv(os.Environ(), SuperviseEnv), st.Env...)
@@ -57,6 +66,9 @@ func supervise(buildDir string) int {
 		fmt.Fprintf(os.Stdout, "fleetbake: could not start bitbake: %v\n", err)
 		fmt.Fprintf(os.Stdout, "fleetbake: bitbake exited with code %d\n", code)
 		updateState(buildDir, func(s *State) error {
+			if err := mine(s); err != nil {
+				return err
+			}
 			now := time.Now().UTC()
 			s.Error, s.ExitCode, s.EndTime = err.Error(), &code, &now
 			return nil
@@ -69,6 +81,9 @@ func supervise(buildDir string) int {
 	pid := cmd.Process.Pid
 	procStart, _ := procStartTime(pid)
 	_, err = updateState(buildDir, func(s *State) error {
+		if err := mine(s); err != nil {
+			return err
+		}
 		s.PID, s.PGID, s.ProcStart = pid, syscall.Getpgrp(), procStart
 		return nil
 	})
@@ -86,11 +101,14 @@ func supervise(buildDir string) int {
 	// The state write must not be lost to a transient error: retry briefly.
 	for i := 0; i < 50; i++ {
 		_, err = updateState(buildDir, func(s *State) error {
+			if err := mine(s); err != nil {
+				return err
+			}
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			s.ExitCode, s.EndTime = &code, &now
 			return nil
 		})
-		if err == nil {
+		if err == nil || errors.Is(err, errNotMine) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -101,6 +119,9 @@ func supervise(buildDir string) int {
 	fmt.Fprintf(os.Stdout, "fleetbake: bitbake exited with code %d\n", code)
 	return 0
 }
+
+// errNotMine: the state file now describes another build.
+var errNotMine = errors.New("the state file describes another build")
 
 // exitCode is the shell's view: the exit status, or 128+N for signal N.
 func exitCode(ps *os.ProcessState, err error) int {

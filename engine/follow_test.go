@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// liveState writes the state of a build that looks running: this test
+// process stands in for bitbake and its supervisor.
+func liveState(t *testing.T, dir string) *State {
+	t.Helper()
+	me := os.Getpid()
+	ps, err := procStartTime(me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &State{PID: me, ProcStart: ps, PGID: syscall.Getpgrp(), SupervisorPID: me, SuperStart: ps,
+		StartTime: time.Now().UTC().Truncate(time.Millisecond), Target: "core-image-minimal",
+		BuildDir: dir, LogPath: LogPath(dir)}
+	if err := writeState(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestFollowCoalescesBurst: a writer appends 300,000 task lines in bursts
+// over about two seconds; the follower must keep up (the final progress counts every task)
+// and send at most ~30 updates a second, never two closer than
+// MinUpdateInterval.
+func TestFollowCoalescesBurst(t *testing.T) {
+	dir := t.TempDir()
+	st := liveState(t, dir)
+	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	const tasks = 100000
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ch := Follow(ctx, st)
+	werr := make(chan error, 1)
+	go func() {
+		var b strings.Builder
+		fmt.Fprintf(&b, "NOTE: Executing Tasks\n")
+		for i := 1; i <= tasks; i++ {
+			fmt.Fprintf(&b, "NOTE: Running task %d of %d (/src/poky/meta/recipes-x/r%d/r%d_1.0.bb:do_compile)\n", i, tasks, i%500, i%500)
+			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Started\n", i%500)
+			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Succeeded\n", i%500)
+			if b.Len() > 64<<10 {
+				if _, err := logf.WriteString(b.String()); err != nil {
+					werr <- err
+					return
+				}
+				b.Reset()
+				// ~150,000 lines a second, for about two seconds.
+				time.Sleep(3 * time.Millisecond)
+			}
+		}
+		fmt.Fprintf(&b, "NOTE: Tasks Summary: Attempted %d tasks of which 0 didn't need to be rerun and all succeeded.\n", tasks)
+		_, err := logf.WriteString(b.String())
+		if err == nil {
+			code := 0
+			now := time.Now().UTC()
+			_, err = updateState(dir, func(s *State) error { s.ExitCode, s.EndTime = &code, &now; return nil })
+		}
+		if err == nil {
+			_, err = logf.WriteString("fleetbake: bitbake exited with code 0\n")
+		}
+		werr <- err
+	}()
+	var times []time.Time
+	var last Progress
+	for p := range ch {
+		times = append(times, time.Now())
+		last = p
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("follower did not finish: %+v", last)
+	}
+	if last.ExitCode == nil || *last.ExitCode != 0 || last.Done != tasks || last.Total != tasks {
+		t.Fatalf("last progress: exit %v, %d/%d", last.ExitCode, last.Done, last.Total)
+	}
+	span := times[len(times)-1].Sub(times[0])
+	if max := int(span.Seconds()*30) + 3; len(times) > max {
+		t.Errorf("%d updates in %v: more than ~30 a second", len(times), span)
+	}
+	// The last update (the build's end) goes out at once; all others keep
+	// the interval (a little slack for the scheduler).
+	for i := 1; i < len(times)-1; i++ {
+		if d := times[i].Sub(times[i-1]); d < MinUpdateInterval-5*time.Millisecond {
+			t.Errorf("updates %d and %d only %v apart", i-1, i, d)
+			break
+		}
+	}
+	t.Logf("%d updates over %v for %d lines", len(times), span, 3*tasks)
+}
+
+// TestStartWaitsForExitCodeBeingRecorded: bitbake of the previous build is
+// gone but its supervisor has not yet recorded the exit code. Start waits
+// for it (so the old supervisor never writes into the new build's state),
+// and refuses when it does not come.
+func TestStartWaitsForExitCodeBeingRecorded(t *testing.T) {
+	defer func(g time.Duration) { recordGrace = g }(recordGrace)
+	recordGrace = 600 * time.Millisecond
+	self, _ := os.Executable()
+	dir := t.TempDir()
+	prev := liveState(t, dir)
+	prev.PID, prev.ProcStart = 0x3ffffff0, 1 // bitbake gone; the supervisor (us) lives
+	if err := writeState(dir, prev); err != nil {
+		t.Fatal(err)
+	}
+	if found, _ := FindBuild(dir); found.Running() || found.Ended() {
+		t.Fatalf("state should be 'just ended': %s", found.Describe())
+	}
+	_, err := Start(StartOptions{BuildDir: dir, Target: "other", Command: []string{"true"}, Supervisor: []string{self}})
+	if !errors.Is(err, ErrBuildRunning) || !strings.Contains(err.Error(), "being recorded") {
+		t.Fatalf("start while the exit code is not recorded: %v", err)
+	}
+	// Now the old supervisor records its code while Start waits.
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		updateState(dir, func(s *State) error { c := 1; s.ExitCode = &c; return nil })
+	}()
+	st, err := Start(StartOptions{BuildDir: dir, Target: "other", Command: []string{"true"}, Supervisor: []string{self}})
+	if err != nil {
+		t.Fatalf("start after the exit code was recorded: %v", err)
+	}
+	s := waitEnd(t, dir)
+	if s.Target != "other" || !s.StartTime.Equal(st.StartTime) || *s.ExitCode != 0 {
+		t.Errorf("new build state %+v", s)
+	}
+}
