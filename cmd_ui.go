@@ -20,8 +20,10 @@ func init() {
 }
 
 // runUI opens the wizard; with --accessible or TERM=dumb it asks the same
-// questions as plain prompts. It refuses to draw a UI when stdout is not a
-// terminal and names the subcommands to use instead.
+// questions as plain prompts. It refuses to draw a UI when stdout (or, for
+// the full UI, stdin) is not a terminal and names the subcommands to use
+// instead. Once the UI has ended it writes the last answer if its save had
+// not run yet.
 func runUI(env *cliEnv, args []string) error {
 	fs := newFlags(env, "ui")
 	accessible := fs.Bool("accessible", false, "ask the questions as plain prompts, one per line (also with TERM=dumb or ACCESSIBLE=1)")
@@ -31,8 +33,12 @@ func runUI(env *cliEnv, args []string) error {
 		return err
 	}
 	plain := *accessible || os.Getenv("TERM") == "dumb" || os.Getenv("ACCESSIBLE") != ""
-	if !*accessible && !isTerminal(env.stdout) {
-		fmt.Fprintln(env.stderr, "fleetbake: standard output is not a terminal, so the UI does not start.")
+	if !*accessible && (!isTerminal(env.stdout) || !plain && !isTerminal(env.stdin)) {
+		what := "output"
+		if isTerminal(env.stdout) {
+			what = "input"
+		}
+		fmt.Fprintf(env.stderr, "fleetbake: standard %s is not a terminal, so the UI does not start.\n", what)
 		fmt.Fprintln(env.stderr, "Run one step at a time instead:")
 		for _, n := range subcommandNames() {
 			fmt.Fprintf(env.stderr, "  fleetbake %-24s %s\n", n, commands[n].summary)
@@ -52,7 +58,11 @@ func runUI(env *cliEnv, args []string) error {
 
 	m := ui.New(ui.Options{Services: svc, Project: p, Existing: existing, NoColor: os.Getenv("NO_COLOR") != "", Dark: true})
 	prog := tea.NewProgram(m, tea.WithInput(env.stdin), tea.WithOutput(env.stdout))
-	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
+	_, err = prog.Run()
+	if cerr := m.Close(); cerr != nil {
+		fmt.Fprintln(env.stderr, "fleetbake: could not save your last answer:", cerr)
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		return err
 	}
 	if f := m.Farewell(); f != "" {

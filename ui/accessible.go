@@ -121,7 +121,13 @@ func (a *asker) run(ctx context.Context) error {
 		guess, _ = a.svc.ReadConf(p)
 	}
 	if ws != nil {
-		a.say("Found %d layers and %d machines; release %s.", len(ws.Layers), len(ws.Machines), orDash(ws.Release))
+		layers, machines := onDisk(ws)
+		if layers == 0 {
+			a.say("No layers on disk: offering the built-in catalog (%d machines); release %s.", len(ws.Machines), orDash(ws.Release))
+		} else {
+			a.say("Found %d layers and %d machines on disk (%d more machines in the catalog); release %s.",
+				layers, machines, len(ws.Machines)-machines, orDash(ws.Release))
+		}
 	}
 	var err error
 	if p.BuildDir, err = a.ask("build_dir", "Build folder", firstNonEmpty(p.BuildDir, def.BuildDir), nil); err != nil {
@@ -334,8 +340,18 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 		if rows, err := a.svc.PlanAWS(ctx, a.p, ws); err != nil {
 			a.say("AWS plan: %v", err)
 		} else {
-			for _, l := range planTable(rows, 200, func(s ...string) string { return strings.Join(s, "") }) {
-				a.say("  %s", l)
+			// One sentence per resource, no padded columns: a screen
+			// reader reads padding aloud and a narrow terminal wraps it.
+			a.say("AWS resources:")
+			for _, r := range rows {
+				line := "  " + r.Action + " " + r.Kind + " " + r.Name
+				if r.Detail != "" {
+					line += ": " + r.Detail
+				}
+				a.say("%s", line)
+			}
+			if len(rows) == 0 {
+				a.say("  nothing to do")
 			}
 		}
 	}
@@ -365,6 +381,18 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 			update(a.p)
 			if err := a.save(); err != nil {
 				return err
+			}
+			if err == nil {
+				// The endpoints exist only now: render local.conf again so
+				// it carries them, as the full UI does.
+				np, perr := a.svc.PlanFiles(a.p, ws)
+				if perr == nil && !np.Empty && a.svc.WriteFiles != nil {
+					perr = a.svc.WriteFiles(np)
+				}
+				if perr != nil {
+					return fmt.Errorf("writing the AWS endpoints into local.conf: %w (run fleetbake generate once it is fixed)", perr)
+				}
+				a.say("local.conf now has the AWS endpoints.")
 			}
 		}
 		if err != nil {

@@ -17,11 +17,13 @@ func awsServices(s *Services, o RealOptions) {
 	}
 	s.Identity = func(ctx context.Context, p *model.Project) (*Identity, error) {
 		// Before the Greengrass step is answered the project has no region
-		// or prefix yet: look the account up with the defaults.
+		// or prefix yet: look the account up with the defaults, on a copy,
+		// so that the caller's project still reads as unanswered.
 		def := model.Default().Greengrass
-		p.Greengrass.Region = firstNonEmpty(p.Greengrass.Region, def.Region)
-		p.Greengrass.Prefix = firstNonEmpty(p.Greengrass.Prefix, def.Prefix)
-		pv, err := provision.New(ctx, p, opts(p, nil))
+		q := *p
+		q.Greengrass.Region = firstNonEmpty(p.Greengrass.Region, def.Region)
+		q.Greengrass.Prefix = firstNonEmpty(p.Greengrass.Prefix, def.Prefix)
+		pv, err := provision.New(ctx, &q, opts(&q, nil))
 		if err != nil {
 			return nil, err
 		}

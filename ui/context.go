@@ -52,6 +52,7 @@ func (c *Context) SaveProject() tea.Cmd {
 	}
 	c.saveSeq++
 	seq, snap, s := c.saveSeq, cloneProject(c.Project), c.saver
+	s.queue(seq, snap)
 	return func() tea.Msg { return savedMsg{err: s.save(seq, snap)} }
 }
 
@@ -63,20 +64,45 @@ func (c *Context) Validate(field, value string) error {
 	return c.Svc.ValidateField(field, value)
 }
 
+// saver writes project snapshots in order. It remembers the newest snapshot
+// handed out, so that Flush can write it when the program ended before the
+// command saving it ran.
 type saver struct {
-	mu   sync.Mutex
-	last int
-	fn   func(*model.Project) error
+	mu         sync.Mutex
+	last       int // newest snapshot written
+	pendingSeq int // newest snapshot handed out
+	pending    *model.Project
+	fn         func(*model.Project) error
+}
+
+func (s *saver) queue(seq int, p *model.Project) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq > s.pendingSeq {
+		s.pendingSeq, s.pending = seq, p
+	}
 }
 
 func (s *saver) save(seq int, p *model.Project) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq < s.last {
-		return nil // a newer answer was already written
+	if seq <= s.last {
+		return nil // this or a newer answer was already written
 	}
 	s.last = seq
 	return s.fn(p)
+}
+
+// Flush writes the newest snapshot if no save has written it yet, after any
+// save under way. Saves that start later find nothing newer and do nothing.
+func (s *saver) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pendingSeq <= s.last {
+		return nil
+	}
+	s.last = s.pendingSeq
+	return s.fn(s.pending)
 }
 
 // savedMsg reports the outcome of a save.

@@ -50,6 +50,13 @@ func fakeServices() *Services {
 	byColl := map[string]*model.Layer{}
 	for _, l := range ws.Layers {
 		byColl[l.Collection] = l
+		// The machines of the layers on disk; meta-yocto-bsp's come from
+		// the catalog.
+		for _, m := range ws.Machines {
+			if m.Layer == l.Name {
+				l.Machines = append(l.Machines, m)
+			}
+		}
 	}
 	return &Services{
 		Save:          func(*model.Project) error { return nil },

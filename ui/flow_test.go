@@ -87,7 +87,16 @@ func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
 	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(80, 24),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	f := &flow{t: t, tm: tm, m: m, dir: dir, aws: fake, path: path}
-	t.Cleanup(func() { tm.Quit() })
+	t.Cleanup(func() {
+		// End the program and write what it still had to save before the
+		// temp folder goes: a save landing during its removal fails the test.
+		tm.Quit()
+		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second),
+			teatest.WithTimeoutFn(func(tb testing.TB) { tb.Error("the program did not end after Quit") }))
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	go io.Copy(io.Discard, tm.Output()) // keep the output pipe drained
 	return f
 }
@@ -138,6 +147,17 @@ func (f *flow) keys(spec string) {
 	for _, k := range press(spec) {
 		f.tm.Send(k)
 		f.probe(func(*Model) {}) // the key has been handled once the probe is
+	}
+}
+
+// quit presses q and waits for the program to end. It does not probe after
+// the key as keys does: the program may be gone before the probe arrives.
+func (f *flow) quit() {
+	f.t.Helper()
+	f.tm.Send(keyMsg("q"))
+	f.tm.WaitFinished(f.t, teatest.WithFinalTimeout(5*time.Second))
+	if err := f.m.Close(); err != nil {
+		f.t.Fatal(err)
 	}
 }
 
@@ -227,8 +247,7 @@ func TestFlowWholeWizard(t *testing.T) {
 		return p.Greengrass.DataEndpoint != "" && p.Machine == "qemuarm64" && p.Shared.BBNumberThreads == 8 &&
 			p.Greengrass.Prefix == "fbtest" && len(p.Layers) > 0
 	})
-	f.keys("q")
-	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	f.quit()
 }
 
 func TestFlowBackAndChangeMachine(t *testing.T) {
@@ -261,8 +280,7 @@ func TestFlowQuitAndResume(t *testing.T) {
 	f.keys("enter")
 	f.waitStep(StepImage)
 	f.waitSaved("layers", func(p *model.Project) bool { return len(p.Layers) > 0 })
-	f.keys("q")
-	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	f.quit()
 
 	g := startFlow(t, dir, fake)
 	g.waitStep(StepImage)

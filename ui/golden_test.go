@@ -137,3 +137,48 @@ func TestGoldenHelpAndQuitConfirm(t *testing.T) {
 	drive(t, m, press("q")...)
 	golden(t, "quit_confirm", m)
 }
+
+// A project resumed at the review step is shown before discovery ends: the
+// review waits for the layers instead of failing for want of them.
+func TestReviewWaitsForDiscovery(t *testing.T) {
+	svc := fakeServices()
+	p := answered(t)
+	m := newTestModel(t, svc, p, true)
+	if m.Step() != StepReview {
+		t.Fatalf("an answered project resumes at %v", m.Step())
+	}
+	resize(t, m, 80, 24)
+	drive(t, m, m.active().Enter()) // what Init starts, less discovery
+	if got := frame(t, m); !strings.Contains(got, "Looking for layers") || strings.Contains(got, "✗") {
+		t.Fatalf("before discovery:\n%s", got)
+	}
+	ws, err := svc.Discover(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drive(t, m, workspaceMsg{ws: ws})
+	if got := frame(t, m); !strings.Contains(got, "+++") {
+		t.Fatalf("after discovery the diff is missing:\n%s", got)
+	}
+}
+
+// An answer given just before the program ends is written by Close even if
+// its save command never ran.
+func TestCloseWritesTheLastAnswer(t *testing.T) {
+	svc := fakeServices()
+	var saved []string
+	svc.Save = func(p *model.Project) error { saved = append(saved, p.Machine); return nil }
+	m := newTestModel(t, svc, answered(t), true)
+	m.ctx.Project.Machine = "first"
+	first := m.ctx.SaveProject()
+	m.ctx.Project.Machine = "second"
+	m.ctx.SaveProject() // dropped: the program ended first
+	first()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	first() // a late command finds nothing newer to write
+	if strings.Join(saved, ",") != "first,second" {
+		t.Errorf("saves %v, want first then second once each", saved)
+	}
+}

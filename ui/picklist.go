@@ -185,7 +185,7 @@ func (l *pickList) View(width, height int) string {
 			continue
 		}
 		it := l.items[l.shown[i]]
-		b.WriteString(l.row(it, i == l.cursor && l.focused, width, nameW))
+		b.WriteString(l.row(it, i == l.cursor, width, nameW))
 	}
 	b.WriteByte('\n')
 	var foot string
@@ -206,9 +206,14 @@ func (l *pickList) row(it pickItem, sel bool, width, nameW int) string {
 	marker := "  "
 	name := ansi.Truncate(it.Value, nameW, "…")
 	name += strings.Repeat(" ", max(0, nameW-ansi.StringWidth(name)))
-	if sel {
+	switch {
+	case sel && l.focused:
 		marker = st.Cursor.Render("› ")
 		name = st.Selected.Render(name)
+	case sel:
+		// An unfocused list still shows its answer (the image while the
+		// distro is being chosen).
+		marker = st.Subtle.Render("· ")
 	}
 	line := marker
 	rest := width - 2 - nameW - 2

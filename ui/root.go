@@ -175,6 +175,14 @@ func (m *Model) ExitCode() int { return m.quitCode }
 // Farewell is what to print after the UI closes (how to re-attach a build).
 func (m *Model) Farewell() string { return m.farewell }
 
+// Close stops the background calls still running and writes the newest
+// answer if its save had not run yet: call it once the program has ended, so
+// that an answer given just before quitting is never lost.
+func (m *Model) Close() error {
+	m.cancel()
+	return m.ctx.saver.Flush()
+}
+
 // Init starts discovery, the AWS account lookup and the search for a build
 // already running; it also asks the terminal for its background color.
 func (m *Model) Init() tea.Cmd {

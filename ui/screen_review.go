@@ -21,7 +21,10 @@ type reviewScreen struct {
 	aws     []PlanRow
 	awsErr  error
 	awsWait bool
-	seq     int
+	// wsWait: entered before discovery finished (a resumed project); the
+	// plans are made when the workspace arrives.
+	wsWait bool
+	seq    int
 }
 
 type filePlanMsg struct {
@@ -49,10 +52,18 @@ func (s *reviewScreen) Enter() tea.Cmd {
 		s.invalid = c.Svc.ValidateProject(c.Project)
 	}
 	s.vp.GotoTop()
+	s.wsWait = s.invalid == nil && c.Workspace == nil && c.Svc.Discover != nil
 	s.refresh()
-	if s.invalid != nil {
+	if s.invalid != nil || s.wsWait {
 		return nil
 	}
+	return s.startPlans()
+}
+
+// startPlans renders the conf changes and asks AWS for its plan, both in
+// the background.
+func (s *reviewScreen) startPlans() tea.Cmd {
+	c := s.ctx
 	seq, p, ws := s.seq, cloneProject(c.Project), c.Workspace
 	var cmds []tea.Cmd
 	if plan := c.Svc.PlanFiles; plan != nil {
@@ -77,6 +88,11 @@ func (s *reviewScreen) Enter() tea.Cmd {
 
 func (s *reviewScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case workspaceMsg:
+		if s.wsWait {
+			s.wsWait = false
+			return s.startPlans()
+		}
 	case filePlanMsg:
 		if msg.seq == s.seq {
 			s.plan, s.planErr = msg.plan, msg.err
@@ -126,6 +142,8 @@ func (s *reviewScreen) refresh() {
 	}
 	lines = append(lines, st.Label.Render("Changes to conf/local.conf and conf/bblayers.conf"))
 	switch {
+	case s.wsWait:
+		add(st.Subtle.Render, "Looking for layers…")
 	case s.planErr != nil:
 		add(st.Error.Render, "✗ "+s.planErr.Error())
 	case s.plan == nil:
@@ -163,7 +181,7 @@ func (s *reviewScreen) refresh() {
 		add(st.Subtle.Render, "Greengrass is off: nothing to create in AWS.")
 	case c.Svc.PlanAWS == nil:
 		add(st.Warn.Render, "AWS provisioning is not available in this build.")
-	case s.awsWait:
+	case s.awsWait || s.wsWait:
 		add(st.Subtle.Render, "Asking AWS what exists already…")
 	case s.awsErr != nil:
 		add(st.Warn.Render, "Could not plan the AWS side: "+s.awsErr.Error())

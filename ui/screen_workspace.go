@@ -63,17 +63,16 @@ func (s *workspaceScreen) View(height int) string {
 	case ws == nil:
 		lines = append(lines, st.Subtle.Render("Looking for layers…"))
 	default:
-		onDisk := 0
-		for _, l := range ws.Layers {
-			if l.OnDisk {
-				onDisk++
-			}
-		}
-		if ws.Catalog || onDisk == 0 {
+		layers, machines := onDisk(ws)
+		if ws.Catalog || layers == 0 {
 			lines = append(lines, st.Warn.Render("No layers on disk: using the built-in catalog."),
 				st.Subtle.Render("Layers you choose are fetched with `fleetbake layers fetch`."))
 		} else {
-			lines = append(lines, fmt.Sprintf("%d layers, %d machines on disk", onDisk, len(ws.Machines)))
+			line := fmt.Sprintf("%d layers, %d machines on disk", layers, machines)
+			if more := len(ws.Machines) - machines; more > 0 {
+				line += st.Subtle.Render(fmt.Sprintf("; %d more machines in the catalog", more))
+			}
+			lines = append(lines, line)
 		}
 		if len(ws.Roots) > 0 {
 			lines = append(lines, st.Subtle.Render("searched "+strings.Join(ws.Roots, ", ")))
@@ -106,6 +105,25 @@ func (s *workspaceScreen) View(height int) string {
 	out = append(out, "")
 	out = append(out, s.form.View(w, max(1, height-len(out))))
 	return strings.Join(out, "\n")
+}
+
+// onDisk counts the layers found on disk and the machines they define
+// (ws.Machines also holds the catalog's).
+func onDisk(ws *Workspace) (layers, machines int) {
+	seen := map[string]bool{}
+	for _, l := range ws.Layers {
+		if !l.OnDisk {
+			continue
+		}
+		layers++
+		for _, m := range l.Machines {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				machines++
+			}
+		}
+	}
+	return layers, machines
 }
 
 func orDash(s string) string {

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fleetbake/internal/awsfake"
+	"fleetbake/model"
+)
+
+// TestAccessibleWholeWizard answers every plain prompt on the fixture tree
+// against the AWS fake, mostly with the defaults: Greengrass is offered on,
+// and local.conf ends up with the endpoints AWS returned.
+func TestAccessibleWholeWizard(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	answers := []string{
+		"",          // build folder
+		"qemuarm64", // machine
+		"", "", "",  // layers, image, distro
+		"8", "", "", "", "", "", "", "", // shared settings
+		"",            // Greengrass on (the default for a new project)
+		"", "", "acc", // nucleus, region, prefix
+		"", "", "", "", "", "", // group, thing prefix, template, alias, claim folder, claim key by AWS
+		"y", // write and create
+	}
+	p := NewProject(filepath.Join(dir, model.DefaultFile))
+	var out strings.Builder
+	err := RunAccessible(AccessibleOptions{In: strings.NewReader(strings.Join(answers, "\n") + "\n"), Out: &out,
+		Services: Real(RealOptions{EndpointURL: fake.URL}), Project: p})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "in the image? (Y/n)") {
+		t.Errorf("Greengrass was not offered on for a new project:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "Found 8 layers and 3 machines on disk") {
+		t.Errorf("the summary does not count what is on disk:\n%s", out.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"qemuarm64"`) || !strings.Contains(string(data), "IOT_DATA_ENDPOINT") {
+		t.Errorf("local.conf lacks the machine or the AWS endpoints:\n%s", data)
+	}
+	if groups := fake.Resources()[awsfake.KindThingGroup]; len(groups) == 0 || !strings.HasPrefix(groups[0], "acc") {
+		t.Errorf("thing groups %v, want one named from the prefix acc", groups)
+	}
+	saved, err := model.Load(p.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !saved.Greengrass.Enabled || saved.Greengrass.DataEndpoint == "" || saved.Shared.BBNumberThreads != 8 {
+		t.Errorf("saved project: greengrass %+v, threads %d", saved.Greengrass, saved.Shared.BBNumberThreads)
+	}
+}
