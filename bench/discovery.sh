@@ -15,19 +15,7 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/fleetbake" .
 go run ./internal/benchtree -layers 150 -files 30000 "$work/tree" >/dev/null
 
-# median_ms CMD...: runs CMD once to warm caches, then RUNS times; prints the
-# median wall time in milliseconds.
-median_ms() {
-  "$@" >/dev/null 2>&1 || true
-  local times=() i s e
-  for ((i = 0; i < RUNS; i++)); do
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    e=$(date +%s%N)
-    times+=($(((e - s) / 1000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
+source bench/lib.bash
 
 compare() { # name tree
   local name=$1 tree=$2 f b

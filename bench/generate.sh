@@ -17,18 +17,7 @@ cfg="$work/ws/fleetbake.toml"
 "$work/fleetbake" --config "$cfg" init --machine qemuarm64 >/dev/null
 "$work/fleetbake" --config "$cfg" generate >/dev/null 2>&1
 
-# median_ms CMD...: runs CMD RUNS times after one warm-up; median wall ms.
-median_ms() {
-  "$@" >/dev/null 2>&1 || true
-  local times=() i s e
-  for ((i = 0; i < RUNS; i++)); do
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    e=$(date +%s%N)
-    times+=($(((e - s) / 1000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
+source bench/lib.bash
 
 # Up to date: the common case of a second run.
 same=$(median_ms "$work/fleetbake" --config "$cfg" generate)

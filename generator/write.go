@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 )
 
 // BackupSuffix names the one backup Apply keeps of a file it replaces:
@@ -79,22 +80,19 @@ func Apply(c *Changes) error {
 			cleanup()
 			return writeError(p.fc, err)
 		}
-		p.tmp, err = writeTemp(p.fc.Path, p.fc.New, p.fc.Perm)
-		if err != nil {
-			cleanup()
-			return writeError(p.fc, err)
-		}
 		if p.fc.Exists {
 			p.bakPath = p.fc.Path + BackupSuffix
 			if old, err := os.ReadFile(p.bakPath); err == nil {
 				p.oldBak, p.oldBakSeen = old, true
 			}
-			p.bakTmp, err = writeTemp(p.bakPath, p.fc.Old, p.fc.Perm)
-			if err != nil {
-				cleanup()
-				return writeError(p.fc, err)
-			}
 		}
+	}
+	// The temporary files are written and synced at once: each fsync waits
+	// for the disk, and concurrent ones share a journal commit, so a run
+	// that rewrites several files costs about one fsync, not one per file.
+	if err := writeTemps(todo); err != nil {
+		cleanup()
+		return err
 	}
 
 	// Phase 2: last check, then renames, rolled back on the first failure.
@@ -121,6 +119,43 @@ func Apply(c *Changes) error {
 		p.tmp, p.renamed = "", true
 	}
 	syncDirs(todo)
+	return nil
+}
+
+// writeTemps writes every new content and backup of todo to its temporary
+// file concurrently; on error the first failure is returned and the
+// temporary files made so far stay recorded in todo for cleanup.
+func writeTemps(todo []*pending) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 2*len(todo)) // new content at 2i, backup at 2i+1
+	for i, p := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tmp, err := writeTemp(p.fc.Path, p.fc.New, p.fc.Perm)
+			p.tmp = tmp
+			if err != nil {
+				errs[2*i] = writeError(p.fc, err)
+			}
+		}()
+		if p.bakPath != "" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tmp, err := writeTemp(p.bakPath, p.fc.Old, p.fc.Perm)
+				p.bakTmp = tmp
+				if err != nil {
+					errs[2*i+1] = writeError(p.fc, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
