@@ -17,6 +17,9 @@ const (
 	// MinUpdateInterval is the least time between two Progress values Follow
 	// sends: at most ~30 a second, however fast the log grows.
 	MinUpdateInterval = time.Second / 30
+	// backlogQuiet: how long an attaching follower may read the backlog
+	// before its first update.
+	backlogQuiet = 250 * time.Millisecond
 )
 
 // logReader reads a growing log from the start, line by line, into a tracker.
@@ -166,8 +169,13 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 	defer f.Close()
 	r := newLogReader(f)
 	var lastSend time.Time
-	lastState := time.Now()
+	begin := time.Now()
+	lastState := begin
 	dirty := true
+	// Until the backlog of an attached build has been read, updates would
+	// show a past state (parsing, when the build is at task 3000): hold them
+	// back, unless reading it takes long enough to want a sign of life.
+	caughtUp := false
 	for {
 		m, err := r.readMore()
 		if err != nil {
@@ -179,7 +187,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 		if m > 0 {
 			dirty = true
-			if time.Since(lastSend) >= MinUpdateInterval {
+			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
 				p := r.t.Snapshot(st.StartTime, time.Now())
 				finishProgress(&p, st)
 				send(p)
@@ -191,6 +199,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			continue
 		}
 		// At the end of what has been written.
+		caughtUp = true
 		r.partial()
 		r.t.MarkLive(time.Now())
 		if r.t.p.ExitCode != nil {

@@ -140,3 +140,36 @@ func TestStartWaitsForExitCodeBeingRecorded(t *testing.T) {
 		t.Errorf("new build state %+v", s)
 	}
 }
+
+// TestAttachFirstUpdateHasBacklog: attaching to a build that is far along
+// (a backlog of some MiB), the first update already reflects the whole log
+// so far, not a past state from its first chunk.
+func TestAttachFirstUpdateHasBacklog(t *testing.T) {
+	dir := t.TempDir()
+	st := liveState(t, dir)
+	header, tasks := followerLines(t)
+	var backlog []byte
+	for _, l := range header {
+		backlog = append(backlog, l...)
+	}
+	for i := 0; i < 3; i++ {
+		for _, l := range tasks {
+			backlog = append(backlog, l...)
+		}
+	}
+	if len(backlog) < 2<<20 {
+		t.Fatalf("backlog of %d bytes: want more than one read", len(backlog))
+	}
+	if err := os.WriteFile(st.LogPath, backlog, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := <-Follow(ctx, st)
+	lastLine := strings.TrimSpace(string(tasks[len(tasks)-1]))
+	if p.Phase != PhaseRunning || p.Total != 4077 || p.Recipes != 920 || p.Ended() ||
+		len(p.LastLines) == 0 || p.LastLines[len(p.LastLines)-1] != lastLine {
+		t.Errorf("first update after attach: phase %v, %d/%d, recipes %d, last line %q (want %q)",
+			p.Phase, p.Done, p.Total, p.Recipes, p.LastLines[len(p.LastLines)-1], lastLine)
+	}
+}
