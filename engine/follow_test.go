@@ -31,8 +31,7 @@ func liveState(t *testing.T, dir string) *State {
 
 // TestFollowCoalescesBurst: a writer appends 300,000 task lines in bursts
 // over about two seconds; the follower must keep up (the final progress counts every task)
-// and send at most ~30 updates a second, never two closer than
-// MinUpdateInterval.
+// and send at most ~30 updates a second.
 func TestFollowCoalescesBurst(t *testing.T) {
 	dir := t.TempDir()
 	st := liveState(t, dir)
@@ -94,11 +93,13 @@ func TestFollowCoalescesBurst(t *testing.T) {
 	if max := int(span.Seconds()*30) + 3; len(times) > max {
 		t.Errorf("%d updates in %v: more than ~30 a second", len(times), span)
 	}
-	// The last update (the build's end) goes out at once; all others keep
-	// the interval (a little slack for the scheduler).
-	for i := 1; i < len(times)-1; i++ {
-		if d := times[i].Sub(times[i-1]); d < MinUpdateInterval-5*time.Millisecond {
-			t.Errorf("updates %d and %d only %v apart", i-1, i, d)
+	// Times are taken on receipt, so one update may wait in the channel and
+	// arrive just before the next: check windows, not single gaps. No second
+	// holds more than 30 updates, plus the build's end (sent at once) and one
+	// for the value that waited in the channel.
+	for i := 0; i+32 < len(times); i++ {
+		if d := times[i+32].Sub(times[i]); d < time.Second {
+			t.Errorf("33 updates within %v (updates %d to %d)", d, i, i+32)
 			break
 		}
 	}
