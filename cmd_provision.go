@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -28,6 +27,7 @@ func init() {
 type provisionFlags struct {
 	profile, region, endpoint, generation string
 	awsKey, yes                           bool
+	genWhy                                string // how the generation was chosen
 }
 
 func parseProvisionFlags(env *cliEnv, name string, args []string, withYes bool) (*provisionFlags, error) {
@@ -61,47 +61,56 @@ func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*mode
 	if err != nil {
 		return nil, nil, err
 	}
-	gen := model.Generation(f.generation)
+	gen, why := model.Generation(f.generation), "--generation"
 	if gen == model.GenerationUnknown {
-		gen = detectGeneration(p)
+		gen, why = detectGeneration(p)
 	}
 	pv, err := provision.New(ctx, p, provision.Options{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
 		AWSGeneratedKey: f.awsKey, Generation: gen})
 	if err != nil {
 		return nil, nil, err
 	}
+	f.genWhy = why
 	return p, pv, nil
 }
 
-// detectGeneration finds which meta-aws generation the tree has: the
-// greengrass-plugin-fleetprovisioning recipe exists only in the new one.
-// Without a meta-aws on disk it goes by the release (kirkstone and styhead
-// are old; scarthgap changed in August 2025, so a scarthgap tree is only
-// known by its recipes and defaults to new).
-func detectGeneration(p *model.Project) model.Generation {
-	roots := []string{p.Dir(), filepath.Join(p.Dir(), "sources"), filepath.Join(p.Dir(), "layers"), filepath.Join(p.Dir(), "poky")}
-	for _, s := range p.Sources {
-		roots = append(roots, p.Abs(s))
-	}
-	found := false
-	for _, r := range roots {
-		meta := filepath.Join(r, "meta-aws", "recipes-iot", "aws-iot-greengrass")
-		if _, err := os.Stat(meta); err != nil {
-			continue
+// detectGeneration finds which meta-aws generation the tree has, the same
+// way `fleetbake generate` does (model.Resolve), so that the template's
+// parameters match the local.conf variables generate writes: the meta-aws
+// layer on disk decides (the greengrass-plugin-fleetprovisioning recipe
+// exists only in the new generation); without one, the release (the
+// project's, else oe-core's on disk) does. It also says why.
+func detectGeneration(p *model.Project) (model.Generation, string) {
+	w, err := model.Discover(p.SourceRoots()...)
+	if err == nil && w.Generation != model.GenerationUnknown {
+		where := "the meta-aws checkout"
+		if l := w.Layer("meta-aws"); l != nil {
+			where = l.Path
 		}
-		found = true
-		if m, _ := filepath.Glob(filepath.Join(meta, "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
-			return model.GenerationNew
-		}
+		return w.Generation, "found in " + where
 	}
-	if found {
-		return model.GenerationOld
+	release := p.Release
+	if release == "" && w != nil {
+		release = w.Release
 	}
-	switch p.Release {
-	case "kirkstone", "styhead":
-		return model.GenerationOld
+	if g := model.GenerationForRelease(release); g != model.GenerationUnknown {
+		return g, "release " + release + ", no meta-aws checkout found"
 	}
-	return model.GenerationNew
+	return model.GenerationNew, "no release and no meta-aws checkout found; pass --generation old for kirkstone or styhead"
+}
+
+// printDevices says what the template and claim policy are made for.
+func printDevices(w io.Writer, p *model.Project, pv *provision.Provisioner, f *provisionFlags) {
+	nucleus := p.Greengrass.Nucleus
+	if nucleus == "" {
+		nucleus = model.NucleusBin
+	}
+	params := "SerialNumber"
+	if pv.TemplateParams() == "ThingName" {
+		params = "ThingName, ThingGroupName"
+	}
+	fmt.Fprintf(w, "Devices: %s, meta-aws %s generation (%s): template parameters %s; claim topics $aws/certificates/%s/json\n",
+		nucleus, pv.Generation(), f.genWhy, params, pv.ClaimFlow())
 }
 
 func signalContext() (context.Context, context.CancelFunc) {
@@ -148,7 +157,7 @@ func runProvisionPlan(env *cliEnv, args []string) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	_, pv, err := openProvisioner(ctx, env, f)
+	p, pv, err := openProvisioner(ctx, env, f)
 	if err != nil {
 		return err
 	}
@@ -157,6 +166,7 @@ func runProvisionPlan(env *cliEnv, args []string) error {
 		return err
 	}
 	printIdentity(env.stdout, plan)
+	printDevices(env.stdout, p, pv, f)
 	printPlan(env.stdout, plan)
 	if c := plan.Conflicts(); len(c) > 0 {
 		return fmt.Errorf("%d name(s) are taken by resources fleetbake did not create; apply would refuse (see the conflict rows)", len(c))
@@ -181,6 +191,7 @@ func runProvisionApply(env *cliEnv, args []string) error {
 		return err
 	}
 	printIdentity(env.stdout, plan)
+	printDevices(env.stdout, p, pv, f)
 	printPlan(env.stdout, plan)
 	if err := conflictsError(plan); err != nil {
 		return err
@@ -309,5 +320,10 @@ func runProvisionRotate(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return finishApply(env, p, res, "New claim certificate made; the old one is deactivated (destroy deletes it). Run `fleetbake generate` and rebuild the image.")
+	if err := finishApply(env, p, res, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices."); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout)
+	fmt.Fprintln(env.stdout, provision.RebuildAfterRotate)
+	return nil
 }

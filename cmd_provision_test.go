@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
 
 	"fleetbake/internal/awsfake"
 	"fleetbake/model"
@@ -33,14 +38,18 @@ func runProvisionCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestProvisionCLIApplyDestroyNeverShowsTheKey(t *testing.T) {
+	for _, awsKey := range []bool{false, true} {
+		t.Run(fmt.Sprintf("aws-generated-key=%v", awsKey), func(t *testing.T) { cliNeverShowsTheKey(t, awsKey) })
+	}
+}
+
+func cliNeverShowsTheKey(t *testing.T, awsKey bool) {
 	provisionEnv(t)
 	s := awsfake.New(awsfake.Options{})
 	defer s.Close()
 	dir := t.TempDir()
 	p := model.Default()
 	p.Greengrass.Prefix = "cli"
-	// awsfake role lookups are case-sensitive (see notes/awsfake-needs.md).
-	p.Greengrass.TokenExchangeRole, p.Greengrass.ProvisioningRole = "cli-tes-role", "cli-prov-role"
 	cfg := filepath.Join(dir, "fleetbake.toml")
 	p.SetPath(cfg)
 	if err := p.Save(); err != nil {
@@ -49,6 +58,9 @@ func TestProvisionCLIApplyDestroyNeverShowsTheKey(t *testing.T) {
 	var all strings.Builder
 	step := func(wantCode int, args ...string) string {
 		t.Helper()
+		if awsKey && len(args) > 1 && args[1] != "destroy" {
+			args = append(args, "--aws-generated-key")
+		}
 		code, out, errs := runProvisionCLI(t, append([]string{"--config", cfg}, args...)...)
 		all.WriteString(out + errs)
 		if code != wantCode {
@@ -136,5 +148,114 @@ func TestProvisionCLIConflictAndBadFlags(t *testing.T) {
 	code, _, errs = runProvisionCLI(t, "--config", cfg, "provision", "plan", "--generation", "middle")
 	if code == 0 || !strings.Contains(errs, "--generation") {
 		t.Errorf("bad --generation: exit %d %s", code, errs)
+	}
+}
+
+// writeLayer makes a minimal layer: conf/layer.conf for collection, plus the given empty files.
+func writeLayer(t *testing.T, dir, collection, series string, extra map[string]string, files ...string) {
+	t.Helper()
+	conf := "BBPATH .= \":${LAYERDIR}\"\nBBFILE_COLLECTIONS += \"" + collection + "\"\nBBFILE_PATTERN_" + collection + " = \"^${LAYERDIR}/\"\n" +
+		"LAYERSERIES_COMPAT_" + collection + " = \"" + series + "\"\n"
+	for k, v := range extra {
+		conf += k + " = \"" + v + "\"\n"
+	}
+	for _, f := range append([]string{"conf/layer.conf"}, files...) {
+		path := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := ""
+		if f == "conf/layer.conf" {
+			body = conf
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestProvisionCLIGenerationFollowsTheTree: the template's parameters follow the meta-aws generation the
+// way `fleetbake generate` resolves it, so that the two agree on what the device sends.
+func TestProvisionCLIGenerationFollowsTheTree(t *testing.T) {
+	for _, tc := range []struct {
+		name, release string
+		layout        func(t *testing.T, dir string)
+		want          model.Generation
+	}{
+		{"kirkstone oe-core, meta-aws not fetched yet", "", func(t *testing.T, dir string) {
+			writeLayer(t, filepath.Join(dir, "sources", "poky", "meta"), "core", "kirkstone", map[string]string{"LAYERSERIES_CORENAMES": "kirkstone"})
+		}, model.GenerationOld},
+		{"scarthgap checkout from before August 2025 in a folder of another name", "scarthgap", func(t *testing.T, dir string) {
+			writeLayer(t, filepath.Join(dir, "sources", "meta-aws-2024"), "meta-aws", "scarthgap", nil,
+				"recipes-iot/aws-iot-greengrass/greengrass-bin_2.12.6.bb")
+		}, model.GenerationOld},
+		{"scarthgap checkout with the plugin recipe", "scarthgap", func(t *testing.T, dir string) {
+			writeLayer(t, filepath.Join(dir, "sources", "meta-aws-2025"), "meta-aws", "scarthgap", nil,
+				"recipes-iot/aws-iot-greengrass/greengrass-bin_2.14.1.bb", "recipes-iot/aws-iot-greengrass/greengrass-plugin-fleetprovisioning_1.2.2.bb")
+		}, model.GenerationNew},
+		{"dunfell release, nothing on disk", "dunfell", func(t *testing.T, dir string) {}, model.GenerationOld},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			provisionEnv(t)
+			s := awsfake.New(awsfake.Options{})
+			defer s.Close()
+			dir := t.TempDir()
+			tc.layout(t, dir)
+			p := model.Default()
+			p.Release = tc.release
+			p.Greengrass.Prefix = "gen"
+			cfg := filepath.Join(dir, "fleetbake.toml")
+			p.SetPath(cfg)
+			if err := p.Save(); err != nil {
+				t.Fatal(err)
+			}
+			params := "SerialNumber"
+			if tc.want == model.GenerationOld {
+				params = "ThingName, ThingGroupName"
+			}
+			code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			if !strings.Contains(out, "meta-aws "+string(tc.want)+" generation") || !strings.Contains(out, "template parameters "+params) {
+				t.Errorf("apply output does not say the generation %s and parameters %s:\n%s", tc.want, params, out)
+			}
+			tmpl, err := iot.NewFromConfig(s.AWSConfig()).DescribeProvisioningTemplate(context.Background(),
+				&iot.DescribeProvisioningTemplateInput{TemplateName: aws.String("gen-Template")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := aws.ToString(tmpl.TemplateBody)
+			first := strings.Split(params, ",")[0]
+			if !strings.Contains(body, `"`+first+`":{"Type":"String"`) {
+				t.Errorf("template body lacks parameter %s: %s", first, body)
+			}
+		})
+	}
+}
+
+func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	dir := t.TempDir()
+	p := model.Default()
+	p.Greengrass.Prefix = "rot"
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	p.SetPath(cfg)
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "rotate-claim", "--endpoint-url", s.URL)
+	if code != 0 {
+		t.Fatalf("rotate: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"deactivated", "cleansstate greengrass-plugin-fleetprovisioning", "EVERY image"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rotate-claim output lacks %q:\n%s", want, out)
+		}
 	}
 }

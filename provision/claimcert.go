@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iotypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // ensureClaimCert makes, recovers, reactivates or rewrites the claim
@@ -173,6 +175,12 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 		if err != nil {
 			return nil, wrapErr("iot:CreateCertificateFromCsr", "", err)
 		}
+		if retried(out.ResultMetadata) {
+			// An earlier attempt may have made a certificate for this key too.
+			if _, err := pv.sweepCerts(ctx, id, started, keyID, false, aws.ToString(out.CertificateId)); err != nil {
+				return nil, err
+			}
+		}
 		c := &stateCert{ID: aws.ToString(out.CertificateId), ARN: aws.ToString(out.CertificateArn), Role: role, Created: started, PublicKey: keyID}
 		if err := pv.recordCert(id, c); err != nil {
 			return nil, err
@@ -205,6 +213,12 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 	}
 	if keyID, err = keyFileID(keyPath); err != nil {
 		return nil, err
+	}
+	if retried(out.ResultMetadata) {
+		// An earlier attempt made a certificate whose key never arrived.
+		if _, err := pv.sweepCerts(ctx, id, started, keyID, true, certID); err != nil {
+			return nil, err
+		}
 	}
 	c := &stateCert{ID: certID, ARN: aws.ToString(out.CertificateArn), Role: role, Created: started, PublicKey: keyID}
 	if err := pv.recordCert(id, c); err != nil {
@@ -242,7 +256,9 @@ func (pv *Provisioner) recordCert(id Identity, c *stateCert) error {
 // CSR the key is on disk, so the certificate is matched by its public key
 // and kept. With an AWS-made key, a certificate matching a key that was
 // saved is kept; other inactive certificates made in that window without
-// any policy are deleted (their key was lost).
+// any policy are deleted (their key was lost). Further certificates for the
+// same key (a request whose answer was lost and that was sent again) are
+// deleted too.
 func (pv *Provisioner) recoverPending(ctx context.Context, id Identity) (*stateCert, error) {
 	var p *pendingCert
 	pv.state.view(id.Account, pv.region, func(t *targetState) {
@@ -266,8 +282,50 @@ func (pv *Provisioner) recoverPending(ctx context.Context, id Identity) (*stateC
 		}
 		want = k
 	}
-	from, to := p.Started.Add(-2*time.Minute), p.Started.Add(15*time.Minute)
-	var found *stateCert
+	f, err := pv.sweepCerts(ctx, id, p.Started, want, p.AWSGeneratedKey, "")
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, pv.state.update(id.Account, pv.region, func(t *targetState) { t.Pending = nil })
+	}
+	found := &stateCert{ID: f.id, ARN: f.arn, Role: p.Role, Created: f.created, PublicKey: want}
+	if p.Role == roleCurrent {
+		if err := writePublic(pv.files.cert, []byte(f.pem)); err != nil {
+			return nil, err
+		}
+	}
+	if p.AWSGeneratedKey {
+		if _, err := pv.iot.UpdateCertificate(ctx, &iot.UpdateCertificateInput{CertificateId: aws.String(found.ID), NewStatus: iotypes.CertificateStatusActive}); err != nil {
+			return nil, wrapErr("iot:UpdateCertificate", found.ID, err)
+		}
+	}
+	return found, pv.recordCert(id, found)
+}
+
+// foundCert is a certificate sweepCerts kept.
+type foundCert struct {
+	id, arn, pem string
+	created      time.Time
+}
+
+// sweepCerts looks at the certificates made since a certificate request
+// started that the state file does not record. It keeps the certificate keep,
+// or, when keep is "", the first one whose public key is want (returned).
+// It deletes the others that request made: those with the public key want
+// (the same CSR sent twice because an answer was lost) and, for an AWS-made
+// key, inactive ones without any policy (made for a key that was lost).
+// Certificates are listed newest first, so the listing stops at the start
+// of the window.
+func (pv *Provisioner) sweepCerts(ctx context.Context, id Identity, started time.Time, want string, awsKey bool, keep string) (*foundCert, error) {
+	recorded := map[string]bool{keep: keep != ""}
+	pv.state.view(id.Account, pv.region, func(t *targetState) {
+		for _, c := range t.Certs {
+			recorded[c.ID] = true
+		}
+	})
+	from, to := started.Add(-2*time.Minute), time.Now().Add(15*time.Minute)
+	var found *foundCert
 	var marker *string
 	for done := false; !done; {
 		out, err := pv.iot.ListCertificates(ctx, &iot.ListCertificatesInput{Marker: marker, PageSize: aws.Int32(250)})
@@ -276,25 +334,32 @@ func (pv *Provisioner) recoverPending(ctx context.Context, id Identity) (*stateC
 		}
 		for _, c := range out.Certificates {
 			created := aws.ToTime(c.CreationDate)
-			if created.Before(from) || created.After(to) {
-				continue
+			if created.Before(from) {
+				done = true
+				break
 			}
 			certID := aws.ToString(c.CertificateId)
+			if created.After(to) || recorded[certID] {
+				continue
+			}
 			d, err := pv.iot.DescribeCertificate(ctx, &iot.DescribeCertificateInput{CertificateId: aws.String(certID)})
+			if isNotFound(err) {
+				continue
+			}
 			if err != nil {
 				return nil, wrapErr("iot:DescribeCertificate", certID, err)
 			}
-			kid, err := certPublicKeyID(aws.ToString(d.CertificateDescription.CertificatePem))
-			if err == nil && want != "" && kid == want && found == nil {
-				found = &stateCert{ID: certID, ARN: aws.ToString(c.CertificateArn), Role: p.Role, Created: created, PublicKey: kid}
-				if p.Role == roleCurrent {
-					if err := writePublic(pv.files.cert, []byte(aws.ToString(d.CertificateDescription.CertificatePem))); err != nil {
-						return nil, err
-					}
+			certPEM := aws.ToString(d.CertificateDescription.CertificatePem)
+			kid, err := certPublicKeyID(certPEM)
+			ours := err == nil && want != "" && kid == want
+			switch {
+			case ours && keep == "" && found == nil:
+				found = &foundCert{id: certID, arn: aws.ToString(c.CertificateArn), pem: certPEM, created: created}
+			case ours:
+				if err := pv.deleteCert(ctx, certID, aws.ToString(c.CertificateArn)); err != nil {
+					return nil, err
 				}
-				continue
-			}
-			if p.AWSGeneratedKey && c.Status == iotypes.CertificateStatusInactive {
+			case awsKey && c.Status == iotypes.CertificateStatusInactive:
 				pols, err := pv.iot.ListAttachedPolicies(ctx, &iot.ListAttachedPoliciesInput{Target: c.CertificateArn})
 				if err != nil {
 					return nil, wrapErr("iot:ListAttachedPolicies", certID, err)
@@ -307,17 +372,16 @@ func (pv *Provisioner) recoverPending(ctx context.Context, id Identity) (*stateC
 			}
 		}
 		marker = out.NextMarker
-		done = marker == nil || *marker == ""
+		done = done || marker == nil || *marker == ""
 	}
-	if found != nil {
-		if p.AWSGeneratedKey {
-			if _, err := pv.iot.UpdateCertificate(ctx, &iot.UpdateCertificateInput{CertificateId: aws.String(found.ID), NewStatus: iotypes.CertificateStatusActive}); err != nil {
-				return nil, wrapErr("iot:UpdateCertificate", found.ID, err)
-			}
-		}
-		return found, pv.recordCert(id, found)
-	}
-	return nil, pv.state.update(id.Account, pv.region, func(t *targetState) { t.Pending = nil })
+	return found, nil
+}
+
+// retried reports whether the SDK sent a request more than once: an
+// earlier attempt may have been carried out although its answer was lost.
+func retried(md middleware.Metadata) bool {
+	r, ok := retry.GetAttemptResults(md)
+	return ok && len(r.Results) > 1
 }
 
 // writeCertFile writes the certificate PEM (fetched when not given).

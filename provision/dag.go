@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -38,6 +39,7 @@ func runGraph(ctx context.Context, nodes []*node, sequential bool, keepGoing ...
 			}
 		}
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -89,7 +91,10 @@ func runGraph(ctx context.Context, nodes []*node, sequential bool, keepGoing ...
 		n.path = longest + n.calls
 		if err != nil {
 			failed[n.id] = true
-			errs = append(errs, err)
+			// A step stopped because another one failed says nothing new.
+			if !(errors.Is(err, context.Canceled) && ctx.Err() != nil && parent.Err() == nil) {
+				errs = append(errs, err)
+			}
 			if !keep {
 				cancel()
 			}

@@ -12,6 +12,9 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// errNoCredentials stands for a configuration without any credentials provider.
+var errNoCredentials = errors.New("failed to retrieve credentials: no credentials provider")
+
 // ErrConflict is wrapped by errors about a name that exists in the account
 // but that fleetbake did not create (not in the state file, not tagged).
 var ErrConflict = errors.New("name taken by a resource fleetbake did not create")

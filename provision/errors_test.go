@@ -2,9 +2,15 @@ package provision
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -172,5 +178,107 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	}
 	if s.Calls()["sts:GetCallerIdentity"] != 1 {
 		t.Errorf("AWS_ENDPOINT_URL not honoured: %v", s.Calls())
+	}
+}
+
+// ssoProfile writes an SSO profile whose cached token has expired (as after
+// a working day) into a fresh HOME and AWS_CONFIG_FILE.
+func ssoProfile(t *testing.T, legacy bool) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	cfg := filepath.Join(home, "config")
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	const startURL = "https://fleetbake-test.awsapps.com/start"
+	var conf, cacheKey string
+	if legacy {
+		conf = "[profile dev]\nsso_start_url = " + startURL + "\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n"
+		cacheKey = startURL
+	} else {
+		conf = "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n\n" +
+			"[sso-session corp]\nsso_start_url = " + startURL + "\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
+		cacheKey = "corp"
+	}
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum([]byte(cacheKey))
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	token := `{"accessToken":"expired-token","expiresAt":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) + `","region":"us-east-1","startUrl":"` + startURL + `"}`
+	if err := os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExpiredSSOSessionSaysToLogIn(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("legacy=%v", legacy), func(t *testing.T) {
+			s := newFake(t)
+			ssoProfile(t, legacy)
+			pv, err := New(context.Background(), newProject(t), Options{Profile: "dev", EndpointURL: s.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = pv.Plan(context.Background())
+			if err == nil || !strings.Contains(err.Error(), "aws sso login --profile dev") || strings.Count(err.Error(), "what to do") != 1 {
+				t.Errorf("expired SSO session: %v", err)
+			}
+			if n := len(s.Calls()); n != 0 {
+				t.Errorf("calls reached AWS without credentials: %v", s.Calls())
+			}
+		})
+	}
+}
+
+func TestNoRegionSaysWhereToSetIt(t *testing.T) {
+	s := newFake(t)
+	p := newProject(t)
+	p.Greengrass.Region = ""
+	_, err := New(context.Background(), p, Options{EndpointURL: s.URL})
+	if err == nil || !strings.Contains(err.Error(), "--region") || !strings.Contains(err.Error(), "greengrass.region") {
+		t.Errorf("no region: %v", err)
+	}
+	// A well-formed region that does not exist.
+	_, err = New(context.Background(), p, Options{Region: "eu-north-9", EndpointURL: s.URL})
+	if err == nil || !strings.Contains(err.Error(), "eu-north-9") || !strings.Contains(err.Error(), "--region") {
+		t.Errorf("unknown region: %v", err)
+	}
+	// The region of the profile counts when neither the flag nor the project sets one.
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config")
+	os.WriteFile(cfg, []byte("[profile eu]\nregion = eu-west-1\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	pv, err := New(context.Background(), p, Options{Profile: "eu", EndpointURL: s.URL})
+	if err != nil || pv.Region() != "eu-west-1" {
+		t.Errorf("profile region: %v %v", err, pv)
+	}
+}
+
+func TestAccessDeniedOnIAMNamesActionAndResource(t *testing.T) {
+	for _, tc := range []struct{ action, resource, want string }{
+		{"iam:CreateRole", "arn:aws:iam::*:role/fb-prov-role", "role/fb-prov-role"},
+		{"iam:AttachRolePolicy", "*", ":role/fb-"},
+		{"iot:CreatePolicy", "*", ":policy/fb-"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			s := newFake(t)
+			s.Deny(tc.action, tc.resource)
+			_, err := newPV(t, s, newProject(t), Options{}).Apply(context.Background(), nil, nil)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err %T %v", err, err)
+			}
+			if !strings.Contains(err.Error(), "what to do") || !strings.Contains(e.Hint, tc.action) || !strings.Contains(e.Hint, tc.want) {
+				t.Errorf("error does not name %s on %s: %v", tc.action, tc.want, err)
+			}
+			if strings.Contains(err.Error(), "context canceled") {
+				t.Errorf("the steps stopped by the refusal clutter the error: %v", err)
+			}
+		})
 	}
 }

@@ -20,6 +20,24 @@ func (pv *Provisioner) claimFlow() string {
 	return "create"
 }
 
+// ClaimFlow is the MQTT certificate API the devices call with the claim:
+// "create" (CreateKeysAndCertificate) or "create-from-csr".
+func (pv *Provisioner) ClaimFlow() string { return pv.claimFlow() }
+
+// Generation is the meta-aws generation the template is made for.
+func (pv *Provisioner) Generation() model.Generation { return pv.opts.Generation }
+
+// TemplateParams is the template parameter set the devices of this tree
+// send: "SerialNumber" (greengrass-plugin-fleetprovisioning of the new
+// meta-aws generation; greengrass-lite on every branch) or "ThingName"
+// (greengrass-bin of the old generation sends ThingName and ThingGroupName).
+func (pv *Provisioner) TemplateParams() string {
+	if pv.project.Greengrass.Nucleus != model.NucleusLite && pv.opts.Generation == model.GenerationOld {
+		return "ThingName"
+	}
+	return "SerialNumber"
+}
+
 func (pv *Provisioner) tesPolicyARN() string {
 	return pv.iamARN(*pv.identity, "policy", pv.names.TokenExchangePolicy)
 }
@@ -77,17 +95,17 @@ func (pv *Provisioner) observe(ctx context.Context) (*observed, int, error) {
 			}
 			o.id = id
 			o.docs, err = renderDocuments(renderData{Partition: id.partition(), Region: pv.region, Account: id.Account,
-				Names: n, Flow: pv.claimFlow(), Generation: string(pv.opts.Generation)})
+				Names: n, Flow: pv.claimFlow(), Generation: string(pv.opts.Generation), Params: pv.TemplateParams()})
 			return err
 		}},
-		{id: "endpoint-data", run: func(ctx context.Context) error {
+		{id: "endpoint-data", deps: []string{"identity"}, run: func(ctx context.Context) error {
 			e, err := pv.describeEndpoint(ctx, "iot:Data-ATS")
 			epMu.Lock()
 			o.endpoints.Data = e
 			epMu.Unlock()
 			return err
 		}},
-		{id: "endpoint-credential", run: func(ctx context.Context) error {
+		{id: "endpoint-credential", deps: []string{"identity"}, run: func(ctx context.Context) error {
 			e, err := pv.describeEndpoint(ctx, "iot:CredentialProvider")
 			epMu.Lock()
 			o.endpoints.Credential = e

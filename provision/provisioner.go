@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,9 +63,10 @@ type Provisioner struct {
 	files   claimFiles
 	state   *state
 
-	iam *iam.Client
-	iot *iot.Client
-	sts *sts.Client
+	iam   *iam.Client
+	iot   *iot.Client
+	sts   *sts.Client
+	creds aws.CredentialsProvider
 
 	calls, mutations atomic.Int64
 
@@ -179,6 +181,7 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 			ch <- keyResult{pemKey, err}
 		}()
 	}
+	pv.creds = cfg.Credentials
 	pv.iam = iam.NewFromConfig(cfg)
 	pv.iot = iot.NewFromConfig(cfg)
 	pv.sts = sts.NewFromConfig(cfg)
@@ -221,6 +224,21 @@ func (pv *Provisioner) Identity(ctx context.Context) (Identity, error) {
 	if pv.identity != nil {
 		return *pv.identity, nil
 	}
+	// Resolve the credentials first (the SDK caches them), so that a missing
+	// or expired login is one clear error before any AWS call.
+	if pv.creds == nil {
+		return Identity{}, &Error{Op: "get AWS credentials", Hint: pv.profileHint(hintFor(errNoCredentials)), Err: errNoCredentials}
+	}
+	if _, err := pv.creds.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return Identity{}, ctx.Err()
+		}
+		op := "get AWS credentials"
+		if p := pv.profileName(); p != "" {
+			op += " (profile " + p + ")"
+		}
+		return Identity{}, &Error{Op: op, Hint: pv.profileHint(hintFor(err)), Err: err}
+	}
 	out, err := pv.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return Identity{}, wrapErr("sts:GetCallerIdentity", "", err)
@@ -228,6 +246,23 @@ func (pv *Provisioner) Identity(ctx context.Context) (Identity, error) {
 	id := Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
 	pv.identity = &id
 	return id, nil
+}
+
+// profileName is the shared config profile in use ("" for the default).
+func (pv *Provisioner) profileName() string {
+	if pv.opts.Profile != "" {
+		return pv.opts.Profile
+	}
+	return os.Getenv("AWS_PROFILE")
+}
+
+// profileHint names the profile in a login hint: `aws sso login --profile dev`.
+func (pv *Provisioner) profileHint(hint string) string {
+	if p := pv.profileName(); p != "" {
+		hint = strings.ReplaceAll(hint, "`aws sso login` (with --profile if you use one)", "`aws sso login --profile "+p+"`")
+		hint = strings.ReplaceAll(hint, "`aws sso login`,", "`aws sso login --profile "+p+"`,")
+	}
+	return hint
 }
 
 // partition is the ARN partition of the caller (aws, aws-cn, aws-us-gov).

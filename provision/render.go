@@ -17,6 +17,11 @@ type renderData struct {
 	Names      Names
 	Flow       string // claim certificate MQTT API the device uses: "create" or "create-from-csr"
 	Generation string // meta-aws generation: "new" or "old"
+	// Params is the template parameter set the device sends: "SerialNumber"
+	// (greengrass-plugin-fleetprovisioning, and greengrass-lite on every
+	// branch) or "ThingName" (greengrass-bin of the old generation: ThingName
+	// and ThingGroupName).
+	Params string
 }
 
 // documents are the rendered policy documents and template body.

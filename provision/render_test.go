@@ -32,8 +32,12 @@ func TestAmazonRootCA1Fingerprint(t *testing.T) {
 }
 
 func testData(gen model.Generation, flow string) renderData {
+	params := "SerialNumber"
+	if gen == model.GenerationOld {
+		params = "ThingName"
+	}
 	return renderData{Partition: "aws", Region: "eu-west-1", Account: "111122223333",
-		Names: ResolveNames(model.Greengrass{Prefix: "fb"}), Flow: flow, Generation: string(gen)}
+		Names: ResolveNames(model.Greengrass{Prefix: "fb"}), Flow: flow, Generation: string(gen), Params: params}
 }
 
 func TestTemplatesRenderValidJSON(t *testing.T) {

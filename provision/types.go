@@ -140,7 +140,21 @@ type Result struct {
 
 // ClaimKeyWarning is what the CLI and UI show after the claim certificate is made.
 const ClaimKeyWarning = `The claim key and certificate go into EVERY image of this fleet: anyone who copies
-them from one device can register new things with this template. Keep images private.
+them from one device or image can register new things with this template in this
+account, until the claim certificate is deactivated. Keep images and the claim
+folder private; the key never leaves it except into images.
 To rotate it: run "fleetbake provision rotate-claim" (new claim key and certificate,
-the old certificate deactivated), then "fleetbake generate" and rebuild the image;
-devices already provisioned keep working, they no longer use the claim.`
+the old certificate deactivated), then rebuild the image; devices already
+provisioned keep working, they no longer use the claim.`
+
+// RebuildAfterRotate is what the CLI shows after rotate-claim: the claim
+// files keep their paths, and BitBake does not see that their content
+// changed for recipes that read them through CLAIM_*_PATH.
+const RebuildAfterRotate = `Rebuild the image now, or new devices get the deactivated claim and cannot provision.
+The claim files keep their paths, and BitBake does not notice that their content
+changed when a recipe reads them through CLAIM_CERT_PATH/CLAIM_KEY_PATH (meta-aws with
+greengrass-plugin-fleetprovisioning, and greengrass-lite): make it install them again,
+  bitbake -c cleansstate greengrass-plugin-fleetprovisioning    (greengrass-bin)
+  bitbake -c cleansstate greengrass-lite                         (greengrass-lite)
+then build the image. Older meta-aws trees take them as SRC_URI files from the
+project's claim layer, whose checksums BitBake does track.`

@@ -37,7 +37,55 @@ func (s *Server) SetFaults(throttleRate, serverErrorRate float64) {
 	s.ctl.throttleRate, s.ctl.serverErrorRate = throttleRate, serverErrorRate
 }
 
-// Faults returns how many calls failed from SetFaults so far.
+// SetLostResponses makes each later call that succeeds answer, with probability rate, a 500 server error
+// after the operation took effect, as when AWS loses the answer of a request it carried out (or the
+// connection drops on the way back). The SDK retries it: a create then finds its name taken, and a call
+// that is not idempotent (CreateCertificateFromCsr, CreateKeysAndCertificate, CreatePolicyVersion) runs
+// twice. The draw uses the server's seeded RNG and counts in Faults. SetLostResponses(0) turns it off.
+func (s *Server) SetLostResponses(rate float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ctl.lostRate = rate
+}
+
+// LoseAnswer makes the next n calls of op ("iot:CreateCertificateFromCsr") that succeed answer a 500 server
+// error after they took effect, like SetLostResponses but for one operation and without chance.
+func (s *Server) LoseAnswer(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctl.lose == nil {
+		s.ctl.lose = map[string]int{}
+	}
+	s.ctl.lose[op] = n
+}
+
+// takeLose reports whether this successful call of op loses its answer (LoseAnswer); caller holds s.mu.
+func (s *Server) takeLose(op string) bool {
+	if s.ctl.lose[op] <= 0 {
+		return false
+	}
+	s.ctl.lose[op]--
+	s.ctl.faults++
+	return true
+}
+
+// rollLost draws whether a successful call loses its answer; caller holds s.mu.
+func (s *Server) rollLost() bool {
+	if s.ctl.lostRate <= 0 || s.rng.Float64() >= s.ctl.lostRate {
+		return false
+	}
+	s.ctl.faults++
+	return true
+}
+
+func internalFailure(c *call) *apiError {
+	if c.service == "iot" {
+		return errf(500, "InternalFailureException", "An internal error occurred")
+	}
+	return errf(500, "InternalFailure", "An internal error occurred")
+}
+
+// Faults returns how many calls failed from SetFaults and SetLostResponses so far.
 func (s *Server) Faults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -74,6 +74,9 @@ func (s *Server) Resources() Resources {
 	for id := range st.certs {
 		add(KindCertificate, id)
 	}
+	for name := range st.things {
+		add(KindThing, name)
+	}
 	for _, names := range r {
 		slices.Sort(names)
 	}

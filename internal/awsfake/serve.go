@@ -119,9 +119,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, aerr := h(c)
+	lost := aerr == nil && (s.takeLose(name) || s.rollLost())
 	s.mu.Unlock()
 	if aerr != nil {
 		s.writeError(w, c, aerr)
+		return
+	}
+	if lost {
+		// The operation took effect but its answer is lost: the client sees a server error and retries.
+		s.writeError(w, c, internalFailure(c))
 		return
 	}
 	s.writeResult(w, c, out)

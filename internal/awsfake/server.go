@@ -56,6 +56,8 @@ type Server struct {
 // control holds the behaviour knobs set by tests.
 type control struct {
 	throttleRate, serverErrorRate float64
+	lostRate                      float64        // answer 500 after the operation took effect
+	lose                          map[string]int // "service:Op" -> answers still to lose
 	latency                       time.Duration
 	roleDelay                     time.Duration
 	denies                        []denyRule

@@ -26,6 +26,7 @@ type state struct {
 	certs       map[string]*certificate    // by certificate ID
 	attachments map[string]map[string]bool // IoT policy name -> target ARN set
 	iotTags     map[string][]tag           // IoT resource ARN -> tags
+	things      map[string]*thing          // by name; only ProvisionDevice makes them
 	ca          *fakeCA
 }
 
@@ -117,6 +118,7 @@ func newState() *state {
 		certs:       map[string]*certificate{},
 		attachments: map[string]map[string]bool{},
 		iotTags:     map[string][]tag{},
+		things:      map[string]*thing{},
 	}
 	st.addAWSManagedPolicies()
 	return st
