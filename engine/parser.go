@@ -69,8 +69,10 @@ func (p *Parser) Feed(line []byte, emit func(*Event)) {
 		line = line[:n-1]
 	}
 	// A terminal progress bar redraws with \r; keep what was drawn last.
-	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
-		line = line[i+1:]
+	// (IndexByte is vectorised and \r is rare: look for one before looking
+	// for the last one.)
+	if bytes.IndexByte(line, '\r') >= 0 {
+		line = line[bytes.LastIndexByte(line, '\r')+1:]
 	}
 	if len(line) == 0 {
 		return
