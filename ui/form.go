@@ -239,7 +239,7 @@ func (f *form) View(width, height int) string {
 			labelW = max(labelW, ansi.StringWidth(ff.Label))
 		}
 	}
-	labelW = min(labelW, max(10, width/3))
+	labelW = min(labelW, max(10, width*2/5))
 	valueW := max(10, width-labelW-5) // one cell for the cursor after the text
 	var lines []string
 	focusLine := 0

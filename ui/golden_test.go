@@ -182,3 +182,20 @@ func TestCloseWritesTheLastAnswer(t *testing.T) {
 		t.Errorf("saves %v, want first then second once each", saved)
 	}
 }
+
+// At 60x20 every screen still fits, and its help line still says how to
+// go on, back and out: the guessable bindings are dropped first rather
+// than the end of the line being cut.
+func TestNarrowHelpKeepsEssentials(t *testing.T) {
+	for s := StepWorkspace; s <= StepReview; s++ {
+		t.Run(s.String(), func(t *testing.T) {
+			m := at(t, s, nil)
+			resize(t, m, 60, 20)
+			lines := strings.Split(frame(t, m), "\n")
+			help := lines[len(lines)-1]
+			if strings.HasSuffix(help, "…") || !strings.Contains(help, "quit") || !strings.Contains(help, "enter") {
+				t.Errorf("help line at 60 columns: %q", help)
+			}
+		})
+	}
+}

@@ -170,11 +170,15 @@ func (l *pickList) View(width, height int) string {
 	if l.offset > max(0, len(l.shown)-rows) {
 		l.offset = max(0, len(l.shown)-rows)
 	}
-	nameW := 0
+	// Columns are as wide as their widest entry: the name first (it is
+	// what is chosen) up to half the width, then the meta column on the
+	// right up to a third of what is left; the description takes the rest.
+	nameW, metaW := 0, 0
 	for _, idx := range l.shown {
 		nameW = max(nameW, ansi.StringWidth(l.items[idx].Value))
+		metaW = max(metaW, ansi.StringWidth(l.items[idx].Meta))
 	}
-	nameW = min(nameW, max(8, width/3))
+	nameW = min(nameW, max(8, width/2))
 	var b strings.Builder
 	for r := 0; r < rows; r++ {
 		i := l.offset + r
@@ -185,7 +189,7 @@ func (l *pickList) View(width, height int) string {
 			continue
 		}
 		it := l.items[l.shown[i]]
-		b.WriteString(l.row(it, i == l.cursor, width, nameW))
+		b.WriteString(l.row(it, i == l.cursor, width, nameW, metaW))
 	}
 	b.WriteByte('\n')
 	var foot string
@@ -201,7 +205,7 @@ func (l *pickList) View(width, height int) string {
 	return b.String()
 }
 
-func (l *pickList) row(it pickItem, sel bool, width, nameW int) string {
+func (l *pickList) row(it pickItem, sel bool, width, nameW, metaW int) string {
 	st := l.ctx.Styles
 	marker := "  "
 	name := ansi.Truncate(it.Value, nameW, "…")
@@ -225,7 +229,7 @@ func (l *pickList) row(it pickItem, sel bool, width, nameW int) string {
 	line += name
 	meta := it.Meta
 	if meta != "" && rest > 20 {
-		metaW := min(ansi.StringWidth(meta), rest/3)
+		metaW = min(metaW, rest/3)
 		meta = ansi.Truncate(meta, metaW, "…")
 		descW := rest - metaW - 2
 		desc := ansi.Truncate(it.Desc, descW, "…")

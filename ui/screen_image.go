@@ -171,9 +171,9 @@ func (s *imageScreen) Capturing() bool { return s.active().Filtering() }
 func (s *imageScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
 	if s.active().Filtering() {
-		return []key.Binding{k.Up, k.Down, k.Enter, k.ClearFilter}
+		return []key.Binding{k.Move, k.Enter, k.ClearFilter}
 	}
-	return []key.Binding{k.Up, k.Down, k.Tab, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Tab, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
 }
 
 func (s *imageScreen) FullHelp() [][]key.Binding {

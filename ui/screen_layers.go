@@ -274,9 +274,9 @@ func (s *layersScreen) Capturing() bool { return s.list.Filtering() }
 func (s *layersScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
 	if s.list.Filtering() {
-		return []key.Binding{k.Up, k.Down, k.Enter, k.ClearFilter}
+		return []key.Binding{k.Move, k.Enter, k.ClearFilter}
 	}
-	return []key.Binding{k.Up, k.Down, k.Toggle, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Toggle, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
 }
 
 func (s *layersScreen) FullHelp() [][]key.Binding {

@@ -98,9 +98,9 @@ func (s *machineScreen) Capturing() bool { return s.list.Filtering() }
 func (s *machineScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
 	if s.list.Filtering() {
-		return []key.Binding{k.Up, k.Down, k.Enter, k.ClearFilter}
+		return []key.Binding{k.Move, k.Enter, k.ClearFilter}
 	}
-	return []key.Binding{k.Up, k.Down, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
 }
 
 func (s *machineScreen) FullHelp() [][]key.Binding {

@@ -237,7 +237,7 @@ func (s *reviewScreen) Capturing() bool { return false }
 
 func (s *reviewScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.Up, k.Down, k.ApplyChanges, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.ApplyChanges, k.Back, k.Help, k.Quit}
 }
 
 func (s *reviewScreen) FullHelp() [][]key.Binding {

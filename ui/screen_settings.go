@@ -118,8 +118,12 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *settingsScreen) View(height int) string {
 	w := max(10, s.ctx.Width-2)
-	head := s.ctx.Styles.Subtle.Render("Empty fields keep BitBake's defaults. enter on the last field goes on.")
-	return strings.Join([]string{head, "", s.form.View(w, max(1, height-2))}, "\n")
+	var head []string
+	for _, l := range wrap("Empty fields keep BitBake's defaults. enter on the last field goes on.", w) {
+		head = append(head, s.ctx.Styles.Subtle.Render(l))
+	}
+	head = append(head, "")
+	return strings.Join(head, "\n") + "\n" + s.form.View(w, max(1, height-len(head)))
 }
 
 func (s *settingsScreen) Capturing() bool { return s.form.Capturing() }

@@ -6,7 +6,10 @@ import "charm.land/bubbles/v2/key"
 
 // KeyMap is every binding a screen may use.
 type KeyMap struct {
-	Up, Down     key.Binding
+	Up, Down key.Binding
+	// Move stands for Up and Down in a short help line; it is matched by
+	// Up and Down, never by itself.
+	Move         key.Binding
 	Left, Right  key.Binding
 	Enter        key.Binding
 	Tab          key.Binding
@@ -32,6 +35,7 @@ func Default() KeyMap {
 	return KeyMap{
 		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Move:         key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑/↓", "move")),
 		Left:         key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "change")),
 		Right:        key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "change")),
 		Enter:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
@@ -41,7 +45,7 @@ func Default() KeyMap {
 		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		ForceQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failed")),
