@@ -11,6 +11,7 @@
 #   - the end: conf/local.conf and conf/bblayers.conf written (with the AWS
 #     endpoints), the AWS resources created in the fake account, the build
 #     step reporting that there is no BitBake, ctrl+c exiting with 130;
+#   - quitting while AWS calls are under way asks first (the fake made slow);
 #   - NO_COLOR (no color escape sequences), TERM=dumb and --accessible
 #     (plain prompts, no full-screen UI).
 # Every wait polls the screen with a timeout (E2E_TIMEOUT seconds, default
@@ -82,6 +83,16 @@ wait_for() {
     sleep 0.05
   done
   fail "timed out after ${2:-$TIMEOUT}s waiting for \"$text\""
+}
+
+# wait_gone TEXT: polls the screen until it no longer shows TEXT.
+wait_gone() {
+  local text=$1 limit=$((SECONDS + TIMEOUT))
+  while ((SECONDS < limit)); do
+    screen | grep -qF -- "$text" || return 0
+    sleep 0.05
+  done
+  fail "timed out after ${TIMEOUT}s waiting for \"$text\" to go"
 }
 
 # wait_file FILE TEXT: polls until FILE exists and contains TEXT.
@@ -324,6 +335,27 @@ if tm capture-pane -p -e -t "$session" | grep -qE $'\e\\[([0-9]+;)*(3[0-8]|4[0-8
 fi
 keys C-c
 wait_for "[fleetbake exited 130]"
+end_session
+
+step="quit while AWS calls are under way"
+echo 3s >"$ws/aws-latency" # every call of the fake now takes 3 s
+start busy
+wait_for "Review  7/9"
+wait_for "Nothing to change: the files already match."
+keys Enter
+wait_for "Apply  8/9"
+wait_for "quitting now asks first"
+keys q
+wait_for "Quit anyway? y/n"
+keys n
+wait_gone "Quit anyway? y/n"
+wait_for "quitting now asks first"
+keys C-c
+wait_for "Quit anyway? y/n"
+keys C-c # twice: out at once
+wait_for "[fleetbake exited 130]"
+wait_for "AWS provisioning was stopped part-way"
+echo 0 >"$ws/aws-latency"
 end_session
 
 step="TERM=dumb: plain prompts"

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"fleetbake/model"
 )
 
@@ -195,6 +197,42 @@ func TestNarrowHelpKeepsEssentials(t *testing.T) {
 			help := lines[len(lines)-1]
 			if strings.HasSuffix(help, "…") || !strings.Contains(help, "quit") || !strings.Contains(help, "enter") {
 				t.Errorf("help line at 60 columns: %q", help)
+			}
+		})
+	}
+}
+
+// Quitting while AWS calls run asks first; y keeps the exit code of the key
+// that asked, ctrl+c a second time leaves at once with 130, n stays.
+func TestQuitWhileBusy(t *testing.T) {
+	for _, c := range []struct {
+		keys string
+		quit bool
+		code int
+	}{
+		{"q n", false, 0},
+		{"q y", true, 0},
+		{"ctrl+c y", true, 130},
+		{"ctrl+c ctrl+c", true, 130},
+		{"q ctrl+c", true, 130},
+	} {
+		t.Run(c.keys, func(t *testing.T) {
+			m := at(t, StepMachine, nil)
+			m.ctx.Busy = true
+			quit := false
+			for _, k := range press(c.keys) {
+				_, cmd := m.Update(k)
+				for _, msg := range runCmd(cmd) {
+					if _, ok := msg.(tea.QuitMsg); ok {
+						quit = true
+					}
+				}
+			}
+			if quit != c.quit || m.ExitCode() != c.code {
+				t.Errorf("quit %v with %d, want quit %v with %d", quit, m.ExitCode(), c.quit, c.code)
+			}
+			if c.quit && !strings.Contains(m.Farewell(), "Run fleetbake again") {
+				t.Errorf("no word on how to finish: %q", m.Farewell())
 			}
 		})
 	}

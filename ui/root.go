@@ -114,12 +114,13 @@ type Model struct {
 	step    Step
 	screens [numSteps]screen
 
-	status     string // last save or background message
-	statusErr  bool
-	confirm    bool // asking before quitting while AWS calls run
-	quitCode   int
-	farewell   string
-	discovered bool
+	status      string // last save or background message
+	statusErr   bool
+	confirm     bool // asking before quitting while AWS calls run
+	confirmCode int  // the exit code of the quit being confirmed
+	quitCode    int
+	farewell    string
+	discovered  bool
 }
 
 // New builds the root model for a project.
@@ -288,9 +289,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := c.Keys
 	if m.confirm {
 		switch {
+		case key.Matches(msg, k.ForceQuit):
+			// ctrl+c twice: out now, as in any terminal program.
+			return m.quitBusy(130)
 		case key.Matches(msg, k.Yes):
-			return m.quit(0)
-		case key.Matches(msg, k.No), key.Matches(msg, k.ForceQuit):
+			return m.quitBusy(m.confirmCode)
+		case key.Matches(msg, k.No):
 			m.confirm = false
 		}
 		return nil
@@ -328,9 +332,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) askQuit(code int) tea.Cmd {
 	if m.ctx.Busy {
-		m.confirm = true
+		m.confirm, m.confirmCode = true, code
 		return nil
 	}
+	return m.quit(code)
+}
+
+// quitBusy leaves while AWS calls are under way (they are cancelled) and
+// says how to finish.
+func (m *Model) quitBusy(code int) tea.Cmd {
+	m.farewell = "AWS provisioning was stopped part-way. Run fleetbake again and apply: " +
+		"what was already created is kept, the rest is made."
 	return m.quit(code)
 }
 

@@ -4,13 +4,15 @@
 // tests) under DIR/sources and serves the local AWS fake (internal/awsfake)
 // until it is stopped.
 //
-//	e2efixture -dir DIR
+//	e2efixture -dir DIR [-latency 200ms]
 //
 // Once the fake is listening it writes DIR/aws.env, the environment that
 // points fleetbake at it (one export per line, for `source`), then prints
 // "ready <url>" on stdout. While it runs it keeps DIR/aws-resources.txt up
 // to date with what the fake account holds, one "kind name" per line, so the
-// script can check what was created without talking AWS itself. It stops on
+// script can check what was created without talking AWS itself. Writing a
+// duration ("3s") to DIR/aws-latency delays every AWS call from then on, so a
+// script can look at the UI while calls are under way ("0" ends it). It stops on
 // SIGINT or SIGTERM, and by itself after -timeout so that a script killed
 // before its cleanup never leaves it behind for long.
 package main
@@ -36,18 +38,19 @@ func main() {
 	dir := flag.String("dir", "", "workspace folder to fill (created if missing)")
 	release := flag.String("release", "scarthgap", "Yocto release of the fixture layers")
 	timeout := flag.Duration("timeout", 15*time.Minute, "stop by itself after this long")
+	latency := flag.Duration("latency", 0, "delay every AWS call this long (to see the UI while calls are under way)")
 	flag.Parse()
 	if *dir == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: e2efixture -dir DIR [-release NAME] [-timeout D]")
+		fmt.Fprintln(os.Stderr, "usage: e2efixture -dir DIR [-release NAME] [-timeout D] [-latency D]")
 		os.Exit(2)
 	}
-	if err := run(*dir, *release, *timeout); err != nil {
+	if err := run(*dir, *release, *timeout, *latency); err != nil {
 		fmt.Fprintln(os.Stderr, "e2efixture:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, release string, timeout time.Duration) error {
+func run(dir, release string, timeout, latency time.Duration) error {
 	if err := layertree.Build(filepath.Join(dir, "sources"), layertree.Standard(release, true)); err != nil {
 		return err
 	}
@@ -56,6 +59,7 @@ func run(dir, release string, timeout time.Duration) error {
 
 	fake := awsfake.New(awsfake.Options{})
 	defer fake.Close()
+	fake.SetLatency(latency)
 	var env strings.Builder
 	for _, kv := range fake.Env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -92,6 +96,12 @@ func run(dir, release string, timeout time.Duration) error {
 		case <-tick.C:
 			if err := writeResources(); err != nil {
 				return err
+			}
+			if data, err := os.ReadFile(filepath.Join(dir, "aws-latency")); err == nil {
+				if d, err := time.ParseDuration(strings.TrimSpace(string(data))); err == nil && d != latency {
+					latency = d
+					fake.SetLatency(d)
+				}
 			}
 		}
 	}
