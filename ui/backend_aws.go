@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"fleetbake/model"
 	"fleetbake/provision"
@@ -73,6 +74,17 @@ func awsServices(s *Services, o RealOptions) {
 		}
 		return update, err
 	}
+}
+
+// awsTrouble names, in a few words, why the AWS account could not be looked
+// up: the endpoint did not answer (network, proxy, --endpoint-url), or, as
+// for anything else, there are no credentials that work.
+func awsTrouble(err error) string {
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) {
+		return "AWS not reachable"
+	}
+	return "no AWS credentials"
 }
 
 // generationOf is the meta-aws generation provisioning must match: the one

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,5 +237,21 @@ func TestQuitWhileBusy(t *testing.T) {
 				t.Errorf("no word on how to finish: %q", m.Farewell())
 			}
 		})
+	}
+}
+
+// An endpoint that does not answer is not reported as missing credentials.
+func TestAWSTrouble(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("no credentials found"), "no AWS credentials"},
+		{fmt.Errorf("operation error STS: GetCallerIdentity: %w", context.DeadlineExceeded), "AWS not reachable"},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, "AWS not reachable"},
+	} {
+		if got := awsTrouble(c.err); got != c.want {
+			t.Errorf("awsTrouble(%v) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }

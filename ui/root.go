@@ -493,7 +493,7 @@ func (m *Model) accountLine() string {
 	case c.Identity != nil:
 		return st.Subtle.Render("AWS " + c.Identity.Account)
 	case c.IdentityErr != nil:
-		return st.Warn.Render("no AWS credentials")
+		return st.Warn.Render(awsTrouble(c.IdentityErr))
 	case c.Svc.Identity != nil:
 		return st.Subtle.Render("AWS …")
 	}

@@ -148,11 +148,16 @@ func (s *greengrassScreen) View(height int) string {
 	case c.Identity != nil:
 		head = append(head, st.OK.Render("AWS account "+c.Identity.Account)+st.Subtle.Render("  "+c.Identity.ARN))
 	case c.IdentityErr != nil:
-		head = append(head, wrap("No AWS credentials: "+c.IdentityErr.Error(), w)...)
+		trouble := awsTrouble(c.IdentityErr)
+		head = append(head, wrap(strings.ToUpper(trouble[:1])+trouble[1:]+": "+c.IdentityErr.Error(), w)...)
 		for i := range head {
 			head[i] = st.Warn.Render(head[i])
 		}
-		head = append(head, st.Subtle.Render("You can finish the wizard; the AWS step waits until credentials work."))
+		until := "credentials work"
+		if trouble != "no AWS credentials" {
+			until = "AWS answers"
+		}
+		head = append(head, st.Subtle.Render("You can finish the wizard; the AWS step waits until "+until+"."))
 	case c.Svc.Identity != nil:
 		head = append(head, st.Subtle.Render("Looking up the AWS account…"))
 	}

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -26,6 +28,9 @@ type reviewScreen struct {
 	wsWait bool
 	seq    int
 }
+
+// awsPlanTimeout bounds the AWS plan of the review.
+const awsPlanTimeout = time.Minute
 
 type filePlanMsg struct {
 	seq  int
@@ -78,6 +83,10 @@ func (s *reviewScreen) startPlans() tea.Cmd {
 		s.awsWait = true
 		planAWS, ctx := c.Svc.PlanAWS, c.Ctx
 		cmds = append(cmds, func() tea.Msg {
+			// Bounded, so an endpoint that never answers ends in a message
+			// rather than "Asking AWS…" for good.
+			ctx, cancel := context.WithTimeout(ctx, awsPlanTimeout)
+			defer cancel()
 			rows, err := planAWS(ctx, p, ws)
 			return awsPlanMsg{seq: seq, rows: rows, err: err}
 		})
@@ -204,11 +213,17 @@ func planTable(rows []PlanRow, width int, header func(...string) string) []strin
 			widths[i] = max(widths[i], ansi.StringWidth(v))
 		}
 	}
+	// A long name (the claim certificate's ID) would push the details off
+	// the screen: names longer than those fleetbake derives from a prefix
+	// (and than half of what the first two columns leave) are cut.
+	if rest := width - widths[0] - widths[1] - 6; widths[2]+widths[3] > rest {
+		widths[2] = min(widths[2], max(32, rest/2))
+	}
 	var out []string
 	for i, r := range cols {
 		line := ""
 		for j, v := range r[:3] {
-			line += padRight(v, widths[j]) + "  "
+			line += padRight(ansi.Truncate(v, widths[j], "…"), widths[j]) + "  "
 		}
 		line = ansi.Truncate(line+r[3], width, "…")
 		if i == 0 {
