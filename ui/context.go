@@ -53,7 +53,7 @@ func (c *Context) SaveProject() tea.Cmd {
 	c.saveSeq++
 	seq, snap, s := c.saveSeq, cloneProject(c.Project), c.saver
 	s.queue(seq, snap)
-	return func() tea.Msg { return savedMsg{err: s.save(seq, snap)} }
+	return func() tea.Msg { return savedMsg{err: s.save(seq, snap), path: displayPath(snap.Path())} }
 }
 
 // Validate checks one answer with the model's rules.
@@ -105,8 +105,11 @@ func (s *saver) Flush() error {
 	return s.fn(s.pending)
 }
 
-// savedMsg reports the outcome of a save.
-type savedMsg struct{ err error }
+// savedMsg reports the outcome of a save, with the file's path as shown.
+type savedMsg struct {
+	err  error
+	path string
+}
 
 func cloneProject(p *model.Project) *model.Project {
 	c := *p

@@ -249,7 +249,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.status, m.statusErr = "could not save "+model.DefaultFile+": "+msg.err.Error(), true
 		} else {
-			m.status, m.statusErr = "saved "+displayPath(c.Project.Path()), false
+			m.status, m.statusErr = "saved "+msg.path, false
 		}
 		return m, nil
 	case workspaceMsg:
@@ -500,7 +500,8 @@ func (m *Model) accountLine() string {
 	return ""
 }
 
-// displayPath shortens a path under the working folder.
+// displayPath shortens a path under the working folder. It asks the system
+// for the working folder: call it from commands.
 func displayPath(p string) string {
 	if wd, err := os.Getwd(); err == nil && strings.HasPrefix(p, wd+string(os.PathSeparator)) {
 		return strings.TrimPrefix(p, wd+string(os.PathSeparator))

@@ -26,7 +26,14 @@ type reviewScreen struct {
 	// wsWait: entered before discovery finished (a resumed project); the
 	// plans are made when the workspace arrives.
 	wsWait bool
-	seq    int
+	// validating: the answers are being checked; the plans wait for it.
+	validating bool
+	seq        int
+}
+
+type validatedMsg struct {
+	seq int
+	err error
 }
 
 // awsPlanTimeout bounds the AWS plan of the review.
@@ -53,13 +60,22 @@ func (s *reviewScreen) Enter() tea.Cmd {
 	s.seq++
 	s.plan, s.planErr, s.aws, s.awsErr, s.awsWait, s.invalid = nil, nil, nil, nil, false, nil
 	c.FilePlan = nil
-	if c.Svc.ValidateProject != nil {
-		s.invalid = c.Svc.ValidateProject(c.Project)
-	}
 	s.vp.GotoTop()
-	s.wsWait = s.invalid == nil && c.Workspace == nil && c.Svc.Discover != nil
+	s.wsWait = c.Workspace == nil && c.Svc.Discover != nil
+	s.validating = c.Svc.ValidateProject != nil
 	s.refresh()
-	if s.invalid != nil || s.wsWait {
+	if s.validating {
+		// Validation looks at the folders on disk: in a command too.
+		seq, p, validate := s.seq, cloneProject(c.Project), c.Svc.ValidateProject
+		return func() tea.Msg { return validatedMsg{seq: seq, err: validate(p)} }
+	}
+	return s.proceed()
+}
+
+// proceed starts the plans once the answers are known to be valid and the
+// workspace is there.
+func (s *reviewScreen) proceed() tea.Cmd {
+	if s.validating || s.invalid != nil || s.wsWait {
 		return nil
 	}
 	return s.startPlans()
@@ -97,10 +113,17 @@ func (s *reviewScreen) startPlans() tea.Cmd {
 
 func (s *reviewScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case validatedMsg:
+		if msg.seq == s.seq {
+			s.validating, s.invalid = false, msg.err
+			s.refresh()
+			return s.proceed()
+		}
 	case workspaceMsg:
 		if s.wsWait {
 			s.wsWait = false
-			return s.startPlans()
+			s.refresh()
+			return s.proceed()
 		}
 	case filePlanMsg:
 		if msg.seq == s.seq {
@@ -190,7 +213,7 @@ func (s *reviewScreen) refresh() {
 		add(st.Subtle.Render, "Greengrass is off: nothing to create in AWS.")
 	case c.Svc.PlanAWS == nil:
 		add(st.Warn.Render, "AWS provisioning is not available in this build.")
-	case s.awsWait || s.wsWait:
+	case s.awsWait || s.wsWait || s.validating:
 		add(st.Subtle.Render, "Asking AWS what exists already…")
 	case s.awsErr != nil:
 		add(st.Warn.Render, "Could not plan the AWS side: "+s.awsErr.Error())
