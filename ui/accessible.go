@@ -176,7 +176,7 @@ func (a *asker) run(ctx context.Context) error {
 		} else {
 			for _, l := range res.Layers {
 				switch {
-				case l.AddedBy != "":
+				case l.AddedBy != "" && !slices.Contains(p.Layers, l.Name):
 					a.say("  + %s (added: %s)", l.Name, l.AddedBy)
 				case !l.OnDisk:
 					a.say("  %s: not on disk, fetch with `fleetbake layers fetch`", l.Name)

@@ -35,6 +35,9 @@ func TestAccessibleWholeWizard(t *testing.T) {
 	if !strings.Contains(out.String(), "in the image? (Y/n)") {
 		t.Errorf("Greengrass was not offered on for a new project:\n%s", out.String())
 	}
+	if strings.Contains(out.String(), "+ meta-aws") {
+		t.Errorf("the chosen layer is listed as added:\n%s", out.String())
+	}
 	if !strings.Contains(out.String(), "Found 8 layers and 3 machines on disk") {
 		t.Errorf("the summary does not count what is on disk:\n%s", out.String())
 	}
