@@ -6,7 +6,9 @@
 #   - bytes written for one arrow key in the machine list, as a ratio to one
 #     full repaint of the same screen; goal at most 0.1;
 #   - max RSS through the whole wizard, typed key by key on the fixture
-#     layer tree against the local AWS fake; goal under 40 MB.
+#     layer tree against the local AWS fake; goal under 40 MB. When
+#     FLEETBAKE_POKY names a folder with real checkouts (poky,
+#     meta-openembedded, meta-aws), on that one too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
@@ -16,4 +18,4 @@ trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/fleetbake" .
 go build -o "$work/uibench" ./internal/uibench
-"$work/uibench" -bin "$work/fleetbake" -runs "$RUNS"
+"$work/uibench" -bin "$work/fleetbake" -runs "$RUNS" ${FLEETBAKE_POKY:+-tree "$FLEETBAKE_POKY"}
