@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"sort"
@@ -58,7 +60,11 @@ func runUI(env *cliEnv, args []string) error {
 
 	m := ui.New(ui.Options{Services: svc, Project: p, Existing: existing, NoColor: os.Getenv("NO_COLOR") != "", Dark: true})
 	prog := tea.NewProgram(m, tea.WithInput(env.stdin), tea.WithOutput(env.stdout))
+	release := holdStderr()
 	_, err = prog.Run()
+	if held := release(); len(held) > 0 {
+		env.stderr.Write(held)
+	}
 	if cerr := m.Close(); cerr != nil {
 		fmt.Fprintln(env.stderr, "fleetbake: could not save your last answer:", cerr)
 	}
@@ -72,6 +78,45 @@ func runUI(env *cliEnv, args []string) error {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// holdStderr keeps what the process writes to os.Stderr (and through the
+// log package) while the UI owns the terminal: a library's warning there,
+// such as the AWS SDK's when it looks for EC2 instance credentials, would
+// land in the middle of the screen and scroll it. The returned function
+// puts stderr back and returns what was held, to be printed once the UI has
+// closed. It keeps the first 64 KiB.
+func holdStderr() (release func() []byte) {
+	orig := os.Stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		return func() []byte { return nil }
+	}
+	os.Stderr = w
+	log.SetOutput(w)
+	var held bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			if room := 64<<10 - held.Len(); room > 0 {
+				held.Write(buf[:min(n, room)])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return func() []byte {
+		os.Stderr = orig
+		log.SetOutput(orig)
+		w.Close()
+		<-done
+		r.Close()
+		return held.Bytes()
+	}
 }
 
 // loadOrNewProject loads fleetbake.toml, or starts a new unanswered project
