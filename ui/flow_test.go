@@ -322,3 +322,43 @@ func TestFlowBadValueRejectedInline(t *testing.T) {
 		return s.form.Focused() != s.f.dlDir
 	})
 }
+
+// An AWS step refused by AWS fails with the reason; once that is fixed, r
+// retries: the conf files, written by the first run, are not a problem, and
+// the rest is made.
+func TestFlowRetryAfterAWSFailure(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	fake.Deny("iot:CreateRoleAlias", "*")
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.waitText("added: needed by meta-aws")
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.keys("enter enter")
+	f.waitStep(StepSettings)
+	f.keys("enter enter enter enter enter enter enter enter")
+	f.waitStep(StepGreengrass)
+	f.waitText("AWS account " + awsfake.DefaultAccount)
+	f.keys("enter enter enter enter enter enter enter enter enter enter")
+	f.waitStep(StepReview)
+	f.waitText("+++")
+	f.keys("enter")
+	f.waitStep(StepApply)
+	f.waitText("Press r to retry")
+	f.waitText("CreateRoleAlias")
+	if _, err := os.Stat(filepath.Join(dir, "build", "conf", "local.conf")); err != nil {
+		t.Fatalf("the conf files were not written before the AWS step: %v", err)
+	}
+	fake.ClearDenies()
+	f.keys("r")
+	f.waitText("All done")
+	if got := fake.Resources()[awsfake.KindRoleAlias]; len(got) == 0 {
+		t.Errorf("no role alias after the retry: %v", fake.Resources())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))
+	if err != nil || !strings.Contains(string(data), "IOT_DATA_ENDPOINT") {
+		t.Errorf("local.conf after the retry lacks the endpoints (%v):\n%s", err, data)
+	}
+}

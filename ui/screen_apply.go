@@ -22,6 +22,7 @@ type applyScreen struct {
 	done    bool
 	run     int // run number: events of an older run are dropped
 	events  chan applyEvent
+	used    *FilePlan // the plan the last run started from
 }
 
 type applyEvent struct {
@@ -55,17 +56,28 @@ func (s *applyScreen) start() tea.Cmd {
 	s.rows = append(s.rows, ResourceEvent{Kind: "files", Name: "conf/local.conf, conf/bblayers.conf", State: ResourceRunning})
 	run, p, plan, ws := s.run, cloneProject(c.Project), c.FilePlan, c.Workspace
 	write, replan, applyAWS, ctx := c.Svc.WriteFiles, c.Svc.PlanFiles, c.Svc.ApplyAWS, c.Ctx
+	// A retry (or a second run on the plan of the same review) renders the
+	// files again: the reviewed plan may be written already, and writing it
+	// twice fails because the files changed since it was made.
+	again := plan != nil && plan == s.used
+	s.used = plan
 	ch := make(chan applyEvent, 64)
 	s.events = ch
 	go func() {
 		defer close(ch)
 		send := func(e applyEvent) { e.run = run; ch <- e }
 		var err error
+		if again && replan != nil {
+			plan, err = replan(p, ws)
+		}
 		switch {
+		case err != nil:
 		case write == nil:
 			err = errUnavailable
 		case plan == nil:
 			err = errNoPlan
+		case plan.Empty:
+			// Nothing left to write: the files already match.
 		default:
 			err = write(plan)
 		}
@@ -74,7 +86,11 @@ func (s *applyScreen) start() tea.Cmd {
 			send(applyEvent{end: true, err: err})
 			return
 		}
-		send(applyEvent{step: "files", ev: ResourceEvent{State: ResourceDone, Detail: "written"}})
+		detail := "written"
+		if plan.Empty {
+			detail = "already up to date"
+		}
+		send(applyEvent{step: "files", ev: ResourceEvent{State: ResourceDone, Detail: detail}})
 		if !p.Greengrass.Enabled {
 			send(applyEvent{end: true})
 			return
