@@ -362,7 +362,7 @@ func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
 		}
 		images := findImages(dir, entries)
 		for _, l := range layers {
-			l.Machines, l.Distros, l.Images = machines, distros, images
+			l.Machines, l.Distros, l.Images = machines, distroNames(l.Collection, distros), images
 		}
 	}
 	d.mu.Lock()
@@ -390,6 +390,27 @@ func confNames(dir string) []string {
 		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".conf") {
 			out = append(out, strings.TrimSuffix(n, ".conf"))
 		}
+	}
+	return out
+}
+
+// distroNames are the DISTRO values a layer offers: its conf/distro/*.conf,
+// except for oe-core (collection core), whose conf/distro holds only
+// defaultsetup.conf, which bitbake.conf includes for every distro and which
+// is no DISTRO to choose; oe-core's own DISTRO is "nodistro" (bitbake.conf:
+// DISTRO ??= "nodistro"), which has no file.
+func distroNames(collection string, names []string) []string {
+	if collection != "core" {
+		return names
+	}
+	var out []string
+	for _, n := range names {
+		if n != "defaultsetup" {
+			out = append(out, n)
+		}
+	}
+	if !containsString(out, "nodistro") {
+		out = append(out, "nodistro")
 	}
 	return out
 }

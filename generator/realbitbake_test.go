@@ -1,0 +1,453 @@
+//go:build linux
+
+package generator_test
+
+// A test against real BitBake and real layers: fleetbake generates
+// conf/local.conf and conf/bblayers.conf for a project whose source folder is
+// $FLEETBAKE_POKY, and BitBake (through oe-init-build-env) must read back the
+// project's MACHINE, BBLAYERS and every fleet provisioning variable in the
+// recipe that uses it.
+//
+// Skipped unless FLEETBAKE_POKY names a folder holding poky,
+// meta-openembedded and meta-aws clones of one release:
+//
+//	$FLEETBAKE_POKY/poky               git clone -b scarthgap https://git.yoctoproject.org/poky
+//	$FLEETBAKE_POKY/meta-openembedded  git clone -b scarthgap https://git.openembedded.org/meta-openembedded
+//	$FLEETBAKE_POKY/meta-aws           git clone -b scarthgap https://github.com/aws4embeddedlinux/meta-aws
+//
+// OE refuses to run as root, so run it as an ordinary user. A cold parse of
+// these layers takes a few minutes; give go test room:
+//
+//	FLEETBAKE_POKY=$HOME/yocto/scarthgap go test -timeout 30m -run TestRealBitBake -v ./generator/
+//
+// Nothing is fetched: the project sets BB_NO_NETWORK = "1" (and masks
+// greengrass-lite, whose recipe needs the network to parse) and nothing is
+// built; BitBake only parses. The meta-aws generation (greengrass-plugin-
+// fleetprovisioning recipe or GGV2_* in greengrass-bin) is read from the
+// tree, so the same test covers kirkstone and scarthgap checkouts.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"fleetbake/generator"
+	"fleetbake/model"
+)
+
+// bbQueryScript asks BitBake, in one server session, for variables of the
+// configuration and of recipes, and for the file a recipe's file:// URL
+// resolves to (FILESPATH search). It is what bitbake-getvar does (tinfoil,
+// parse_recipe, getVar), for many variables at once: each bitbake-getvar call
+// starts a server and loads the parse cache again.
+const bbQueryScript = `
+import json, os, shutil, sys
+bindir = os.path.dirname(os.path.realpath(shutil.which("bitbake")))
+sys.path.insert(0, os.path.join(os.path.dirname(bindir), "lib"))
+import bb.tinfoil
+import bb.fetch2
+
+out_path, query_path = sys.argv[1], sys.argv[2]
+with open(query_path) as f:
+    q = json.load(f)
+res = {"config": {}, "recipes": {}, "files": {}, "localpaths": {}}
+with bb.tinfoil.Tinfoil() as tinfoil:
+    tinfoil.prepare(config_only=False, quiet=2)
+    for name in q["config"]:
+        res["config"][name] = tinfoil.config_data.getVar(name)
+    for recipe, names in q["recipes"].items():
+        d = tinfoil.parse_recipe(recipe)
+        res["files"][recipe] = d.getVar("FILE")
+        res["recipes"][recipe] = {n: d.getVar(n) for n in names}
+        urls = q["localpaths"].get(recipe) or []
+        if urls:
+            fetcher = bb.fetch2.Fetch(urls, d, cache=False, localonly=True)
+            res["localpaths"][recipe] = {u: fetcher.localpath(u) for u in urls}
+with open(out_path, "w") as f:
+    json.dump(res, f)
+`
+
+type bbQuery struct {
+	Config     []string            `json:"config"`
+	Recipes    map[string][]string `json:"recipes"`
+	LocalPaths map[string][]string `json:"localpaths"`
+}
+
+type bbAnswer struct {
+	Config     map[string]*string            `json:"config"`
+	Recipes    map[string]map[string]*string `json:"recipes"`
+	Files      map[string]string             `json:"files"`
+	LocalPaths map[string]map[string]string  `json:"localpaths"`
+}
+
+// pokyTree checks FLEETBAKE_POKY and returns it, or skips the test.
+func pokyTree(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("FLEETBAKE_POKY")
+	if root == "" {
+		t.Skip("FLEETBAKE_POKY is not set to a folder holding poky, meta-openembedded and meta-aws clones of one release")
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"poky/oe-init-build-env", "poky/bitbake/bin/bitbake", "meta-openembedded/meta-oe/conf/layer.conf", "meta-aws/conf/layer.conf"} {
+		if _, err := os.Stat(filepath.Join(root, rel)); err != nil {
+			t.Fatalf("FLEETBAKE_POKY=%s must hold poky, meta-openembedded and meta-aws clones of one release: %v", root, err)
+		}
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("OE's sanity check refuses to run BitBake as root: run this test as an ordinary user, e.g. " +
+			"runuser -u <user> -- env HOME=/home/<user> PATH=$PATH FLEETBAKE_POKY=" + root + " go test -timeout 30m -run TestRealBitBake -v ./generator/")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Fatal("oe-init-build-env must be sourced by bash, which is not on PATH")
+	}
+	return root
+}
+
+// bbContext ends a little before the test's deadline, so a hung BitBake is
+// killed and reported rather than panicking the whole test binary.
+func bbContext(t *testing.T) context.Context {
+	deadline, ok := t.Deadline()
+	if !ok {
+		deadline = time.Now().Add(60 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-30*time.Second))
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// runInBuildEnv sources poky's oe-init-build-env for buildDir in bash and
+// runs argv there. The banner of oe-init-build-env goes to stderr, so stdout
+// is the command's own.
+func runInBuildEnv(ctx context.Context, t *testing.T, poky, buildDir string, argv ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	script := `cd "$1" && . ./oe-init-build-env "$2" >&2 && shift 2 && exec "$@"`
+	cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", script, "bash", poky, buildDir}, argv...)...)
+	// A BitBake server left from the engineer's shell must not answer us.
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	// BitBake starts a server and workers: end them all on timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (%v)", err, ctx.Err())
+	}
+	return out.String(), errb.String(), err
+}
+
+// bbWaitServerGone waits for the BitBake server of buildDir to exit: it keeps
+// writing its cache after the client returns, and the temp folder cannot be
+// removed under it.
+func bbWaitServerGone(buildDir string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		data, err := os.ReadFile(filepath.Join(buildDir, "bitbake.lock"))
+		fields := strings.Fields(string(data))
+		if err != nil || len(fields) == 0 {
+			return
+		}
+		pid, err := strconv.Atoi(fields[0])
+		if err != nil || syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// bbTail is the last n lines of s, for error messages.
+func bbTail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
+	root := pokyTree(t)
+	poky := filepath.Join(root, "poky")
+	dir := t.TempDir()
+
+	// The project, saved and loaded back the way `fleetbake generate` reads it.
+	p := model.Default()
+	p.SetPath(filepath.Join(dir, model.DefaultFile))
+	p.Sources = []string{root}
+	p.Machine = "qemuarm64"
+	p.Greengrass.Region = "eu-central-1"
+	p.Greengrass.Prefix = "fbreal"
+	p.Greengrass.RoleAlias = "fbreal-CustomRoleAlias"
+	p.Greengrass.ThingGroup = "fbreal-Lab-Fleet"
+	p.Greengrass.DataEndpoint = "a1b2c3d4e5f6g7-ats.iot.eu-central-1.amazonaws.com"
+	p.Greengrass.CredentialEndpoint = "c9d8e7f6a5b4c3.credentials.iot.eu-central-1.amazonaws.com"
+	p.LocalConf = map[string]string{
+		"BB_NO_NETWORK": "1",
+		// meta-aws's greengrass-lite recipe (scarthgap) names git tags in
+		// SRCREV_sigv4 and SRCREV_sdk, which BitBake resolves with git
+		// ls-remote while parsing: offline, the parse fails. This project
+		// uses greengrass-bin, so leave greengrass-lite out.
+		"BBMASK": "/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_",
+	}
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Load(p.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("the test's project does not validate: %v", err)
+	}
+	cert, key, rootCA := p.ClaimFiles()
+	if err := os.MkdirAll(filepath.Dir(cert), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{cert, key, rootCA} {
+		if err := os.WriteFile(f, []byte("-----BEGIN PLACEHOLDER-----\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prob := range w.Problems {
+		t.Logf("layer discovery: %v", prob)
+	}
+	res, err := model.Resolve(p, w)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	if len(res.NotOnDisk) > 0 {
+		var names []string
+		for _, l := range res.NotOnDisk {
+			names = append(names, l.Name)
+		}
+		t.Fatalf("layers not found under %s: %s", root, strings.Join(names, ", "))
+	}
+	c, err := generator.Plan(p, res)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	for _, w := range c.Warnings {
+		t.Errorf("generate warned: %s", w)
+	}
+	if err := generator.Apply(c); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	build := filepath.Join(dir, p.BuildDir)
+	t.Cleanup(func() { bbWaitServerGone(build) })
+
+	// What BitBake must see: computed from the project and the resolved
+	// layers, not from the generated files.
+	names := p.Greengrass.Names()
+	wantLayers := []string{}
+	wantCollections := []string{}
+	for _, l := range res.Layers {
+		wantLayers = append(wantLayers, filepath.Clean(l.Path))
+		wantCollections = append(wantCollections, l.Collection)
+	}
+	var (
+		q        = bbQuery{Config: []string{"MACHINE", "DISTRO", "BBLAYERS", "BBFILE_COLLECTIONS", "BB_NO_NETWORK", "DISTRO_FEATURES"}, Recipes: map[string][]string{}, LocalPaths: map[string][]string{}}
+		wantVars = map[string]map[string]string{} // recipe -> variable -> value
+		getvar   [3]string                        // recipe, variable, value for the bitbake-getvar cross-check
+	)
+	const bin, plugin = model.NucleusBin, "greengrass-plugin-fleetprovisioning"
+	claimURLs := []string{"file://" + model.ClaimCertFile, "file://" + model.ClaimKeyFile, "file://" + model.ClaimRootFile}
+	switch res.Generation {
+	case model.GenerationNew:
+		wantVars[plugin] = map[string]string{
+			"AWS_REGION":                  p.Greengrass.Region,
+			"IOT_DATA_ENDPOINT":           p.Greengrass.DataEndpoint,
+			"IOT_CRED_ENDPOINT":           p.Greengrass.CredentialEndpoint,
+			"IOT_ROLE_ALIAS":              names.RoleAlias,
+			"FLEET_PROVISIONING_TEMPLATE": names.ProvisioningTemplate,
+			"CLAIM_CERT_PATH":             cert,
+			"CLAIM_KEY_PATH":              key,
+			"ROOT_CA_PATH":                rootCA,
+		}
+		wantVars[bin] = map[string]string{"GGV2_REGION": p.Greengrass.Region}
+		getvar = [3]string{plugin, "IOT_DATA_ENDPOINT", p.Greengrass.DataEndpoint}
+	case model.GenerationOld:
+		wantVars[bin] = map[string]string{
+			"GGV2_REGION":                           p.Greengrass.Region,
+			"GGV2_DATA_EP":                          p.Greengrass.DataEndpoint,
+			"GGV2_CRED_EP":                          p.Greengrass.CredentialEndpoint,
+			"GGV2_TES_RALIAS":                       names.RoleAlias,
+			"GGV2_FLEET_PROVISIONING_TEMPLATE_NAME": names.ProvisioningTemplate,
+			"GGV2_THING_NAME":                       names.ThingNamePrefix,
+			"GGV2_THING_GROUP":                      names.ThingGroup,
+		}
+		q.LocalPaths[bin] = claimURLs
+		getvar = [3]string{bin, "GGV2_DATA_EP", p.Greengrass.DataEndpoint}
+		claimLayer := filepath.Join(dir, filepath.FromSlash(generator.ClaimLayerDir))
+		wantLayers = append(wantLayers, claimLayer)
+		wantCollections = append(wantCollections, "fleetbake-claim")
+	default:
+		t.Fatalf("no meta-aws generation detected under %s (got %q)", root, res.Generation)
+	}
+	t.Logf("release %s, meta-aws generation %s, %d layers", res.Release, res.Generation, len(res.Layers))
+	for recipe, vars := range wantVars {
+		for name := range vars {
+			q.Recipes[recipe] = append(q.Recipes[recipe], name)
+		}
+	}
+	q.Recipes[bin] = append(q.Recipes[bin], "PACKAGECONFIG", "SRC_URI", "DEPENDS")
+	q.Recipes[p.Image] = append(q.Recipes[p.Image], "IMAGE_INSTALL")
+
+	// One BitBake session for every variable.
+	qf, af, sf := filepath.Join(dir, "query.json"), filepath.Join(dir, "answer.json"), filepath.Join(dir, "query.py")
+	data, _ := json.Marshal(q)
+	if err := os.WriteFile(qf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sf, []byte(bbQueryScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := bbContext(t)
+	start := time.Now()
+	_, stderr, err := runInBuildEnv(ctx, t, poky, build, "python3", sf, af, qf)
+	if err != nil {
+		t.Fatalf("BitBake could not parse the generated configuration: %v\n%s\nconf/local.conf:\n%s", err, bbTail(stderr, 40), bbReadFile(t, filepath.Join(build, "conf", "local.conf")))
+	}
+	t.Logf("BitBake parsed the generated configuration and read %d recipes in %s", len(q.Recipes), time.Since(start).Round(time.Second))
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "WARNING:") || strings.HasPrefix(line, "ERROR:") {
+			t.Logf("bitbake: %s", line)
+		}
+	}
+	var ans bbAnswer
+	data, err = os.ReadFile(af)
+	if err != nil {
+		t.Fatalf("no answer from BitBake: %v\n%s", err, bbTail(stderr, 40))
+	}
+	if err := json.Unmarshal(data, &ans); err != nil {
+		t.Fatalf("answer from BitBake: %v\n%s", err, data)
+	}
+	cfg := func(name string) string {
+		v := ans.Config[name]
+		if v == nil {
+			t.Errorf("BitBake: %s is not set", name)
+			return ""
+		}
+		return *v
+	}
+
+	// MACHINE, DISTRO, BBLAYERS and the collections they bring.
+	if got := cfg("MACHINE"); got != p.Machine {
+		t.Errorf("BitBake MACHINE = %q, want %q", got, p.Machine)
+	}
+	if got := cfg("DISTRO"); got != p.Distro {
+		t.Errorf("BitBake DISTRO = %q, want %q", got, p.Distro)
+	}
+	if got := cfg("BB_NO_NETWORK"); got != "1" {
+		t.Errorf("BitBake BB_NO_NETWORK = %q, want 1 (from [local_conf])", got)
+	}
+	var gotLayers []string
+	for _, l := range strings.Fields(cfg("BBLAYERS")) {
+		gotLayers = append(gotLayers, filepath.Clean(l))
+	}
+	if !slices.Equal(gotLayers, wantLayers) {
+		t.Errorf("BitBake BBLAYERS:\n  %s\nwant:\n  %s", strings.Join(gotLayers, "\n  "), strings.Join(wantLayers, "\n  "))
+	}
+	gotCols := strings.Fields(cfg("BBFILE_COLLECTIONS"))
+	slices.Sort(gotCols)
+	slices.Sort(wantCollections)
+	if !slices.Equal(gotCols, wantCollections) {
+		t.Errorf("BitBake BBFILE_COLLECTIONS = %v, want %v (the collections of the resolved layers)", gotCols, wantCollections)
+	}
+	if df := strings.Fields(cfg("DISTRO_FEATURES")); !slices.Contains(df, "systemd") {
+		t.Errorf("BitBake DISTRO_FEATURES lacks systemd: %v", df)
+	}
+
+	// Every fleet provisioning variable, in the recipe that reads it.
+	for recipe, vars := range wantVars {
+		t.Logf("%s is %s", recipe, ans.Files[recipe])
+		for name, want := range vars {
+			got := ans.Recipes[recipe][name]
+			switch {
+			case got == nil:
+				t.Errorf("BitBake %s in %s is not set, want %q", name, recipe, want)
+			case *got != want:
+				t.Errorf("BitBake %s in %s = %q, want %q", name, recipe, *got, want)
+			}
+		}
+	}
+	field := func(recipe, name string) []string {
+		if v := ans.Recipes[recipe][name]; v != nil {
+			return strings.Fields(*v)
+		}
+		return nil
+	}
+	if pc := field(bin, "PACKAGECONFIG"); !slices.Contains(pc, "fleetprovisioning") {
+		t.Errorf("BitBake PACKAGECONFIG in %s = %v, want fleetprovisioning in it", bin, pc)
+	}
+	if res.Generation == model.GenerationNew {
+		if deps := field(bin, "DEPENDS"); !slices.Contains(deps, plugin) {
+			t.Errorf("BitBake DEPENDS of %s lacks %s (PACKAGECONFIG fleetprovisioning not in effect): %v", bin, plugin, deps)
+		}
+	} else {
+		// The claim files: in SRC_URI, and found in the project's claim
+		// folder rather than meta-aws's empty placeholders.
+		src := field(bin, "SRC_URI")
+		want := map[string]string{claimURLs[0]: cert, claimURLs[1]: key, claimURLs[2]: rootCA}
+		for _, u := range claimURLs {
+			if !slices.Contains(src, u) {
+				t.Errorf("BitBake SRC_URI of %s lacks %s: %v", bin, u, src)
+			}
+			if got := ans.LocalPaths[bin][u]; got != want[u] {
+				t.Errorf("BitBake takes %s of %s from %q, want %q (the project's claim folder)", u, bin, got, want[u])
+			}
+		}
+	}
+	if ii := field(p.Image, "IMAGE_INSTALL"); !slices.Contains(ii, bin) {
+		t.Errorf("BitBake IMAGE_INSTALL of %s lacks %s: %v", p.Image, bin, ii)
+	}
+
+	// The command engineers use agrees (one call: each starts a server).
+	bbWaitServerGone(build)
+	start = time.Now()
+	out, stderr, err := runInBuildEnv(ctx, t, poky, build, "bitbake-getvar", "-r", getvar[0], "--value", getvar[1])
+	if err != nil {
+		t.Fatalf("bitbake-getvar -r %s %s: %v\n%s", getvar[0], getvar[1], err, bbTail(stderr, 40))
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if got := lines[len(lines)-1]; got != getvar[2] {
+		t.Errorf("bitbake-getvar -r %s --value %s printed %q, want %q\n%s", getvar[0], getvar[1], out, getvar[2], bbTail(stderr, 20))
+	}
+	t.Logf("bitbake-getvar -r %s --value %s = %q (%s)", getvar[0], getvar[1], lines[len(lines)-1], time.Since(start).Round(time.Second))
+}
+
+func bbReadFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "(missing)"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
