@@ -68,11 +68,10 @@ func awsServices(s *Services, o RealOptions) {
 		if res == nil {
 			return nil, err
 		}
-		update := func(p *model.Project) {
-			p.Greengrass.DataEndpoint = res.Endpoints.Data
-			p.Greengrass.CredentialEndpoint = res.Endpoints.Credential
-		}
-		return update, err
+		// The same update `fleetbake provision apply` makes: endpoints, and
+		// the names and region AWS now holds, so that the project file says
+		// what exists even if the prefix is changed later.
+		return res.UpdateProject, err
 	}
 }
 

@@ -17,6 +17,13 @@ func buildServices(s *Services, o RealOptions) {
 	s.StartBuild = func(p *model.Project) (Build, error) {
 		opts := engine.StartOptions{BuildDir: p.Abs(p.BuildDir), Target: p.Image, Command: o.BuildCommand}
 		if len(o.BuildCommand) == 0 {
+			// The host checks of `fleetbake build`: every failure at once,
+			// each with its fix, rather than BitBake's first complaint an
+			// hour into the build. (The conf files were written one step
+			// before, by Apply.)
+			if _, err := engine.Preflight(p); err != nil {
+				return nil, err
+			}
 			loc, err := engine.FindBitBake(p.SourceRoots())
 			switch {
 			case loc.OEInit != "":

@@ -362,3 +362,28 @@ func TestFlowRetryAfterAWSFailure(t *testing.T) {
 		t.Errorf("local.conf after the retry lacks the endpoints (%v):\n%s", err, data)
 	}
 }
+
+// On a fresh machine (no checkout) the wizard builds the default release
+// from the catalog: Review shows the files to write, not "no Yocto release".
+func TestFlowFreshMachineUsesDefaultRelease(t *testing.T) {
+	_, fake := newWorkspace(t)
+	dir := t.TempDir() // no layers at all
+	f := startFlow(t, dir, fake)
+	f.waitStep(StepWorkspace)
+	f.waitText("no oe-core on disk")
+	f.keys("enter enter")
+	f.waitStep(StepMachine)
+	f.waitSaved("the default release", func(p *model.Project) bool { return p.Release == model.DefaultRelease })
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.keys("enter enter")
+	f.waitStep(StepSettings)
+	f.keys("enter enter enter enter enter enter enter enter")
+	f.waitStep(StepGreengrass)
+	f.keys("enter enter enter enter enter enter enter enter enter enter")
+	f.waitStep(StepReview)
+	f.waitText("+++")
+	f.waitFor("no release error", func(_ *Model, screen string) bool { return !strings.Contains(screen, "no Yocto release") })
+}

@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"fleetbake/model"
 )
 
 // workspaceScreen shows what was found on disk and asks for the build
@@ -48,6 +50,12 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 		p.BuildDir = "build"
 	}
 	p.Release = s.release.Value()
+	if ws := s.ctx.Workspace; p.Release == "" && ws != nil && ws.Release == "" {
+		// Nothing on disk names the release: build the default one, as
+		// `fleetbake init` does, so the files can be generated from the catalog.
+		p.Release = model.DefaultRelease
+		s.release.SetValue(p.Release)
+	}
 	return tea.Batch(s.ctx.SaveProject(), next)
 }
 
@@ -79,7 +87,7 @@ func (s *workspaceScreen) View(height int) string {
 		}
 		rel := ws.Release
 		if rel == "" {
-			rel = "not detected (no oe-core on disk)"
+			rel = "not detected (no oe-core on disk): " + model.DefaultRelease + " unless you set one"
 		}
 		gen := string(ws.Generation)
 		if gen == "" {
