@@ -150,6 +150,7 @@ func plan(in *input) (*Changes, error) {
 		c.Warnings = append(c.Warnings, warns...)
 	}
 	c.Warnings = append(c.Warnings, projectWarnings(in)...)
+	c.Warnings = append(c.Warnings, offlineWarnings(in)...)
 	c.Notes = append(c.Notes, projectNotes(in)...)
 	return c, nil
 }
