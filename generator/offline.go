@@ -76,7 +76,6 @@ func firstTagSRCREV(path string) (name, value string, ok bool) {
 	return "", "", false
 }
 
-
 // masked reports whether the project's [local_conf] already puts a recipe
 // path into BBMASK.
 func masked(p *model.Project, path string) bool {
