@@ -28,7 +28,7 @@ func projectWarnings(in *input) []string {
 		}
 	}
 	if len(missing) > 0 {
-		warns = append(warns, fmt.Sprintf("claim files missing: %s; `fleetbake provision apply` creates them (the image build fails without them)", strings.Join(missing, ", ")))
+		warns = append(warns, fmt.Sprintf("claim files missing: %s; `fleetbake provision apply` creates them (the image build fails without them), then run `fleetbake generate` again so that BitBake checksums them (SRC_URI)", strings.Join(missing, ", ")))
 	}
 	return warns
 }

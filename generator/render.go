@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -57,6 +58,10 @@ type greengrassData struct {
 	ClaimKey     string
 	RootCA       string
 	ClaimLayer   string // old generation: the claim layer's folder
+	// ClaimFilesExist: all three claim files are on disk, so they can be
+	// SRC_URI entries of the recipe that installs them from CLAIM_*_PATH
+	// (see claimSrcURI); a missing file:// entry would stop BitBake's parse.
+	ClaimFilesExist bool
 }
 
 type extra struct{ Var, Value string }
@@ -88,6 +93,7 @@ func loadTemplates() (*template.Template, error) {
 			"assign":    assign,
 			"layerpath": func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
 			"claimdir":  func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
+			"claimuris": claimSrcURI,
 			"yaml":      yamlString,
 			"indent":    indent,
 		})
@@ -196,6 +202,8 @@ func (in *input) localData() localData {
 			ClaimCert:    cert,
 			ClaimKey:     key,
 			RootCA:       root,
+
+			ClaimFilesExist: allExist(cert, key, root),
 		}
 		if gd.Generation != model.GenerationOld {
 			gd.Generation = model.GenerationNew
@@ -214,6 +222,57 @@ func (in *input) localData() localData {
 		d.Extras = append(d.Extras, extra{Var: k, Value: p.LocalConf[k]})
 	}
 	return d
+}
+
+// allExist reports whether every path exists, as BitBake's
+// get_checksum_file_list asks (os.path.exists) before it refuses to parse a
+// recipe whose file:// entry is missing.
+func allExist(paths ...string) bool {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// claimSrcURI is the value of fleetbake's SRC_URI:append:pn-<recipe> for
+// the recipes that install the claim files from CLAIM_CERT_PATH,
+// CLAIM_KEY_PATH and ROOT_CA_PATH (greengrass-plugin-fleetprovisioning,
+// greengrass-lite): " file://<cert> file://<key> file://<root CA>".
+//
+// Those recipes only put the path strings into their task signatures, so
+// after `fleetbake provision rotate-claim` (new content, same paths) BitBake
+// would reuse sstate and ship the deactivated claim. As file:// entries the
+// fetcher checksums their content into do_fetch's signature (do_fetch's
+// file-checksums), and every later task of the recipe follows.
+//
+// Each path must read back as the same file through BitBake's fetcher and
+// its checksum list: one word of SRC_URI (no blank), no ';' (starts URL
+// parameters), no '%' (the fetcher percent-decodes the path), no '*' (the
+// local fetcher refuses globs), no ':' (file-checksums entries are
+// "path:True"), no ${ (expanded).
+func claimSrcURI(cert, key, root string) (string, error) {
+	const name = "SRC_URI"
+	var b strings.Builder
+	for _, p := range []string{cert, key, root} {
+		if err := checkPathWord(name, p, ""); err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(p) {
+			return "", &UnsafeValueError{Var: name, Value: p, Reason: "the claim file path is not absolute, and BitBake would look for it in the recipe's folders instead"}
+		}
+		if i := strings.IndexAny(p, ";%*:"); i >= 0 {
+			why := "which BitBake's fetcher reads as part of the URL, not of the file name"
+			if p[i] == ':' {
+				why = "which BitBake's file checksum list reads as the end of the path"
+			}
+			return "", &UnsafeValueError{Var: name, Value: p, Reason: fmt.Sprintf("the claim file path contains %q, %s; move the project or claim_dir to a folder without it", p[i], why)}
+		}
+		b.WriteString(" file://")
+		b.WriteString(p)
+	}
+	return b.String(), nil
 }
 
 // absIfSet makes a project-relative path absolute: BitBake would read a
