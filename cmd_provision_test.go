@@ -253,7 +253,7 @@ func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("rotate: %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"deactivated", "cleansstate greengrass-plugin-fleetprovisioning", "EVERY image"} {
+	for _, want := range []string{"deactivated", "by their content", "fleetbake generate", "EVERY image"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rotate-claim output lacks %q:\n%s", want, out)
 		}

@@ -47,10 +47,12 @@ func projectNotes(in *input) []string {
 		notes = append(notes, fmt.Sprintf("layers not fetched yet: %s; bblayers.conf names where `fleetbake layers fetch` puts them; run it before building", strings.Join(absent, ", ")))
 	}
 	if in.p.Greengrass.Enabled {
-		switch in.generation {
-		case model.GenerationOld:
+		switch {
+		case nucleus(in.p.Greengrass) == model.NucleusLite:
+			notes = append(notes, "greengrass-lite: IOT_*/CLAIM_* variables for greengrass-lite")
+		case in.generation == model.GenerationOld:
 			notes = append(notes, "meta-aws of the old fleet provisioning generation: GGV2_* variables, claim files supplied by the layer "+ClaimLayerDir)
-		case model.GenerationNew:
+		case in.generation == model.GenerationNew:
 			notes = append(notes, "meta-aws of the new fleet provisioning generation: IOT_*/CLAIM_* variables for greengrass-plugin-fleetprovisioning")
 		}
 	}

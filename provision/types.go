@@ -147,14 +147,14 @@ To rotate it: run "fleetbake provision rotate-claim" (new claim key and certific
 the old certificate deactivated), then rebuild the image; devices already
 provisioned keep working, they no longer use the claim.`
 
-// RebuildAfterRotate is what the CLI shows after rotate-claim: the claim
-// files keep their paths, and BitBake does not see that their content
-// changed for recipes that read them through CLAIM_*_PATH.
+// RebuildAfterRotate is what the CLI shows after rotate-claim. The claim
+// files keep their paths; the conf fleetbake generates lists them as
+// SRC_URI files of the recipe that installs them, so BitBake checksums their
+// content and rebuilds that recipe by itself.
 const RebuildAfterRotate = `Rebuild the image now, or new devices get the deactivated claim and cannot provision.
-The claim files keep their paths, and BitBake does not notice that their content
-changed when a recipe reads them through CLAIM_CERT_PATH/CLAIM_KEY_PATH (meta-aws with
-greengrass-plugin-fleetprovisioning, and greengrass-lite): make it install them again,
+BitBake sees the new claim files by their content (fleetbake lists them in SRC_URI of
+the recipe that installs them) and installs them again; nothing to clean.
+A conf/local.conf written by a fleetbake older than that has no such SRC_URI line: run
+` + "`fleetbake generate`" + ` first, or make the recipe install them again by hand:
   bitbake -c cleansstate greengrass-plugin-fleetprovisioning    (greengrass-bin)
-  bitbake -c cleansstate greengrass-lite                         (greengrass-lite)
-then build the image. Older meta-aws trees take them as SRC_URI files from the
-project's claim layer, whose checksums BitBake does track.`
+  bitbake -c cleansstate greengrass-lite                         (greengrass-lite)`
