@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"fleetbake/generator"
 	"fleetbake/model"
@@ -12,6 +14,13 @@ import (
 
 func fileServices(s *Services) {
 	s.Resolve = resolve
+	s.FetchLayers = func(ctx context.Context, p *model.Project, r *Resolution, out io.Writer) error {
+		mr, ok := r.Raw.(*model.Resolution)
+		if !ok {
+			return fmt.Errorf("internal: the resolution was not made by model.Resolve")
+		}
+		return model.FetchLayersWith(ctx, p, mr, out, model.FetchOptions{Depth: 1})
+	}
 	s.PlanFiles = planFiles
 	s.WriteFiles = func(plan *FilePlan) error {
 		c, ok := plan.Raw.(*generator.Changes)

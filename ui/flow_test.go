@@ -3,6 +3,7 @@ package ui
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -386,4 +387,36 @@ func TestFlowFreshMachineUsesDefaultRelease(t *testing.T) {
 	f.waitStep(StepReview)
 	f.waitText("+++")
 	f.waitFor("no release error", func(_ *Model, screen string) bool { return !strings.Contains(screen, "no Yocto release") })
+}
+
+// On a fresh machine the layers step fetches what is not on disk (F), from
+// local bare repositories standing in for the catalog's URLs, and then
+// finds them on disk.
+func TestFlowFetchesMissingLayers(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	mirror, rel := t.TempDir(), model.DefaultRelease
+	layertree.BareRepo(t, mirror, "poky", rel, layertree.Spec{Layers: layertree.Rebase("poky", layertree.Poky(rel))})
+	layertree.BareRepo(t, mirror, "meta-openembedded", rel, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(rel))})
+	layertree.BareRepo(t, mirror, "meta-aws", rel, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(rel, true)})})
+	t.Setenv(model.GitMirrorEnv, mirror)
+
+	_, fake := newWorkspace(t)
+	dir := t.TempDir() // nothing on disk
+	f := startFlow(t, dir, fake)
+	f.waitStep(StepWorkspace)
+	f.waitText("no oe-core on disk")
+	f.keys("enter enter")
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.waitText("not on disk: F fetches them")
+	f.keys("F")
+	f.waitText("✓ fetched 3 repositories into sources/")
+	f.waitFor("every layer of the set on disk", func(_ *Model, screen string) bool {
+		return strings.Contains(screen, " layers in bblayers.conf\n") && !strings.Contains(screen, "not on disk: ")
+	})
+	if _, err := os.Stat(filepath.Join(dir, "sources", "meta-aws", "conf", "layer.conf")); err != nil {
+		t.Fatalf("meta-aws not cloned into sources/: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,6 +23,17 @@ type layersScreen struct {
 	resErr error
 	err    string
 	seq    int // resolution requests, so a late answer for an old choice is dropped
+	// fetching is true while `layers fetch` runs for the layers not on
+	// disk; fetchNote is its outcome, shown under the list.
+	fetching  bool
+	fetchNote string
+}
+
+// fetchedMsg ends a fetch of the layers not on disk: the last lines git
+// and fleetbake wrote, and the error if it failed.
+type fetchedMsg struct {
+	out string
+	err error
 }
 
 // resolvedMsg carries a resolution for the choice numbered seq.
@@ -123,9 +135,25 @@ func (s *layersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.res, s.resErr = msg.res, msg.err
 		s.fill()
 		return nil
+	case fetchedMsg:
+		s.fetching = false
+		if msg.err != nil {
+			s.fetchNote = "✗ fetch failed: " + msg.err.Error() + lastLine(msg.out)
+			return nil
+		}
+		s.fetchNote = "✓ fetched" + lastLine(msg.out)
+		if n := strings.Count(msg.out, ": cloning "); n > 0 {
+			s.fetchNote = fmt.Sprintf("✓ fetched %d repositories into sources/", n)
+		}
+		// What is on disk changed: discover again; the workspaceMsg that
+		// comes back refills the list and resolves once more.
+		return discoverCmd(s.ctx)
 	case tea.KeyPressMsg:
 		if !s.list.Filtering() && key.Matches(msg, s.ctx.Keys.Toggle) {
 			return s.toggle()
+		}
+		if !s.list.Filtering() && key.Matches(msg, s.ctx.Keys.FetchLayers) {
+			return s.fetch()
 		}
 		wasFiltering := s.list.Filtering()
 		cmd, chosen := s.list.Update(msg)
@@ -135,6 +163,45 @@ func (s *layersScreen) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// notOnDisk counts the resolved layers that `layers fetch` would clone.
+func (s *layersScreen) notOnDisk() int {
+	n := 0
+	if s.res != nil {
+		for _, l := range s.res.Layers {
+			if !l.OnDisk {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// fetch clones the layers of the current resolution that are not on disk,
+// as `fleetbake layers fetch` does, in a command.
+func (s *layersScreen) fetch() tea.Cmd {
+	c := s.ctx
+	if s.fetching || s.notOnDisk() == 0 || c.Svc.FetchLayers == nil {
+		return nil
+	}
+	s.fetching, s.fetchNote = true, ""
+	p, r, fetch, ctx := cloneProject(c.Project), s.res, c.Svc.FetchLayers, c.Ctx
+	p.Layers = slices.Clone(s.chosen)
+	return func() tea.Msg {
+		var out bytes.Buffer
+		err := fetch(ctx, p, r, &out)
+		return fetchedMsg{out: out.String(), err: err}
+	}
+}
+
+// lastLine is ": " and the last non-empty line of out, or "".
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
+		return ": " + l
+	}
+	return ""
 }
 
 func (s *layersScreen) toggle() tea.Cmd {
@@ -231,7 +298,12 @@ func (s *layersScreen) View(height int) string {
 			}
 		}
 		summary := fmt.Sprintf("%d layers in bblayers.conf", len(r.Layers))
-		if n > 0 {
+		switch {
+		case n > 0 && s.fetching:
+			summary += fmt.Sprintf(", %d not on disk: fetching…", n)
+		case n > 0 && c.Svc.FetchLayers != nil:
+			summary += fmt.Sprintf(", %d not on disk: F fetches them (git clone at the release's branch into sources/)", n)
+		case n > 0:
 			summary += fmt.Sprintf(", %d not on disk: fetch them with `fleetbake layers fetch`", n)
 		}
 		tail = append(tail, wrap(summary, w)...)
@@ -248,6 +320,15 @@ func (s *layersScreen) View(height int) string {
 	} else if s.resErr != nil {
 		for _, l := range wrap("✗ "+s.resErr.Error(), w) {
 			tail = append(tail, st.Error.Render(l))
+		}
+	}
+	if s.fetchNote != "" {
+		style := st.OK
+		if strings.HasPrefix(s.fetchNote, "✗") {
+			style = st.Error
+		}
+		for _, l := range wrap(s.fetchNote, w) {
+			tail = append(tail, style.Render(l))
 		}
 	}
 	if s.err != "" {
@@ -276,10 +357,13 @@ func (s *layersScreen) ShortHelp() []key.Binding {
 	if s.list.Filtering() {
 		return []key.Binding{k.Move, k.Enter, k.ClearFilter}
 	}
+	if s.notOnDisk() > 0 && !s.fetching && s.ctx.Svc.FetchLayers != nil {
+		return []key.Binding{k.Move, k.Toggle, k.FetchLayers, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
+	}
 	return []key.Binding{k.Move, k.Toggle, k.Filter, k.Enter, k.Back, k.Help, k.Quit}
 }
 
 func (s *layersScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Toggle, k.Filter, k.ClearFilter, k.Enter}, {k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Toggle, k.FetchLayers, k.Filter, k.ClearFilter, k.Enter}, {k.Back, k.Help, k.Quit}}
 }

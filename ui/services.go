@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"fleetbake/model"
@@ -28,6 +29,9 @@ type Services struct {
 	Discover func(p *model.Project) (*Workspace, error)
 	// Resolve adds dependencies to the chosen layers and checks series.
 	Resolve func(p *model.Project, w *Workspace) (*Resolution, error)
+	// FetchLayers clones the catalog layers of r that are not on disk
+	// (model.FetchLayersWith), writing git's progress to out.
+	FetchLayers func(ctx context.Context, p *model.Project, r *Resolution, out io.Writer) error
 	// ReadConf reads MACHINE, DISTRO and BBLAYERS from an existing build folder.
 	ReadConf func(p *model.Project) (*ConfGuess, error)
 

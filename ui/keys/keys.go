@@ -28,6 +28,7 @@ type KeyMap struct {
 	ApplyChanges key.Binding
 	Detach       key.Binding
 	CancelBuild  key.Binding
+	FetchLayers  key.Binding
 }
 
 // Default returns the bindings described in the README.
@@ -56,5 +57,6 @@ func Default() KeyMap {
 		ApplyChanges: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Detach:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave (build keeps running)")),
 		CancelBuild:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop the build")),
+		FetchLayers:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fetch")),
 	}
 }
