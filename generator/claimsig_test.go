@@ -112,13 +112,15 @@ func TestClaimFilesBecomeSrcURIOnlyWhenTheyExist(t *testing.T) {
 				t.Errorf("a rotated claim changes the conf:\n%s", c.Diff())
 			}
 
-			// The same block goes into kas's local_conf_header.
+			// kas's local_conf_header leaves the line out: a kas file is
+			// shared with hosts that lack this claim folder, where the line
+			// would stop BitBake's parse.
 			kas, err := ExportKas(f.p, f.res, "fleetbake.kas.yml")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Contains(string(kas), "SRC_URI:append:pn-"); got != (tc.key != "") {
-				t.Errorf("kas file has a SRC_URI:append line: %v, want %v", got, tc.key != "")
+			if strings.Contains(string(kas), "SRC_URI:append:pn-") {
+				t.Error("kas file has the host's claim files in SRC_URI")
 			}
 		})
 	}

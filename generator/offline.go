@@ -48,7 +48,9 @@ func offlineWarnings(in *input) []string {
 			}
 			fix := fmt.Sprintf("add \"BBMASK:append\" = \" %s\" under [local_conf] in fleetbake.toml (the recipe is not built), or let BitBake use the network", filepath.ToSlash(rel))
 			if in.p.Greengrass.Enabled && nucleus(in.p.Greengrass) == pn {
-				fix = fmt.Sprintf("set %s:pn-%s to the tag's commit id under [local_conf] in fleetbake.toml, or let BitBake use the network", name, pn)
+				// Pinning the SRCREV to a commit id is no way out: the
+				// recipe's do_configure greps for the tag in its fc_deps.json.
+				fix = "this recipe is the nucleus, so it cannot be masked: parse once with the network (remove BB_NO_NETWORK from [local_conf]), then set \"BB_SRCREV_POLICY\" = \"cache\" under [local_conf] so that later offline parses use the cached tag"
 			}
 			warns = append(warns, fmt.Sprintf("BB_NO_NETWORK = \"1\", but %s sets %s = \"%s\", a git tag BitBake resolves over the network while parsing: every build would stop at parsing; %s", filepath.Base(r), name, value, fix))
 		}

@@ -423,6 +423,15 @@ func (p *Project) Validate() error {
 	if g.Enabled && g.ClaimDir == "" {
 		add(fe("greengrass.claim_dir", "", "claim certificate folder is required when Greengrass is enabled (e.g. claim-certs)"))
 	}
+	if g.Enabled && g.ClaimDir != "" {
+		// The claim files become file:// entries of SRC_URI once they exist:
+		// refuse now what BitBake's fetcher would read as another file,
+		// rather than after `provision apply` made them.
+		full := p.Abs(g.ClaimDir)
+		if i := strings.IndexAny(full, ";%*:"); i >= 0 {
+			add(fe("greengrass.claim_dir", g.ClaimDir, fmt.Sprintf("its full path %s contains %q, which BitBake's fetcher reads as part of a URL or checksum list, not of a file name (the claim files are SRC_URI entries); choose a folder whose path has no ; %% * or :", full, full[i])))
+		}
+	}
 	check("greengrass.data_endpoint", g.DataEndpoint)
 	check("greengrass.credential_endpoint", g.CredentialEndpoint)
 

@@ -294,3 +294,26 @@ func TestClaimFiles(t *testing.T) {
 		t.Fatal(cert)
 	}
 }
+
+// The claim files become SRC_URI file:// entries: a folder whose full path
+// the fetcher would read differently is refused before AWS makes them.
+func TestClaimDirRefusesWhatTheFetcherMisreads(t *testing.T) {
+	for _, dir := range []string{"claims;x", "claim%20certs", "claims*", "a:b"} {
+		p := Default()
+		p.SetPath("/srv/fleet/fleetbake.toml")
+		p.Greengrass.ClaimDir = dir
+		err := p.Validate()
+		if err == nil || !strings.Contains(err.Error(), "greengrass.claim_dir") || !strings.Contains(err.Error(), "SRC_URI") {
+			t.Errorf("claim_dir %q: %v", dir, err)
+		}
+	}
+	p := Default()
+	p.SetPath("/srv/fleet:1/fleetbake.toml") // the project folder counts too
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "greengrass.claim_dir") {
+		t.Errorf("project under a path with ':': %v", err)
+	}
+	p.Greengrass.Enabled = false // no claim files without Greengrass
+	if err := p.Validate(); err != nil && strings.Contains(err.Error(), "greengrass.claim_dir") {
+		t.Errorf("Greengrass off: %v", err)
+	}
+}
