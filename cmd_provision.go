@@ -241,6 +241,10 @@ func finishApply(env *cliEnv, p *model.Project, res *provision.Result, summary s
 	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", res.ClaimCertID, res.ClaimCertPath, res.ClaimKeyPath, res.RootCAPath)
 	fmt.Fprintln(env.stdout)
 	fmt.Fprintln(env.stdout, provision.ClaimKeyWarning)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(env.stdout)
+		fmt.Fprintln(env.stdout, "WARNING: "+w)
+	}
 	return nil
 }
 

@@ -42,6 +42,7 @@ func (pv *Provisioner) Apply(ctx context.Context, plan *Plan, events chan<- Even
 	res.CriticalPath = planCrit + crit
 	calls1, muts1 := pv.Calls()
 	res.Calls, res.Mutations = calls1-calls0, muts1-muts0
+	res.Warnings = append(res.Warnings, pv.takeWarnings()...)
 	pv.state.view(o.id.Account, o.region, func(t *targetState) {
 		if c := t.cert(roleCurrent); c != nil {
 			res.ClaimCertID = c.ID

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -171,13 +172,15 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 		}); err != nil {
 			return nil, err
 		}
-		out, err := pv.iot.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String(csr), SetAsActive: true})
+		at := &attempts{}
+		out, err := pv.iot.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String(csr), SetAsActive: true}, at.option)
 		if err != nil {
-			return nil, wrapErr("iot:CreateCertificateFromCsr", "", err)
+			return nil, pv.requestFailed(id, at, wrapErr("iot:CreateCertificateFromCsr", "", err))
 		}
 		if retried(out.ResultMetadata) {
 			// An earlier attempt may have made a certificate for this key too.
-			if _, err := pv.sweepCerts(ctx, id, started, keyID, false, aws.ToString(out.CertificateId)); err != nil {
+			w := window{from: started, to: at.end(), acted: at.actedCount()}
+			if _, err := pv.sweepCerts(ctx, id, w, keyID, false, aws.ToString(out.CertificateId)); err != nil {
 				return nil, err
 			}
 		}
@@ -198,9 +201,10 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 	}); err != nil {
 		return nil, err
 	}
-	out, err := pv.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: false})
+	at := &attempts{}
+	out, err := pv.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: false}, at.option)
 	if err != nil {
-		return nil, wrapErr("iot:CreateKeysAndCertificate", "", err)
+		return nil, pv.requestFailed(id, at, wrapErr("iot:CreateKeysAndCertificate", "", err))
 	}
 	certID := aws.ToString(out.CertificateId)
 	if out.KeyPair == nil || aws.ToString(out.KeyPair.PrivateKey) == "" {
@@ -216,7 +220,8 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 	}
 	if retried(out.ResultMetadata) {
 		// An earlier attempt made a certificate whose key never arrived.
-		if _, err := pv.sweepCerts(ctx, id, started, keyID, true, certID); err != nil {
+		w := window{from: started, to: at.end(), acted: at.actedCount()}
+		if _, err := pv.sweepCerts(ctx, id, w, keyID, true, certID); err != nil {
 			return nil, err
 		}
 	}
@@ -233,6 +238,29 @@ func (pv *Provisioner) createClaimCert(ctx context.Context, id Identity, keyPath
 		return nil, wrapErr("iot:UpdateCertificate", certID, err)
 	}
 	return c, nil
+}
+
+// requestFailed settles the pending record of a certificate request that
+// returned err. When AWS refused every attempt, nothing was made: the record
+// goes, so no later apply sweeps for a certificate that never existed. When
+// an attempt may have been carried out (5xx, lost connection, cancel), the
+// record stays with the end of the request and how many attempts may have
+// made a certificate, which bound what recoverPending may delete.
+func (pv *Provisioner) requestFailed(id Identity, at *attempts, err error) error {
+	acted, end := at.actedCount(), at.end()
+	if serr := pv.state.update(id.Account, pv.region, func(t *targetState) {
+		if t.Pending == nil {
+			return
+		}
+		if acted == 0 {
+			t.Pending = nil
+			return
+		}
+		t.Pending.Ended, t.Pending.Attempts = end, acted
+	}); serr != nil {
+		return fmt.Errorf("%w (and %v)", err, serr)
+	}
+	return err
 }
 
 // recordCert stores a certificate and clears the pending intent in one write.
@@ -282,7 +310,15 @@ func (pv *Provisioner) recoverPending(ctx context.Context, id Identity) (*stateC
 		}
 		want = k
 	}
-	f, err := pv.sweepCerts(ctx, id, p.Started, want, p.AWSGeneratedKey, "")
+	w := window{from: p.Started, to: p.Ended, acted: p.Attempts}
+	if w.to.IsZero() {
+		// The run was killed during the request: it ended at the latest now.
+		w.to = time.Now().UTC().Add(clockSlack)
+	}
+	if w.acted == 0 {
+		w.acted = 1
+	}
+	f, err := pv.sweepCerts(ctx, id, w, want, p.AWSGeneratedKey, "")
 	if err != nil {
 		return nil, err
 	}
@@ -309,23 +345,34 @@ type foundCert struct {
 	created      time.Time
 }
 
-// sweepCerts looks at the certificates made since a certificate request
-// started that the state file does not record. It keeps the certificate keep,
-// or, when keep is "", the first one whose public key is want (returned).
-// It deletes the others that request made: those with the public key want
-// (the same CSR sent twice because an answer was lost) and, for an AWS-made
-// key, inactive ones without any policy (made for a key that was lost).
+// window is when a certificate request ran and how many of its attempts
+// may have made a certificate.
+type window struct {
+	from, to time.Time // to: when the request returned or gave up (AWS's clock)
+	acted    int
+}
+
+// sweepCerts looks at the certificates made while a certificate request ran
+// (from its start, less clockSlack, to its end, never later) that the state
+// file does not record. It keeps the certificate keep, or, when keep is "",
+// the first one whose public key is want (returned). It deletes the others
+// that request made: those with the public key want (the same CSR sent twice
+// because an answer was lost) and, for an AWS-made key, inactive ones without
+// any policy (made for a key that was lost) -- but only when there are no
+// more of those than the request's attempts can have made. Otherwise they
+// cannot be told from someone else's: they are kept and reported (warnings).
 // Certificates are listed newest first, so the listing stops at the start
 // of the window.
-func (pv *Provisioner) sweepCerts(ctx context.Context, id Identity, started time.Time, want string, awsKey bool, keep string) (*foundCert, error) {
+func (pv *Provisioner) sweepCerts(ctx context.Context, id Identity, w window, want string, awsKey bool, keep string) (*foundCert, error) {
 	recorded := map[string]bool{keep: keep != ""}
 	pv.state.view(id.Account, pv.region, func(t *targetState) {
 		for _, c := range t.Certs {
 			recorded[c.ID] = true
 		}
 	})
-	from, to := started.Add(-2*time.Minute), time.Now().Add(15*time.Minute)
+	from, to := w.from.Add(-clockSlack), w.to
 	var found *foundCert
+	var unknown []string // inactive, no policy, key unknown
 	var marker *string
 	for done := false; !done; {
 		out, err := pv.iot.ListCertificates(ctx, &iot.ListCertificatesInput{Marker: marker, PageSize: aws.Int32(250)})
@@ -365,14 +412,28 @@ func (pv *Provisioner) sweepCerts(ctx context.Context, id Identity, started time
 					return nil, wrapErr("iot:ListAttachedPolicies", certID, err)
 				}
 				if len(pols.Policies) == 0 {
-					if _, err := pv.iot.DeleteCertificate(ctx, &iot.DeleteCertificateInput{CertificateId: aws.String(certID)}); err != nil && !isNotFound(err) {
-						return nil, wrapErr("iot:DeleteCertificate", certID, err)
-					}
+					unknown = append(unknown, certID)
 				}
 			}
 		}
 		marker = out.NextMarker
 		done = done || marker == nil || *marker == ""
+	}
+	// Attempts that may have made a certificate whose key was lost: all of
+	// them but the one whose certificate is kept.
+	lost := w.acted
+	if keep != "" || found != nil {
+		lost--
+	}
+	if len(unknown) > lost {
+		pv.warn(fmt.Sprintf("%d inactive certificate(s) without a policy were made while a claim certificate request of %s ran, more than its %d attempt(s) can have made, so fleetbake cannot tell its own (whose key was lost) from someone else's and deleted none: %s. If they are not anyone else's, delete them (aws iot delete-certificate --certificate-id ID).",
+			len(unknown), w.from.Format(time.RFC3339), w.acted, strings.Join(unknown, ", ")))
+		return found, nil
+	}
+	for _, certID := range unknown {
+		if _, err := pv.iot.DeleteCertificate(ctx, &iot.DeleteCertificateInput{CertificateId: aws.String(certID)}); err != nil && !isNotFound(err) {
+			return nil, wrapErr("iot:DeleteCertificate", certID, err)
+		}
 	}
 	return found, nil
 }

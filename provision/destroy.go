@@ -242,6 +242,7 @@ func (pv *Provisioner) RotateClaim(ctx context.Context, events chan<- Event) (*R
 	a := &applier{pv: pv, o: &observed{id: id, region: pv.region, items: map[Kind]*obs{}}, res: res, events: events}
 	a.o.items[KindClaimCertificate] = &obs{item: Item{Kind: KindClaimCertificate, Name: old.ID, ARN: old.ARN, Action: ActionUpdate, Detail: "rotate"}}
 	a.emit(ctx, KindClaimCertificate, StatusRunning, nil)
+	defer func() { res.Warnings = append(res.Warnings, pv.takeWarnings()...) }()
 	fail := func(err error) (*Result, error) {
 		a.emit(ctx, KindClaimCertificate, StatusFailed, err)
 		return res, err

@@ -77,6 +77,25 @@ type Provisioner struct {
 	// run (RSA 2048 takes a few hundred ms); nothing is written until apply.
 	pregenMu sync.Mutex
 	pregen   chan keyResult
+
+	warnMu   sync.Mutex
+	warnings []string
+}
+
+// warn keeps a message for Result.Warnings.
+func (pv *Provisioner) warn(msg string) {
+	pv.warnMu.Lock()
+	defer pv.warnMu.Unlock()
+	pv.warnings = append(pv.warnings, msg)
+}
+
+// takeWarnings returns the kept messages and forgets them.
+func (pv *Provisioner) takeWarnings() []string {
+	pv.warnMu.Lock()
+	defer pv.warnMu.Unlock()
+	w := pv.warnings
+	pv.warnings = nil
+	return w
 }
 
 // Tunables; tests shorten them.

@@ -55,6 +55,12 @@ type pendingCert struct {
 	PublicKeySHA256 string    `json:"public_key_sha256,omitempty"` // CSR flow: the key on disk
 	AWSGeneratedKey bool      `json:"aws_generated_key,omitempty"`
 	Role            string    `json:"role"` // role the certificate gets once made
+	// Ended is when the request returned or gave up, on AWS's clock as far
+	// as its answers tell (zero: the run was killed during it); Attempts is
+	// how many of its attempts may have made a certificate. Written only
+	// when the request failed in a way that may have left one behind.
+	Ended    time.Time `json:"ended,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
 }
 
 // state is the loaded state file with a lock; every change is saved at once.

@@ -136,6 +136,9 @@ type Result struct {
 	// CriticalPath is the longest chain of dependent AWS calls apply made
 	// (the sum along the slowest path of the dependency graph).
 	CriticalPath int
+	// Warnings are things the engineer should look at, e.g. certificates an
+	// interrupted request may have made that fleetbake did not dare delete.
+	Warnings []string
 }
 
 // ClaimKeyWarning is what the CLI and UI show after the claim certificate is made.
