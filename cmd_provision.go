@@ -232,11 +232,16 @@ func applyWithProgress(ctx context.Context, env *cliEnv, run func(chan<- provisi
 }
 
 func finishApply(env *cliEnv, p *model.Project, res *provision.Result, summary string) error {
-	res.UpdateProject(p)
-	if err := p.Save(); err != nil {
-		return fmt.Errorf("AWS is set up, but writing %s failed: %w; fix it and run apply again (it changes nothing in AWS)", p.Path(), err)
+	// The file was read minutes ago: if it was edited meanwhile, the
+	// endpoints and names go onto the edited file instead of over it.
+	merged, err := p.SaveUpdate(res.UpdateProject)
+	if err != nil {
+		return fmt.Errorf("AWS is set up, but writing %s failed: %w\n  what to do: fix it and run apply again (it changes nothing in AWS), or add these under [greengrass] by hand:\n%s", p.Path(), err, projectUpdateTOML(res))
 	}
 	fmt.Fprintln(env.stdout, summary)
+	if merged {
+		fmt.Fprintf(env.stdout, "%s was changed while this ran: the endpoints and names were added to it as it is now.\n", p.Path())
+	}
 	fmt.Fprintf(env.stdout, "Wrote endpoints and names to %s; `fleetbake generate` puts them in local.conf.\n", p.Path())
 	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", res.ClaimCertID, res.ClaimCertPath, res.ClaimKeyPath, res.RootCAPath)
 	fmt.Fprintln(env.stdout)
@@ -246,6 +251,23 @@ func finishApply(env *cliEnv, p *model.Project, res *provision.Result, summary s
 		fmt.Fprintln(env.stdout, "WARNING: "+w)
 	}
 	return nil
+}
+
+// projectUpdateTOML is what Result.UpdateProject sets, as lines of the
+// [greengrass] table, for an engineer to add by hand.
+func projectUpdateTOML(res *provision.Result) string {
+	var q model.Project
+	res.UpdateProject(&q)
+	g := q.Greengrass
+	var b strings.Builder
+	for _, kv := range [][2]string{{"region", g.Region}, {"data_endpoint", g.DataEndpoint}, {"credential_endpoint", g.CredentialEndpoint},
+		{"provisioning_template", g.ProvisioningTemplate}, {"role_alias", g.RoleAlias}, {"thing_group", g.ThingGroup},
+		{"thing_name_prefix", g.ThingNamePrefix}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "    %s = %q\n", kv[0], kv[1])
+		}
+	}
+	return b.String()
 }
 
 func runProvisionStatus(env *cliEnv, args []string) error {

@@ -259,3 +259,91 @@ func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestProvisionCLIApplyKeepsEditsMadeWhileItRan: fleetbake.toml is edited
+// (and its mode changed) while apply talks to AWS; apply's endpoints and
+// names are written onto the edited file, not over it.
+func TestProvisionCLIApplyKeepsEditsMadeWhileItRan(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	dir := t.TempDir()
+	p := model.Default()
+	p.Greengrass.Prefix = "edit"
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	p.SetPath(cfg)
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	edited := false
+	s.OnCall(func(op string) {
+		if op != "iot:CreateThingGroup" || edited {
+			return
+		}
+		edited = true
+		q, err := model.Load(cfg)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		q.Machine = "edited-during-apply"
+		if err := q.Save(); err != nil {
+			t.Error(err)
+		}
+		os.Chmod(cfg, 0o600)
+	})
+	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+	}
+	if !edited {
+		t.Fatal("the file was not edited during apply")
+	}
+	got, err := model.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Machine != "edited-during-apply" {
+		t.Errorf("apply overwrote the edit made while it ran: machine %q", got.Machine)
+	}
+	if got.Greengrass.DataEndpoint == "" || got.Greengrass.ThingGroup == "" {
+		t.Errorf("apply did not write endpoints and names: %+v", got.Greengrass)
+	}
+	if fi, _ := os.Stat(cfg); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode of %s: %v, want 0600 kept", cfg, fi.Mode().Perm())
+	}
+}
+
+// TestProvisionCLIApplyRefusesToOverwriteABrokenEdit: the file was changed
+// into something that does not parse while apply ran: apply leaves it and
+// says what to add by hand.
+func TestProvisionCLIApplyRefusesToOverwriteABrokenEdit(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	dir := t.TempDir()
+	p := model.Default()
+	p.Greengrass.Prefix = "brk"
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	p.SetPath(cfg)
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	broken := []byte("machine = \"half typed\n")
+	s.OnCall(func(op string) {
+		if op == "iot:CreateThingGroup" {
+			os.WriteFile(cfg, broken, 0o644)
+		}
+	})
+	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+	if code == 0 {
+		t.Fatalf("apply over a broken edit succeeded:\n%s", out)
+	}
+	for _, want := range []string{"changed", "data_endpoint", "thing_group"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("error lacks %q:\n%s", want, errs)
+		}
+	}
+	if data, _ := os.ReadFile(cfg); string(data) != string(broken) {
+		t.Errorf("apply overwrote the file: %q", data)
+	}
+}

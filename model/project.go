@@ -48,6 +48,9 @@ type Project struct {
 
 	// path is where the project was loaded from or will be saved to.
 	path string
+	// loaded is the file's content when it was loaded or last saved, so
+	// SaveUpdate can tell whether someone changed it since.
+	loaded []byte
 }
 
 // Shared are the settings teams use to share work between builds and hosts.
@@ -186,6 +189,7 @@ func Load(path string) (*Project, error) {
 		return nil, err
 	}
 	p.path = abs
+	p.loaded = data
 	return p, nil
 }
 
@@ -198,7 +202,52 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(p.path, data, 0o644)
+	perm := os.FileMode(0o644)
+	if fi, err := os.Stat(p.path); err == nil {
+		perm = fi.Mode().Perm() // keep the mode the engineer gave the file
+	}
+	if err := WriteFileAtomic(p.path, data, perm); err != nil {
+		return err
+	}
+	p.loaded = data
+	return nil
+}
+
+// SaveUpdate applies update to the project and saves it, without losing
+// changes made to the file since it was loaded (or last saved): when the
+// file on disk is no longer what was read, update is applied onto the file
+// as it is now, that is saved, and p becomes it (merged is true). If the
+// changed file cannot be read, nothing is written and the error says so.
+// For long-running commands (provision apply) that set a few fields.
+func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
+	if p.path == "" {
+		return false, fmt.Errorf("project has no path to save to")
+	}
+	cur, err := os.ReadFile(p.path)
+	switch {
+	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
+		update(p)
+		return false, p.Save()
+	case os.IsNotExist(err) && p.loaded == nil:
+		update(p)
+		return false, p.Save()
+	case err != nil && !os.IsNotExist(err):
+		return false, err
+	case err != nil:
+		return false, fmt.Errorf("%s was removed since fleetbake read it; not writing it again", p.path)
+	}
+	fresh, perr := Parse(cur)
+	if perr != nil {
+		return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
+	}
+	fresh.path = p.path
+	fresh.loaded = cur
+	update(fresh)
+	if err := fresh.Save(); err != nil {
+		return true, err
+	}
+	*p = *fresh
+	return true, nil
 }
 
 // WriteFileAtomic writes data to a temporary file in the same folder, syncs
