@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -32,6 +33,11 @@ func applyKilledAt(t *testing.T, s *awsfake.Server, p *model.Project, opts Optio
 	defer s.OnCall(nil)
 	pv := newPV(t, s, p, opts)
 	pv.Apply(ctx, nil, nil) // fails or not, depending on n
+	// The calls in flight when the run was killed still complete at the
+	// server; the next run starts after them, as it would against AWS.
+	if !s.WaitIdle(50*time.Millisecond, 10*time.Second) {
+		t.Fatal("the fake AWS server never went idle")
+	}
 }
 
 func TestApplyKilledAtEveryCallThenRerunConvergesAndDestroyLeavesNothing(t *testing.T) {
@@ -91,6 +97,7 @@ func TestDestroyKilledPartWayThenRerunLeavesNothing(t *testing.T) {
 		err := newPV(t, s, p, Options{}).Destroy(ctx, nil)
 		cancel()
 		s.OnCall(nil)
+		s.WaitIdle(50*time.Millisecond, 10*time.Second) // calls in flight finish at the server
 		if err == nil && seen.Load() < n {
 			break // destroy finished before call n: done
 		}
@@ -272,6 +279,7 @@ func TestRotateKilledPartWayThenApplyConverges(t *testing.T) {
 			newPV(t, s, p, Options{}).RotateClaim(ctx, nil)
 			cancel()
 			s.OnCall(nil)
+			s.WaitIdle(50*time.Millisecond, 10*time.Second) // calls in flight finish at the server
 			if _, err := newPV(t, s, p, Options{}).RotateClaim(context.Background(), nil); err != nil {
 				t.Fatalf("killed at %d: rotate again: %v", n, err)
 			}

@@ -245,3 +245,33 @@ func globMatch(pattern, s string) bool {
 	}
 	return s == ""
 }
+
+// busy counts requests being handled and remembers when one last began or
+// ended, for WaitIdle.
+func (s *Server) busy(delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight += delta
+	s.lastActivity = time.Now()
+}
+
+// WaitIdle returns once no request has been handled for quiet (and none is
+// being handled), or after timeout. A client that gives up on a call (a
+// cancelled context, a killed process) leaves the server finishing it, as
+// AWS does: a test that plays a killed run waits here before the next run
+// looks at the account, so a late create is not taken for a race.
+func (s *Server) WaitIdle(quiet, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		idle := s.inflight == 0 && time.Since(s.lastActivity) >= quiet
+		s.mu.Unlock()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(quiet / 4)
+	}
+}

@@ -349,3 +349,22 @@ func TestNoGoroutineLeak(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// WaitIdle waits for a call the client gave up on: the server still
+// finishes it, as AWS does.
+func TestWaitIdleWaitsForAbandonedCalls(t *testing.T) {
+	c := newClients(t)
+	c.s.OnCall(func(string) { time.Sleep(300 * time.Millisecond) }) // the server is slow with this call
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+		t.Fatal("the client did not give up")
+	}
+	start := time.Now()
+	if !c.s.WaitIdle(20*time.Millisecond, 5*time.Second) {
+		t.Fatal("never idle")
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond {
+		t.Errorf("WaitIdle returned after %v although the abandoned call was still being handled", waited)
+	}
+}

@@ -33,6 +33,8 @@ type handler func(c *call) (any, *apiError)
 var credentialScope = regexp.MustCompile(`Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request`)
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.busy(1)
+	defer s.busy(-1) // also when a handler aborts with panic(http.ErrAbortHandler)
 	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	if err != nil {
 		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)

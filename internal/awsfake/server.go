@@ -51,6 +51,9 @@ type Server struct {
 	ctl   control
 	calls map[string]int
 	rng   *rand.Rand
+
+	inflight     int       // requests being handled
+	lastActivity time.Time // when one last began or ended
 }
 
 // control holds the behaviour knobs set by tests.
