@@ -68,6 +68,11 @@ func awsServices(s *Services, o RealOptions) {
 		if res == nil {
 			return nil, err
 		}
+		for i, w := range res.Warnings {
+			// One row each (rows are per kind): certificates apply could not
+			// tie to its own request and so did not delete, for instance.
+			report(ResourceEvent{Kind: fmt.Sprintf("%s %d", warningKind, i+1), State: ResourceDone, Detail: w})
+		}
 		// The same update `fleetbake provision apply` makes: endpoints, and
 		// the names and region AWS now holds, so that the project file says
 		// what exists even if the prefix is changed later.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"fleetbake/model"
 )
@@ -253,5 +254,28 @@ func TestAWSTrouble(t *testing.T) {
 		if got := awsTrouble(c.err); got != c.want {
 			t.Errorf("awsTrouble(%v) = %q, want %q", c.err, got, c.want)
 		}
+	}
+}
+
+// A warning of the AWS step as a whole (certificates apply did not delete
+// because it could not tie them to its request) is shown in full, wrapped,
+// and does not read as a failure.
+func TestApplyShowsProvisionWarnings(t *testing.T) {
+	svc := fakeServices()
+	warning := "2 inactive certificates without a policy were made while the claim certificate request ran; fleetbake cannot tell whether they are its own and left them: check 1a2b3c4d and 5e6f7a8b in the IoT console"
+	svc.ApplyAWS = func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
+		report(ResourceEvent{Kind: "iam-role", Name: "fleetbake-TokenExchangeRole", State: ResourceDone, Detail: "created"})
+		report(ResourceEvent{Kind: warningKind + " 1", State: ResourceDone, Detail: warning})
+		return nil, nil
+	}
+	m := at(t, StepReview, svc)
+	drive(t, m, press("enter")...)
+	screen := ansi.Strip(m.Render())
+	flat := strings.Join(strings.Fields(screen), " ")
+	if !strings.Contains(flat, "! "+warning) {
+		t.Errorf("the warning is not shown whole:\n%s", screen)
+	}
+	if strings.Contains(screen, "Press r to retry") || strings.Contains(screen, "✗") {
+		t.Errorf("a warning reads as a failure:\n%s", screen)
 	}
 }

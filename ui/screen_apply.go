@@ -189,6 +189,10 @@ func (s *applyScreen) anyFailed() bool {
 	return false
 }
 
+// warningKind marks a row that is a warning of the AWS step as a whole
+// (provision.Result.Warnings), shown wrapped under the resources.
+const warningKind = "warning"
+
 func (s *applyScreen) record(e applyEvent) {
 	if e.step == "files" {
 		r := &s.rows[0]
@@ -217,6 +221,12 @@ func (s *applyScreen) View(height int) string {
 	kindW = min(kindW, 22)
 	var lines []string
 	for _, r := range s.rows {
+		if strings.HasPrefix(r.Kind, warningKind+" ") {
+			for _, l := range wrap("! "+r.Detail, w) {
+				lines = append(lines, st.Warn.Render(l))
+			}
+			continue
+		}
 		var icon string
 		switch r.State {
 		case ResourcePending:
