@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"fleetbake/model"
@@ -20,14 +19,7 @@ func projectWarnings(in *input) []string {
 	if g.DataEndpoint == "" || g.CredentialEndpoint == "" {
 		warns = append(warns, "Greengrass endpoints are not known yet: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then `fleetbake generate` again")
 	}
-	cert, key, root := in.p.ClaimFiles()
-	var missing []string
-	for _, f := range []string{cert, key, root} {
-		if _, err := os.Stat(f); err != nil {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := missingFiles(in.p.ClaimFiles()); len(missing) > 0 {
 		warns = append(warns, fmt.Sprintf("claim files missing: %s; `fleetbake provision apply` creates them (the image build fails without them), then run `fleetbake generate` again so that BitBake checksums them (SRC_URI)", strings.Join(missing, ", ")))
 	}
 	return warns

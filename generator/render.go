@@ -203,7 +203,7 @@ func (in *input) localData() localData {
 			ClaimKey:     key,
 			RootCA:       root,
 
-			ClaimFilesExist: allExist(cert, key, root),
+			ClaimFilesExist: len(missingFiles(cert, key, root)) == 0,
 		}
 		if gd.Generation != model.GenerationOld {
 			gd.Generation = model.GenerationNew
@@ -224,16 +224,17 @@ func (in *input) localData() localData {
 	return d
 }
 
-// allExist reports whether every path exists, as BitBake's
-// get_checksum_file_list asks (os.path.exists) before it refuses to parse a
-// recipe whose file:// entry is missing.
-func allExist(paths ...string) bool {
+// missingFiles returns the paths that do not exist (os.Stat fails), as
+// BitBake's get_checksum_file_list asks (os.path.exists) before it refuses
+// to parse a recipe whose file:// entry is missing.
+func missingFiles(paths ...string) []string {
+	var missing []string
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
-			return false
+			missing = append(missing, p)
 		}
 	}
-	return true
+	return missing
 }
 
 // claimSrcURI is the value of fleetbake's SRC_URI:append:pn-<recipe> for

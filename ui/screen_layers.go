@@ -291,12 +291,7 @@ func (s *layersScreen) View(height int) string {
 	}
 	var tail []string
 	if r := s.res; r != nil {
-		n := 0
-		for _, l := range r.Layers {
-			if !l.OnDisk {
-				n++
-			}
-		}
+		n := s.notOnDisk()
 		summary := fmt.Sprintf("%d layers in bblayers.conf", len(r.Layers))
 		switch {
 		case n > 0 && s.fetching:
