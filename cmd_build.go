@@ -82,14 +82,8 @@ func runBuild(env *cliEnv, args []string) error {
 	if testCmd != "" {
 		opts.Command = []string{testCmd}
 	} else {
-		loc, err := engine.FindBitBake(p.SourceRoots())
-		if err != nil {
+		if err := opts.Locate(p.SourceRoots()); err != nil {
 			return fmt.Errorf("%v; run `fleetbake doctor`", err)
-		}
-		opts.OEInit = loc.OEInit
-		if loc.OEInit == "" {
-			// A BitBake on PATH without OE: run it with BBPATH = build folder.
-			opts.BitBake = parentDir(parentDir(loc.BitBake))
 		}
 	}
 	st, err := engine.Start(opts)
@@ -144,13 +138,6 @@ func oneLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
-}
-
-func parentDir(p string) string {
-	if i := strings.LastIndexByte(strings.TrimRight(p, "/"), '/'); i > 0 {
-		return p[:i]
-	}
-	return "/"
 }
 
 func runBuildAttach(env *cliEnv, args []string) error {

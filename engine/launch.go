@@ -34,6 +34,21 @@ type StartOptions struct {
 	Supervisor []string
 }
 
+// Locate finds BitBake in the source folders (FindBitBake) and sets how
+// Start runs it: through oe-init-build-env when OE is there, else a
+// bitbake on PATH as a plain checkout (the folder holding bin/bitbake).
+func (o *StartOptions) Locate(roots []string) error {
+	loc, err := FindBitBake(roots)
+	if err != nil {
+		return err
+	}
+	o.OEInit = loc.OEInit
+	if loc.OEInit == "" {
+		o.BitBake = filepath.Dir(filepath.Dir(loc.BitBake))
+	}
+	return nil
+}
+
 // ErrBuildRunning is returned (wrapped, with the running build described)
 // when a build folder already has a running build.
 var ErrBuildRunning = errors.New("a build is already running in this build folder")

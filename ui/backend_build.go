@@ -24,13 +24,7 @@ func buildServices(s *Services, o RealOptions) {
 			if _, err := engine.Preflight(p); err != nil {
 				return nil, err
 			}
-			loc, err := engine.FindBitBake(p.SourceRoots())
-			switch {
-			case loc.OEInit != "":
-				opts.OEInit = loc.OEInit
-			case loc.BitBake != "" && err == nil:
-				opts.BitBake = filepath.Dir(filepath.Dir(loc.BitBake))
-			default:
+			if err := opts.Locate(p.SourceRoots()); err != nil {
 				return nil, err
 			}
 		}
