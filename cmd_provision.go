@@ -196,7 +196,7 @@ func runProvisionApply(env *cliEnv, args []string) error {
 	if err := conflictsError(plan); err != nil {
 		return err
 	}
-	res, err := applyWithProgress(ctx, env, func(events chan<- provision.Event) (*provision.Result, error) {
+	res, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
 		return pv.Apply(ctx, plan, events)
 	})
 	if err != nil {
@@ -220,7 +220,9 @@ func conflictsError(plan *provision.Plan) error {
 	return fmt.Errorf("%w; nothing was changed:%s", provision.ErrConflict, b.String())
 }
 
-func applyWithProgress(ctx context.Context, env *cliEnv, run func(chan<- provision.Event) (*provision.Result, error)) (*provision.Result, error) {
+// withProgress runs one provision operation, printing each of its events
+// as it comes.
+func withProgress(env *cliEnv, run func(chan<- provision.Event) (*provision.Result, error)) (*provision.Result, error) {
 	events := make(chan provision.Event, 16)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -310,14 +312,9 @@ func runProvisionDestroy(env *cliEnv, args []string) error {
 		printPlan(env.stdout, st)
 		return errors.New("destroy deletes the resources above that fleetbake created (state file " + pv.StatePath() + " and tags); run again with --yes to do it")
 	}
-	events := make(chan provision.Event, 16)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go printEvents(env.stdout, events, &wg)
-	err = pv.Destroy(ctx, events)
-	close(events)
-	wg.Wait()
-	if err != nil {
+	if _, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
+		return nil, pv.Destroy(ctx, events)
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.stdout, "Destroyed. The claim files on disk are kept; their certificate no longer exists, so images built with them can no longer provision.")
@@ -340,7 +337,7 @@ func runProvisionRotate(env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "AWS account %s, principal %s, region %s\n", id.Account, id.ARN, pv.Region())
-	res, err := applyWithProgress(ctx, env, func(events chan<- provision.Event) (*provision.Result, error) {
+	res, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
 		return pv.RotateClaim(ctx, events)
 	})
 	if err != nil {
