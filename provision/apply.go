@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iotypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 )
@@ -293,18 +294,10 @@ func (a *applier) ensureIAMPolicy(ctx context.Context, ob *obs, kind Kind, doc s
 		return nil
 	}
 	arn := ob.item.ARN
-	create := func() error {
+	err := newDefaultVersion(func() error {
 		_, err := a.pv.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: aws.String(arn), PolicyDocument: aws.String(doc), SetAsDefault: true})
 		return err
-	}
-	err := create()
-	if apiCode(err) == "LimitExceeded" {
-		// IAM keeps at most five versions: drop the oldest non-default one.
-		if err := a.deleteOldestIAMVersion(ctx, arn); err != nil {
-			return err
-		}
-		err = create()
-	}
+	}, "LimitExceeded", func() error { return a.deleteOldestIAMVersion(ctx, arn) })
 	if err != nil {
 		return wrapErr("iam:CreatePolicyVersion", arn, err)
 	}
@@ -317,16 +310,9 @@ func (a *applier) deleteOldestIAMVersion(ctx context.Context, arn string) error 
 	if err != nil {
 		return wrapErr("iam:ListPolicyVersions", arn, err)
 	}
-	var oldest string
-	var when time.Time
-	for _, v := range out.Versions {
-		if v.IsDefaultVersion {
-			continue
-		}
-		if t := aws.ToTime(v.CreateDate); oldest == "" || t.Before(when) {
-			oldest, when = aws.ToString(v.VersionId), t
-		}
-	}
+	oldest := oldestNonDefault(out.Versions, func(v iamtypes.PolicyVersion) (string, time.Time, bool) {
+		return aws.ToString(v.VersionId), aws.ToTime(v.CreateDate), v.IsDefaultVersion
+	})
 	if oldest == "" {
 		return nil
 	}
@@ -360,17 +346,10 @@ func (a *applier) ensureIoTPolicy(ctx context.Context, ob *obs, kind Kind, doc s
 	if !ob.has(fixDocument) {
 		return nil
 	}
-	create := func() error {
+	err := newDefaultVersion(func() error {
 		_, err := a.pv.iot.CreatePolicyVersion(ctx, &iot.CreatePolicyVersionInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc), SetAsDefault: true})
 		return err
-	}
-	err := create()
-	if apiCode(err) == "VersionsLimitExceededException" {
-		if err := a.deleteOldestIoTVersion(ctx, name); err != nil {
-			return err
-		}
-		err = create()
-	}
+	}, "VersionsLimitExceededException", func() error { return a.deleteOldestIoTVersion(ctx, name) })
 	if err != nil {
 		return wrapErr("iot:CreatePolicyVersion", name, err)
 	}
@@ -383,16 +362,9 @@ func (a *applier) deleteOldestIoTVersion(ctx context.Context, name string) error
 	if err != nil {
 		return wrapErr("iot:ListPolicyVersions", name, err)
 	}
-	var oldest string
-	var when time.Time
-	for _, v := range out.PolicyVersions {
-		if v.IsDefaultVersion {
-			continue
-		}
-		if t := aws.ToTime(v.CreateDate); oldest == "" || t.Before(when) {
-			oldest, when = aws.ToString(v.VersionId), t
-		}
-	}
+	oldest := oldestNonDefault(out.PolicyVersions, func(v iotypes.PolicyVersion) (string, time.Time, bool) {
+		return aws.ToString(v.VersionId), aws.ToTime(v.CreateDate), v.IsDefaultVersion
+	})
 	if oldest == "" {
 		return nil
 	}
@@ -400,6 +372,39 @@ func (a *applier) deleteOldestIoTVersion(ctx context.Context, name string) error
 		return wrapErr("iot:DeletePolicyVersion", name+" "+oldest, err)
 	}
 	return nil
+}
+
+// newDefaultVersion runs create, which makes a new default version of a
+// policy; when the service already holds its five versions (limitCode:
+// IAM's LimitExceeded, IoT's VersionsLimitExceededException) it drops the
+// oldest non-default one and tries once more.
+func newDefaultVersion(create func() error, limitCode string, dropOldest func() error) error {
+	err := create()
+	if apiCode(err) == limitCode {
+		if err := dropOldest(); err != nil {
+			return err
+		}
+		err = create()
+	}
+	return err
+}
+
+// oldestNonDefault returns the ID of the oldest version that is not the
+// default one, or "" when there is none. fields reads a version's ID,
+// creation time and default flag (IAM's and IoT's types differ).
+func oldestNonDefault[V any](versions []V, fields func(V) (id string, created time.Time, isDefault bool)) string {
+	var oldest string
+	var when time.Time
+	for _, v := range versions {
+		id, t, isDefault := fields(v)
+		if isDefault {
+			continue
+		}
+		if oldest == "" || t.Before(when) {
+			oldest, when = id, t
+		}
+	}
+	return oldest
 }
 
 // waitForIAM retries f while IoT says it cannot use a role that IAM has
