@@ -1,4 +1,4 @@
-package main
+package cli
 
 // `fleetbake doctor`: the host checks a BitBake build needs.
 
@@ -12,10 +12,6 @@ import (
 	"fleetbake/engine"
 	"fleetbake/model"
 )
-
-func init() {
-	register(command{name: "doctor", summary: "check the host for a build: BitBake, en_US.UTF-8 locale, host tools, disk space, not root", run: runDoctor})
-}
 
 func runDoctor(env *cliEnv, args []string) error {
 	flags := newFlags(env, "doctor")

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Subcommands of the layer area: `layers`, `layers fetch` and `init`.
 
@@ -17,12 +17,6 @@ import (
 
 	"fleetbake/model"
 )
-
-func init() {
-	register(command{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers})
-	register(command{name: "layers fetch", summary: "clone the catalog layers the project needs at the release's branch", run: runLayersFetch})
-	register(command{name: "init", summary: "write a new fleetbake.toml (--machine, --distro, --image, --layers, --release, ...)", run: runInit})
-}
 
 // loadProjectOrDefault loads the project file; when there is none it returns
 // the default project placed at that path, and false.

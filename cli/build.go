@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Subcommands of the build engine: `build`, `build attach`, `build stop`,
 // `build status`. The glue between the generator (conf files up to date) and
@@ -25,16 +25,6 @@ import (
 // bitbakeCmdEnv replaces bitbake with another program (tests only: a script
 // that prints BitBake's output, or a wrapper around a plain BitBake checkout).
 const bitbakeCmdEnv = "FLEETBAKE_BITBAKE_CMD"
-
-func init() {
-	// The build supervisor is this binary re-executed in the build's own
-	// session; it must take over before anything else runs.
-	engine.RunSupervisorIfRequested()
-	register(command{name: "build", summary: "check the host, start bitbake for the image in the background and follow it", run: runBuild})
-	register(command{name: "build attach", summary: "follow the running (or last) build from the start of its log", run: runBuildAttach})
-	register(command{name: "build stop", summary: "stop the build: running tasks finish (--force or a second stop kills them)", run: runBuildStop})
-	register(command{name: "build status", summary: "print phase, tasks N of M, elapsed, ETA, failures and the log path", run: runBuildStatus})
-}
 
 // loadBuildProject loads and validates the project and returns its build folder.
 func loadBuildProject(env *cliEnv) (*model.Project, string, error) {

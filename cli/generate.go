@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Subcommands of the generator area: `generate` and `export kas`.
 
@@ -12,11 +12,6 @@ import (
 	"fleetbake/generator"
 	"fleetbake/model"
 )
-
-func init() {
-	register(command{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate})
-	register(command{name: "export kas", summary: "print (or -o write) the equivalent kas project file", run: runExportKas})
-}
 
 // loadResolved loads and validates the project, discovers the layers on
 // disk and resolves the layer set. It works without any checkout: catalog

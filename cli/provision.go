@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,14 +14,6 @@ import (
 	"fleetbake/model"
 	"fleetbake/provision"
 )
-
-func init() {
-	register(command{name: "provision plan", summary: "show what `provision apply` would create or change in AWS (read-only)", run: runProvisionPlan})
-	register(command{name: "provision apply", summary: "create the AWS side of fleet provisioning and write endpoints into the project", run: runProvisionApply})
-	register(command{name: "provision status", summary: "show which fleet provisioning resources exist in AWS now", run: runProvisionStatus})
-	register(command{name: "provision destroy", summary: "delete exactly the AWS resources fleetbake created (needs --yes)", run: runProvisionDestroy})
-	register(command{name: "provision rotate-claim", summary: "replace the claim key and certificate; the old one is deactivated", run: runProvisionRotate})
-}
 
 // provisionFlags are the flags every provision subcommand takes.
 type provisionFlags struct {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -7,8 +7,6 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -16,10 +14,6 @@ import (
 	"fleetbake/model"
 	"fleetbake/ui"
 )
-
-func init() {
-	register(command{name: "ui", summary: "open the guided terminal UI (the default with no command)", run: runUI})
-}
 
 // runUI opens the wizard; with --accessible or TERM=dumb it asks the same
 // questions as plain prompts. It refuses to draw a UI when stdout (or, for
@@ -42,8 +36,8 @@ func runUI(env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "fleetbake: standard %s is not a terminal, so the UI does not start.\n", what)
 		fmt.Fprintln(env.stderr, "Run one step at a time instead:")
-		for _, n := range subcommandNames() {
-			fmt.Fprintf(env.stderr, "  fleetbake %-24s %s\n", n, commands[n].summary)
+		for _, c := range subcommands(env) {
+			fmt.Fprintf(env.stderr, "  fleetbake %-24s %s\n", c.name, c.summary)
 		}
 		fmt.Fprintln(env.stderr, "or `fleetbake ui --accessible` for plain prompts.")
 		return &exitError{code: 2}
@@ -141,13 +135,13 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-func subcommandNames() []string {
-	var names []string
-	for n := range commands {
-		if n != "ui" && n != "version" && !strings.HasPrefix(n, "-") {
-			names = append(names, n)
+// subcommands are the commands that do one step, in the table's order.
+func subcommands(env *cliEnv) []command {
+	var out []command
+	for _, c := range env.commands {
+		if c.name != "ui" && c.name != "version" {
+			out = append(out, c)
 		}
 	}
-	sort.Strings(names)
-	return names
+	return out
 }

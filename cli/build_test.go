@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func fleetbakeBinary(t *testing.T) string {
 			return
 		}
 		fbPath = filepath.Join(dir, "fleetbake")
-		out, err := exec.Command("go", "build", "-o", fbPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", fbPath, "..").CombinedOutput()
 		if err != nil {
 			fbErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
