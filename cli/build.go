@@ -1,8 +1,7 @@
 package cli
 
 // Subcommands of the build engine: `build`, `build attach`, `build stop`,
-// `build status`. The glue between the generator (conf files up to date) and
-// the engine (preflight) lives here, since engine must not import generator.
+// `build status`.
 
 import (
 	"context"
@@ -17,8 +16,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"fleetbake/app"
 	"fleetbake/engine"
-	"fleetbake/generator"
 	"fleetbake/model"
 )
 
@@ -28,12 +27,9 @@ const bitbakeCmdEnv = "FLEETBAKE_BITBAKE_CMD"
 
 // loadBuildProject loads and validates the project and returns its build folder.
 func loadBuildProject(env *cliEnv) (*model.Project, string, error) {
-	p, err := model.Load(env.configPath)
+	p, err := app.Open(env.configPath)
 	if err != nil {
 		return nil, "", err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", p.Path(), err)
 	}
 	return p, p.Abs(p.BuildDir), nil
 }
@@ -49,85 +45,34 @@ func runBuild(env *cliEnv, args []string) error {
 	if flags.NArg() > 0 {
 		return fmt.Errorf("build: unexpected argument %q; give the image with --target", flags.Arg(0))
 	}
-	p, buildDir, err := loadBuildProject(env)
+	p, err := app.Open(env.configPath)
 	if err != nil {
 		return err
 	}
-	if *target == "" {
-		*target = p.Image
-	}
-	if st, err := engine.FindBuild(buildDir); err == nil && st.Running() {
+	if st, err := engine.FindBuild(p.Abs(p.BuildDir)); err == nil && st.Running() {
 		return fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", engine.ErrBuildRunning, st.Describe())
 	}
-
-	testCmd := os.Getenv(bitbakeCmdEnv)
 	if !*noChecks {
-		checks, err := engine.Preflight(p, confCheck(env, p))
+		checks, err := app.StartChecks(p)
 		printChecks(env.stdout, checks, false)
 		if err != nil {
 			return &exitError{code: 1, err: fmt.Errorf("%w\n(fix these, or pass --no-checks to start anyway)", err)}
 		}
 	}
-	opts := engine.StartOptions{BuildDir: buildDir, Target: *target}
-	if testCmd != "" {
+	opts := app.BuildOptions{Target: *target}
+	if testCmd := os.Getenv(bitbakeCmdEnv); testCmd != "" {
 		opts.Command = []string{testCmd}
-	} else {
-		if err := opts.Locate(p.SourceRoots()); err != nil {
-			return fmt.Errorf("%v; run `fleetbake doctor`", err)
-		}
 	}
-	st, err := engine.Start(opts)
+	st, err := app.StartBuild(p, opts)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "started bitbake %s (pid %d) in %s\nlog: %s\n", st.Target, st.PID, buildDir, st.LogPath)
+	fmt.Fprintf(env.stdout, "started bitbake %s (pid %d) in %s\nlog: %s\n", st.Target, st.PID, st.BuildDir, st.LogPath)
 	fmt.Fprintln(env.stdout, "The build runs on if this terminal or SSH session goes away: `fleetbake build attach` follows it again, `fleetbake build stop` stops it.")
 	if *detach {
 		return nil
 	}
 	return followBuild(env, st)
-}
-
-// confCheck is the preflight check that the conf files fleetbake generates
-// are there and match the project.
-func confCheck(env *cliEnv, p *model.Project) engine.Check {
-	c := engine.Check{Name: "conf files"}
-	w, err := model.Discover(p.SourceRoots()...)
-	if err != nil {
-		c.Status, c.Detail, c.Fix = engine.Fail, "cannot discover layers: "+err.Error(), "run `fleetbake layers` to see what is wrong"
-		return c
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		c.Status, c.Detail, c.Fix = engine.Fail, "the layer set does not resolve: "+oneLine(err.Error()), "fix fleetbake.toml or fetch the layers (`fleetbake layers fetch`)"
-		return c
-	}
-	changes, err := generator.Plan(p, res)
-	if err != nil {
-		c.Status, c.Detail, c.Fix = engine.Fail, "cannot plan the conf files: "+oneLine(err.Error()), "run `fleetbake generate` to see the problem"
-		return c
-	}
-	if !changes.Empty() {
-		var stale []string
-		for _, f := range changes.Files {
-			if f.Changed {
-				stale = append(stale, f.Rel+" ("+f.Status()+")")
-			}
-		}
-		c.Status = engine.Fail
-		c.Detail = "not up to date with fleetbake.toml: " + strings.Join(stale, ", ")
-		c.Fix = "run `fleetbake generate` (`fleetbake generate --diff` shows what changes)"
-		return c
-	}
-	c.Detail = "conf/local.conf and conf/bblayers.conf match fleetbake.toml"
-	return c
-}
-
-func oneLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " ..."
-	}
-	return s
 }
 
 func runBuildAttach(env *cliEnv, args []string) error {

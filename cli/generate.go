@@ -3,40 +3,24 @@ package cli
 // Subcommands of the generator area: `generate` and `export kas`.
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"fleetbake/app"
 	"fleetbake/generator"
 	"fleetbake/model"
 )
 
-// loadResolved loads and validates the project, discovers the layers on
-// disk and resolves the layer set. It works without any checkout: catalog
-// layers then stand where `fleetbake layers fetch` will put them.
+// loadResolved opens the project and resolves its layer set (app.ResolveProject).
 func loadResolved(env *cliEnv) (*model.Project, *model.Resolution, error) {
-	p, err := model.Load(env.configPath)
+	p, err := app.Open(env.configPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := p.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", p.Path(), err)
-	}
-	w, err := model.Discover(p.SourceRoots()...)
+	res, err := app.ResolveProject(p, func(prob string) { fmt.Fprintln(env.stderr, "warning:", prob) })
 	if err != nil {
-		return nil, nil, err
-	}
-	for _, prob := range w.Problems {
-		fmt.Fprintln(env.stderr, "warning:", prob)
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		var re *model.ResolveError
-		if errors.As(err, &re) {
-			return nil, nil, fmt.Errorf("cannot generate the BitBake configuration:\n%w\nFix fleetbake.toml or the checkouts (`fleetbake layers` shows what is on disk), then run again", err)
-		}
 		return nil, nil, err
 	}
 	return p, res, nil

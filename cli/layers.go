@@ -15,27 +15,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
-
-// loadProjectOrDefault loads the project file; when there is none it returns
-// the default project placed at that path, and false.
-func loadProjectOrDefault(path string) (*model.Project, bool, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		p := model.Default()
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, false, err
-		}
-		p.SetPath(abs)
-		return p, false, nil
-	}
-	p, err := model.Load(path)
-	if err != nil {
-		return nil, false, err
-	}
-	return p, true, nil
-}
 
 // layersReport is the --json form of `fleetbake layers`.
 type layersReport struct {
@@ -112,7 +94,7 @@ func runLayers(env *cliEnv, args []string) error {
 	if flags.NArg() > 0 {
 		return fmt.Errorf("layers: unexpected argument %q (did you mean `fleetbake layers fetch`?)", flags.Arg(0))
 	}
-	p, haveProject, err := loadProjectOrDefault(env.configPath)
+	p, haveProject, err := app.OpenOrDefault(env.configPath)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"fleetbake/app"
 	"fleetbake/model"
 	"fleetbake/provision"
 )
@@ -47,48 +48,20 @@ func parseProvisionFlags(env *cliEnv, name string, args []string, withYes bool) 
 	return f, nil
 }
 
-// openProvisioner loads the project and makes a Provisioner for it.
+// openProvisioner loads the project and makes a Provisioner for it whose
+// template matches the meta-aws generation of the tree (app.Generation).
 func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*model.Project, *provision.Provisioner, error) {
 	p, err := model.Load(env.configPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	gen, why := model.Generation(f.generation), "--generation"
-	if gen == model.GenerationUnknown {
-		gen, why = detectGeneration(p)
-	}
-	pv, err := provision.New(ctx, p, provision.Options{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
-		AWSGeneratedKey: f.awsKey, Generation: gen})
+	pv, why, err := app.Provisioner(ctx, p, nil, app.AWSOptions{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
+		AWSGeneratedKey: f.awsKey, Generation: model.Generation(f.generation)})
 	if err != nil {
 		return nil, nil, err
 	}
 	f.genWhy = why
 	return p, pv, nil
-}
-
-// detectGeneration finds which meta-aws generation the tree has, the same
-// way `fleetbake generate` does (model.Resolve), so that the template's
-// parameters match the local.conf variables generate writes: the meta-aws
-// layer on disk decides (the greengrass-plugin-fleetprovisioning recipe
-// exists only in the new generation); without one, the release (the
-// project's, else oe-core's on disk) does. It also says why.
-func detectGeneration(p *model.Project) (model.Generation, string) {
-	w, err := model.Discover(p.SourceRoots()...)
-	if err == nil && w.Generation != model.GenerationUnknown {
-		where := "the meta-aws checkout"
-		if l := w.Layer("meta-aws"); l != nil {
-			where = l.Path
-		}
-		return w.Generation, "found in " + where
-	}
-	release := p.Release
-	if release == "" && w != nil {
-		release = w.Release
-	}
-	if g := model.GenerationForRelease(release); g != model.GenerationUnknown {
-		return g, "release " + release + ", no meta-aws checkout found"
-	}
-	return model.GenerationNew, "no release and no meta-aws checkout found; pass --generation old for kirkstone or styhead"
 }
 
 // printDevices says what the template and claim policy are made for.

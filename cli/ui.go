@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 
-	"fleetbake/model"
+	"fleetbake/app"
 	"fleetbake/ui"
 )
 
@@ -43,11 +42,11 @@ func runUI(env *cliEnv, args []string) error {
 		return &exitError{code: 2}
 	}
 
-	p, existing, err := loadOrNewProject(env.configPath)
+	p, existing, err := app.OpenOrNew(env.configPath)
 	if err != nil {
 		return err
 	}
-	svc := ui.Real(ui.RealOptions{EndpointURL: *endpoint, Profile: *profile})
+	svc := ui.Real(ui.RealOptions{AWS: app.AWSOptions{EndpointURL: *endpoint, Profile: *profile}})
 	if plain {
 		return ui.RunAccessible(ui.AccessibleOptions{In: env.stdin, Out: env.stdout, Services: svc, Project: p, Existing: existing})
 	}
@@ -111,23 +110,6 @@ func holdStderr() (release func() []byte) {
 		r.Close()
 		return held.Bytes()
 	}
-}
-
-// loadOrNewProject loads fleetbake.toml, or starts a new unanswered project
-// that will be saved there with the first answer.
-func loadOrNewProject(path string) (*model.Project, bool, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, false, err
-		}
-		return ui.NewProject(abs), false, nil
-	}
-	p, err := model.Load(path)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w\nfix the file (your answers are still in it) or move it aside to start again", err)
-	}
-	return p, true, nil
 }
 
 func isTerminal(w any) bool {

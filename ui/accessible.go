@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -359,45 +360,27 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 	if err != nil || !ok {
 		return err
 	}
-	if a.svc.WriteFiles != nil {
-		if err := a.svc.WriteFiles(plan); err != nil {
-			return fmt.Errorf("writing the conf files: %w", err)
+	update, err := a.svc.applySteps().Apply(ctx, a.p, ws, plan, false, func(step app.ApplyStep, ev ResourceEvent) {
+		switch {
+		case step == app.StepFiles && ev.State == ResourceDone:
+			a.say("conf files %s.", ev.Detail)
+		case ev.State == ResourceDone:
+			a.say("  done    %s %s %s", ev.Kind, ev.Name, ev.Detail)
+		case ev.State == ResourceFailed:
+			a.say("  FAILED  %s %s: %s", ev.Kind, ev.Name, ev.Detail)
+			if ev.Hint != "" {
+				a.say("          %s", ev.Hint)
+			}
 		}
-		a.say("conf files written.")
+	})
+	if update != nil {
+		update(a.p)
+		if serr := a.save(); serr != nil && err == nil {
+			err = serr
+		}
 	}
-	if a.p.Greengrass.Enabled && a.svc.ApplyAWS != nil {
-		update, err := a.svc.ApplyAWS(ctx, a.p, ws, func(ev ResourceEvent) {
-			switch ev.State {
-			case ResourceDone:
-				a.say("  done    %s %s %s", ev.Kind, ev.Name, ev.Detail)
-			case ResourceFailed:
-				a.say("  FAILED  %s %s: %s", ev.Kind, ev.Name, ev.Detail)
-				if ev.Hint != "" {
-					a.say("          %s", ev.Hint)
-				}
-			}
-		})
-		if update != nil {
-			update(a.p)
-			if err := a.save(); err != nil {
-				return err
-			}
-			if err == nil {
-				// The endpoints exist only now: render local.conf again so
-				// it carries them, as the full UI does.
-				np, perr := a.svc.PlanFiles(a.p, ws)
-				if perr == nil && !np.Empty && a.svc.WriteFiles != nil {
-					perr = a.svc.WriteFiles(np)
-				}
-				if perr != nil {
-					return fmt.Errorf("writing the AWS endpoints into local.conf: %w (run fleetbake generate once it is fixed)", perr)
-				}
-				a.say("local.conf now has the AWS endpoints.")
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("AWS provisioning: %w (run fleetbake again to retry: what exists is kept)", err)
-		}
+	if err != nil {
+		return fmt.Errorf("apply: %w (run fleetbake again to retry: what exists is kept)", err)
 	}
 	a.say("Done. Start the build with `fleetbake build`.")
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"fleetbake/app"
 	"fleetbake/internal/awsfake"
 	"fleetbake/model"
 )
@@ -25,10 +26,10 @@ func TestAccessibleWholeWizard(t *testing.T) {
 		"", "", "", "", "", "", // group, thing prefix, template, alias, claim folder, claim key by AWS
 		"y", // write and create
 	}
-	p := NewProject(filepath.Join(dir, model.DefaultFile))
+	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
 	var out strings.Builder
 	err := RunAccessible(AccessibleOptions{In: strings.NewReader(strings.Join(answers, "\n") + "\n"), Out: &out,
-		Services: Real(RealOptions{EndpointURL: fake.URL}), Project: p})
+		Services: Real(RealOptions{AWS: app.AWSOptions{EndpointURL: fake.URL}}), Project: p})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

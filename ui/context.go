@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"fleetbake/app"
 	"fleetbake/model"
 	"fleetbake/ui/keys"
 	"fleetbake/ui/styles"
@@ -119,4 +119,4 @@ func cloneProject(p *model.Project) *model.Project {
 	return &c
 }
 
-var errUnavailable = errors.New("not available in this build of fleetbake")
+var errUnavailable = app.ErrUnavailable

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"fleetbake/app"
 	"fleetbake/internal/awsfake"
 	"fleetbake/internal/layertree"
 	"fleetbake/model"
@@ -75,7 +76,7 @@ func newWorkspace(t *testing.T) (dir string, fake *awsfake.Server) {
 func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
 	t.Helper()
 	path := filepath.Join(dir, model.DefaultFile)
-	p, existing := NewProject(path), false
+	p, existing := app.NewProject(path), false
 	if _, err := os.Stat(path); err == nil {
 		var lerr error
 		if p, lerr = model.Load(path); lerr != nil {
@@ -83,7 +84,7 @@ func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
 		}
 		existing = true
 	}
-	m := New(Options{Services: Real(RealOptions{EndpointURL: fake.URL}), Project: p, Existing: existing,
+	m := New(Options{Services: Real(RealOptions{AWS: app.AWSOptions{EndpointURL: fake.URL}}), Project: p, Existing: existing,
 		Now: func() time.Time { return fixedNow }, NoColor: true, Dark: true})
 	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(80, 24),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))

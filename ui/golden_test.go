@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -42,7 +43,7 @@ func TestGoldenWorkspace(t *testing.T) {
 	svc.ReadConf = func(*model.Project) (*ConfGuess, error) {
 		return &ConfGuess{Machine: "raspberrypi5", Distro: "poky", Layers: []string{"meta", "meta-poky"}, From: "build/conf"}, nil
 	}
-	p := NewProject(filepath.Join(t.TempDir(), "fleetbake.toml"))
+	p := app.NewProject(filepath.Join(t.TempDir(), "fleetbake.toml"))
 	m := newTestModel(t, svc, p, false)
 	resize(t, m, 80, 24)
 	drive(t, m, m.Init())
@@ -251,8 +252,8 @@ func TestAWSTrouble(t *testing.T) {
 		{fmt.Errorf("operation error STS: GetCallerIdentity: %w", context.DeadlineExceeded), "AWS not reachable"},
 		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, "AWS not reachable"},
 	} {
-		if got := awsTrouble(c.err); got != c.want {
-			t.Errorf("awsTrouble(%v) = %q, want %q", c.err, got, c.want)
+		if got := app.AWSTrouble(c.err); got != c.want {
+			t.Errorf("app.AWSTrouble(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

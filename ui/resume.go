@@ -28,12 +28,3 @@ func ResumeStep(p *model.Project) Step {
 func greengrassAnswered(p *model.Project) bool {
 	return p.Greengrass.Region != "" || p.Greengrass.Prefix != ""
 }
-
-// NewProject is the project the wizard starts from when there is no
-// fleetbake.toml: only the build folder is set, so every step counts as
-// unanswered and the defaults are offered rather than silently taken.
-func NewProject(path string) *model.Project {
-	p := &model.Project{Format: model.FormatVersion, BuildDir: model.Default().BuildDir}
-	p.SetPath(path)
-	return p
-}

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"fleetbake/app"
 	"fleetbake/model"
 	"fleetbake/ui/keys"
 	"fleetbake/ui/styles"
@@ -493,7 +494,7 @@ func (m *Model) accountLine() string {
 	case c.Identity != nil:
 		return st.Subtle.Render("AWS " + c.Identity.Account)
 	case c.IdentityErr != nil:
-		return st.Warn.Render(awsTrouble(c.IdentityErr))
+		return st.Warn.Render(app.AWSTrouble(c.IdentityErr))
 	case c.Svc.Identity != nil:
 		return st.Subtle.Render("AWS …")
 	}

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -55,7 +56,7 @@ func (s *applyScreen) start() tea.Cmd {
 	s.rows, s.err, s.done, s.running = nil, nil, false, true
 	s.rows = append(s.rows, ResourceEvent{Kind: "files", Name: "conf/local.conf, conf/bblayers.conf", State: ResourceRunning})
 	run, p, plan, ws := s.run, cloneProject(c.Project), c.FilePlan, c.Workspace
-	write, replan, applyAWS, ctx := c.Svc.WriteFiles, c.Svc.PlanFiles, c.Svc.ApplyAWS, c.Ctx
+	steps, ctx := c.Svc.applySteps(), c.Ctx
 	// A retry (or a second run on the plan of the same review) renders the
 	// files again: the reviewed plan may be written already, and writing it
 	// twice fails because the files changed since it was made.
@@ -65,70 +66,14 @@ func (s *applyScreen) start() tea.Cmd {
 	s.events = ch
 	go func() {
 		defer close(ch)
-		send := func(e applyEvent) { e.run = run; ch <- e }
-		var err error
-		if again && replan != nil {
-			plan, err = replan(p, ws)
-		}
-		switch {
-		case err != nil:
-		case write == nil:
-			err = errUnavailable
-		case plan == nil:
-			err = errNoPlan
-		case plan.Empty:
-			// Nothing left to write: the files already match.
-		default:
-			err = write(plan)
-		}
-		if err != nil {
-			send(applyEvent{step: "files", ev: ResourceEvent{State: ResourceFailed, Detail: err.Error()}})
-			send(applyEvent{end: true, err: err})
-			return
-		}
-		detail := "written"
-		if plan.Empty {
-			detail = "already up to date"
-		}
-		send(applyEvent{step: "files", ev: ResourceEvent{State: ResourceDone, Detail: detail}})
-		if !p.Greengrass.Enabled {
-			send(applyEvent{end: true})
-			return
-		}
-		if applyAWS == nil {
-			send(applyEvent{end: true, err: errUnavailable})
-			return
-		}
-		update, err := applyAWS(ctx, p, ws, func(ev ResourceEvent) { send(applyEvent{step: "aws", ev: ev}) })
-		if update != nil && err == nil && replan != nil {
-			// The endpoints and claim files exist only now: render the conf
-			// again so local.conf carries them.
-			update(p)
-			ev := ResourceEvent{Kind: "files", Name: "local.conf with the AWS endpoints", State: ResourceDone, Detail: "written"}
-			np, perr := replan(p, ws)
-			if perr == nil && !np.Empty {
-				perr = write(np)
-			} else if perr == nil {
-				ev.Detail = "already up to date"
-			}
-			if perr != nil {
-				ev.State, ev.Detail, ev.Hint = ResourceFailed, perr.Error(), "run fleetbake generate once the problem is fixed"
-				err = perr
-			}
-			send(applyEvent{step: "aws", ev: ev})
-		}
-		send(applyEvent{end: true, err: err, update: update})
+		update, err := steps.Apply(ctx, p, ws, plan, again, func(step app.ApplyStep, ev ResourceEvent) {
+			ch <- applyEvent{run: run, step: string(step), ev: ev}
+		})
+		ch <- applyEvent{run: run, end: true, err: err, update: update}
 	}()
 	c.Busy = p.Greengrass.Enabled
 	return tea.Batch(s.wait(), s.spin.Tick)
 }
-
-// errNoPlan: the review did not finish rendering the conf changes.
-var errNoPlan = errorString("the conf changes were not rendered: go back to Review (esc) and wait for the diff")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
 
 // wait reads one event; Update re-arms it, so events arrive in order.
 func (s *applyScreen) wait() tea.Cmd {
@@ -191,7 +136,7 @@ func (s *applyScreen) anyFailed() bool {
 
 // warningKind marks a row that is a warning of the AWS step as a whole
 // (provision.Result.Warnings), shown wrapped under the resources.
-const warningKind = "warning"
+const warningKind = app.WarningKind
 
 func (s *applyScreen) record(e applyEvent) {
 	if e.step == "files" {

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -148,7 +149,7 @@ func (s *greengrassScreen) View(height int) string {
 	case c.Identity != nil:
 		head = append(head, st.OK.Render("AWS account "+c.Identity.Account)+st.Subtle.Render("  "+c.Identity.ARN))
 	case c.IdentityErr != nil:
-		trouble := awsTrouble(c.IdentityErr)
+		trouble := app.AWSTrouble(c.IdentityErr)
 		head = append(head, wrap(strings.ToUpper(trouble[:1])+trouble[1:]+": "+c.IdentityErr.Error(), w)...)
 		for i := range head {
 			head[i] = st.Warn.Render(head[i])

@@ -3,8 +3,8 @@ package ui
 import (
 	"context"
 	"io"
-	"time"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -54,115 +54,32 @@ type Services struct {
 	AttachBuild func(p *model.Project) (Build, error)
 }
 
-// Workspace is what discovery found, reduced to what the screens show.
-type Workspace struct {
-	Roots      []string
-	Release    string
-	Generation model.Generation
-	// Catalog is true when no layer was found on disk and the built-in
-	// catalog is all there is.
-	Catalog  bool
-	Layers   []*model.Layer // on disk first, then catalog layers not on disk
-	Machines []model.Machine
-	Distros  []string
-	Images   []string
-	Problems []string
-	// Raw is the package's own workspace, handed back to Resolve and PlanFiles.
-	Raw any
-}
-
-// Resolution is the chosen layers plus their dependencies.
-type Resolution struct {
-	Release      string
-	Layers       []ResolvedLayer // dependency order
-	Missing      []string        // one sentence each: what is missing, who needs it, how to get it
-	Incompatible []string        // one sentence each: layer, its LAYERSERIES_COMPAT, the release
-	Raw          any
-}
-
-// ResolvedLayer is one row of the layer checklist.
-type ResolvedLayer struct {
-	Name, Collection, Path string
-	OnDisk                 bool
-	AddedBy                string // why it was added, "" when chosen
-	Mismatch               string // series mismatch reason, "" when compatible
-}
-
-// ConfGuess holds answers read from an existing conf/local.conf and bblayers.conf.
-type ConfGuess struct {
-	Machine, Distro string
-	Layers          []string // layer names (last path element of each BBLAYERS entry)
-	From            string   // the folder they were read from
-}
-
-// Identity is the AWS account in use.
-type Identity struct {
-	Account, ARN, Region string
-}
-
-// FilePlan is the rendered conf changes.
-type FilePlan struct {
-	Diff     string
-	Empty    bool
-	Warnings []string // things to act on (an own assignment overriding fleetbake's)
-	Notes    []string // information (layers not fetched yet)
-	Raw      any
-}
-
-// PlanRow is one AWS resource in the provisioning plan.
-type PlanRow struct {
-	Kind, Name, Action, Detail string
-}
-
-// ResourceState is where one AWS resource is during apply.
-type ResourceState int
+// The use cases' types, under the names the screens have always used.
+type (
+	Workspace     = app.Workspace
+	Resolution    = app.Resolution
+	ResolvedLayer = app.ResolvedLayer
+	ConfGuess     = app.ConfGuess
+	Identity      = app.Identity
+	FilePlan      = app.FilePlan
+	PlanRow       = app.PlanRow
+	ResourceState = app.ResourceState
+	ResourceEvent = app.ResourceEvent
+	Build         = app.Build
+	BuildStatus   = app.BuildStatus
+	BuildFailure  = app.BuildFailure
+)
 
 // Resource states, in order.
 const (
-	ResourcePending ResourceState = iota
-	ResourceRunning
-	ResourceDone
-	ResourceFailed
+	ResourcePending = app.ResourcePending
+	ResourceRunning = app.ResourceRunning
+	ResourceDone    = app.ResourceDone
+	ResourceFailed  = app.ResourceFailed
 )
 
-// ResourceEvent reports progress on one AWS resource during apply.
-type ResourceEvent struct {
-	Kind, Name string
-	State      ResourceState
-	Detail     string // "created", "already there", or the error
-	Hint       string // what to do about a failure
-}
-
-// Build is a running BitBake build the UI follows.
-type Build interface {
-	// Updates delivers status snapshots; it is closed when the build ends.
-	// Snapshots are coalesced by the producer: a slow reader only misses
-	// intermediate ones.
-	Updates() <-chan BuildStatus
-	// Cancel asks BitBake to stop (first SIGINT semantics).
-	Cancel() error
-	// Detach stops following without stopping the build.
-	Detach()
-	// ReattachHint says how to come back, e.g. "run fleetbake again".
-	ReattachHint() string
-}
-
-// BuildStatus is one snapshot of a build.
-type BuildStatus struct {
-	Phase    string // "parsing", "running tasks", "done", "failed"
-	Done     int    // tasks finished
-	Total    int    // tasks in the run queue, 0 when not known yet
-	Running  []string
-	Failures []BuildFailure
-	Started  time.Time
-	Elapsed  time.Duration // used when Started is zero
-	ETA      time.Duration // 0: unknown (the screen then estimates from the rate)
-	Finished bool
-	ExitCode int
-	Log      string // console log path
-}
-
-// BuildFailure is one failed task and its log.
-type BuildFailure struct {
-	Task, Log string
+// applySteps are the Services that apply a reviewed project, in the form
+// app's one apply sequence takes.
+func (s *Services) applySteps() app.ApplySteps {
+	return app.ApplySteps{PlanConf: s.PlanFiles, WriteConf: s.WriteFiles, ApplyAWS: s.ApplyAWS}
 }

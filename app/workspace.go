@@ -1,4 +1,4 @@
-package ui
+package app
 
 import (
 	"os"
@@ -10,21 +10,9 @@ import (
 	"fleetbake/model"
 )
 
-// This file wires Services to the model package (answers, validation,
-// discovery) and to generator's BitBake reader (pre-filling answers).
-
-func modelServices(s *Services) {
-	s.Save = func(p *model.Project) error { return p.Save() }
-	s.ValidateField = model.ValidateField
-	s.ValidateProject = func(p *model.Project) error { return p.Validate() }
-	s.Regions = model.Regions
-	s.Discover = discover
-	s.ReadConf = readConf
-}
-
-// discover runs model.Discover over the project's source roots and adds the
+// Discover runs model.Discover over the project's source roots and adds the
 // catalog layers that are not on disk, so they can be chosen (and fetched).
-func discover(p *model.Project) (*Workspace, error) {
+func Discover(p *model.Project) (*Workspace, error) {
 	mw, err := model.Discover(p.SourceRoots()...)
 	if err != nil {
 		return nil, err
@@ -64,10 +52,10 @@ func workspaceFrom(mw *model.Workspace) *Workspace {
 	return w
 }
 
-// readConf reads MACHINE, DISTRO and BBLAYERS from an existing build folder
+// ReadConf reads MACHINE, DISTRO and BBLAYERS from an existing build folder
 // with generator's BitBake reader. No conf folder is not an error: it
 // returns nil.
-func readConf(p *model.Project) (*ConfGuess, error) {
+func ReadConf(p *model.Project) (*ConfGuess, error) {
 	conf := filepath.Join(p.Abs(p.BuildDir), "conf")
 	g := &ConfGuess{From: filepath.Join(p.BuildDir, "conf")}
 	found := false

@@ -1,0 +1,195 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"fleetbake/model"
+	"fleetbake/provision"
+)
+
+// This file is the AWS side of a project (package provision): which
+// meta-aws generation the devices are, the account, the plan, and apply with
+// its save into the project file.
+
+// AWSOptions pick the account and how the claim is made.
+type AWSOptions struct {
+	Profile, Region, EndpointURL string
+	// AWSGeneratedKey lets AWS make the claim key (CreateKeysAndCertificate).
+	AWSGeneratedKey bool
+	// Generation forces the meta-aws generation; empty: detected (Generation).
+	Generation model.Generation
+}
+
+// Provisioner makes a provisioner for p whose template and claim policy
+// match the devices of the detected (or forced) meta-aws generation. why
+// says how the generation was chosen.
+func Provisioner(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions) (pv *provision.Provisioner, why string, err error) {
+	gen, why := o.Generation, "--generation"
+	if gen == model.GenerationUnknown {
+		gen, why = Generation(p, ws)
+	}
+	pv, err = provision.New(ctx, p, provision.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL,
+		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen})
+	return pv, why, err
+}
+
+// Identity looks up the AWS account in use. Before the Greengrass step is
+// answered the project has no region or prefix yet: it looks the account up
+// with the defaults, on a copy, so that p still reads as unanswered.
+func LookupIdentity(ctx context.Context, p *model.Project, o AWSOptions) (*Identity, error) {
+	def := model.Default().Greengrass
+	q := *p
+	q.Greengrass.Region = firstNonEmpty(p.Greengrass.Region, def.Region)
+	q.Greengrass.Prefix = firstNonEmpty(p.Greengrass.Prefix, def.Prefix)
+	pv, _, err := Provisioner(ctx, &q, nil, o)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pv.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Identity{Account: id.Account, ARN: id.ARN, Region: pv.Region()}, nil
+}
+
+// PlanAWS lists what apply would create or change.
+func PlanAWS(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions) ([]PlanRow, error) {
+	pv, _, err := Provisioner(ctx, p, ws, o)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := pv.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]PlanRow, 0, len(plan.Items))
+	for _, it := range plan.Items {
+		rows = append(rows, PlanRow{Kind: string(it.Kind), Name: it.Name, Action: string(it.Action), Detail: it.Detail})
+	}
+	return rows, nil
+}
+
+// ApplyAWS creates the AWS side, reporting each resource as it goes, then
+// records what AWS returned (endpoints, names) in the project file with the
+// edit-safe save: a file edited while apply ran gets the update on top of
+// the edit. The returned update, when not nil, is the same change for a
+// caller's own copy of the project.
+func ApplyAWS(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions, report func(ResourceEvent)) (update func(*model.Project), err error) {
+	pv, _, err := Provisioner(ctx, p, ws, o)
+	if err != nil {
+		return nil, err
+	}
+	events := make(chan provision.Event, 16)
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		for ev := range events {
+			report(resourceEvent(ev))
+		}
+	}()
+	res, err := pv.Apply(ctx, nil, events)
+	close(events) // Apply never closes it; it has returned, so nothing sends any more
+	<-forwarded
+	if res == nil {
+		return nil, err
+	}
+	for i, w := range res.Warnings {
+		// One row each (rows are per kind): certificates apply could not
+		// tie to its own request and so did not delete, for instance.
+		report(ResourceEvent{Kind: fmt.Sprintf("%s %d", WarningKind, i+1), State: ResourceDone, Detail: w})
+	}
+	if _, serr := p.SaveUpdate(res.UpdateProject); serr != nil && err == nil {
+		err = fmt.Errorf("AWS is set up, but writing %s failed: %w", p.Path(), serr)
+	}
+	// The same update `fleetbake provision apply` makes: endpoints, and
+	// the names and region AWS now holds, so that the project file says
+	// what exists even if the prefix is changed later.
+	return res.UpdateProject, err
+}
+
+// WarningKind labels the rows of apply's warnings.
+const WarningKind = "warning"
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// AWSTrouble names, in a few words, why the AWS account could not be looked
+// up: the endpoint did not answer (network, proxy, --endpoint-url), or, as
+// for anything else, there are no credentials that work.
+func AWSTrouble(err error) string {
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) {
+		return "AWS not reachable"
+	}
+	return "no AWS credentials"
+}
+
+// Generation is the meta-aws generation provisioning must match, so that
+// the template's parameters match the local.conf variables generate writes:
+// the meta-aws layer on disk decides (the greengrass-plugin-fleetprovisioning
+// recipe exists only in the new generation); without one, the release (the
+// project's, else oe-core's on disk) does. ws may be nil: then it discovers.
+// It also says why.
+func Generation(p *model.Project, ws *Workspace) (model.Generation, string) {
+	var mw *model.Workspace
+	if ws != nil {
+		mw, _ = ws.Raw.(*model.Workspace)
+	} else if w, err := model.Discover(p.SourceRoots()...); err == nil {
+		mw = w
+	}
+	if mw != nil && mw.Generation != model.GenerationUnknown {
+		where := "the meta-aws checkout"
+		if l := mw.Layer("meta-aws"); l != nil {
+			where = l.Path
+		}
+		return mw.Generation, "found in " + where
+	}
+	release := p.Release
+	if release == "" && mw != nil {
+		release = mw.Release
+	}
+	if g := model.GenerationForRelease(release); g != model.GenerationUnknown {
+		return g, "release " + release + ", no meta-aws checkout found"
+	}
+	return model.GenerationNew, "no release and no meta-aws checkout found; pass --generation old for kirkstone or styhead"
+}
+
+func resourceEvent(ev provision.Event) ResourceEvent {
+	r := ResourceEvent{Kind: string(ev.Item.Kind), Name: ev.Item.Name, Detail: ev.Item.Detail, Hint: ev.Hint}
+	switch ev.Status {
+	case provision.StatusRunning:
+		r.State = ResourceRunning
+	case provision.StatusRetrying:
+		r.State, r.Detail = ResourceRunning, "retrying: IAM changes take a few seconds to reach IoT"
+	case provision.StatusDone:
+		r.State = ResourceDone
+		if r.Detail == "" {
+			r.Detail = string(ev.Item.Action)
+		}
+	case provision.StatusFailed:
+		r.State = ResourceFailed
+		r.Detail = "failed"
+		if ev.Err != nil {
+			r.Detail = ev.Err.Error()
+			var pe *provision.Error
+			if r.Hint == "" && errors.As(ev.Err, &pe) {
+				r.Hint = pe.Hint
+			}
+		}
+	default:
+		r.State = ResourcePending
+	}
+	if r.Name == "" {
+		r.Name = fmt.Sprint(ev.Item.Kind)
+	}
+	return r
+}
