@@ -3,6 +3,7 @@ package iotpolicy
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Evaluate decides req against docs, the policies that apply to the principal (for a certificate: the
@@ -187,14 +188,14 @@ func expand(p string, vars Context, missing map[string]bool) ([]token, bool) {
 				continue
 			}
 		}
-		r := []rune(p)[0]
+		r, size := utf8.DecodeRuneInString(p)
 		switch r {
 		case '*', '?':
 			out = append(out, token{kind: byte(r)})
 		default:
 			out = append(out, token{r: r})
 		}
-		p = p[len(string(r)):]
+		p = p[size:]
 	}
 	return out, true
 }
