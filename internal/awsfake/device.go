@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"fleetbake/provision/iotpolicy"
 )
 
 // This file plays the device side of fleet provisioning by claim: what a Greengrass nucleus does on first
@@ -94,8 +97,8 @@ func (s *Server) ProvisionDevice(req DeviceRequest) (*DeviceResult, error) {
 	}
 	for _, step := range steps {
 		arn := s.iotARN(step[1])
-		if !s.authorizedLocked(claim.arn, step[0], arn) {
-			return nil, fmt.Errorf("AUTHORIZATION_FAILURE: the claim certificate's policies do not allow %s on %s", step[0], arn)
+		if d := s.authorizedLocked(claim.arn, clientID, step[0], arn); !d.Allowed {
+			return nil, fmt.Errorf("AUTHORIZATION_FAILURE: the claim certificate's policies do not allow %s on %s: %s", step[0], arn, d)
 		}
 	}
 	// The certificate API answered: a new certificate, inactive until the template activates it.
@@ -161,64 +164,60 @@ func (s *Server) claimCertLocked(certPEM, keyPEM string) (*certificate, error) {
 }
 
 // authorizedLocked evaluates the default versions of the IoT policies attached to principal for one
-// action on one resource: allowed when a statement allows it and none denies it.
-func (s *Server) authorizedLocked(principal, action, resource string) bool {
-	allowed := false
-	for _, name := range s.st.policiesOf(principal) {
-		p := s.st.iotPolicies[name]
+// action on one resource, with the AWS IoT Core rules of provision/iotpolicy.
+func (s *Server) authorizedLocked(principal, clientID, action, resource string) iotpolicy.Decision {
+	return iotpolicy.Evaluate(s.st.policyDocs(s.st.policiesOf(principal)),
+		iotpolicy.Request{Action: action, Resource: resource, Vars: s.st.connectionVars(principal, clientID)})
+}
+
+// policyDocs parses the default versions of the named IoT policies, in order. A document the evaluator
+// cannot read (a Condition operator it does not support) is left out: it grants nothing here.
+func (st *state) policyDocs(names []string) []iotpolicy.Document {
+	var docs []iotpolicy.Document
+	for _, name := range names {
+		p := st.iotPolicies[name]
 		if p == nil {
 			continue
 		}
-		for _, v := range p.versions {
-			if v.id != p.defaultVersion {
-				continue
-			}
-			for _, stmt := range policyStatements(v.document) {
-				if !matchAny(stringsOf(stmt["Action"]), action, true) || !matchAny(stringsOf(stmt["Resource"]), resource, false) {
-					continue
-				}
-				switch stmt["Effect"] {
-				case "Deny":
-					return false
-				case "Allow":
-					allowed = true
-				}
-			}
+		v := p.version(p.defaultVersion)
+		if v == nil {
+			continue
+		}
+		if d, err := iotpolicy.Parse(name, v.document); err == nil {
+			docs = append(docs, d)
 		}
 	}
-	return allowed
+	return docs
 }
 
-func policyStatements(doc string) []map[string]any {
-	var p struct {
-		Statement json.RawMessage
+// connectionVars are the policy variables of a connection by a certificate: the client ID and, when the
+// certificate is attached to a thing, the thing variables (thing-policy-variables.html). Of several things
+// the one named as the client ID is taken, as the guide asks for non-exclusive association.
+func (st *state) connectionVars(principal, clientID string) iotpolicy.Context {
+	vars := iotpolicy.Context{}
+	if clientID != "" {
+		vars[iotpolicy.KeyClientID] = clientID
 	}
-	if json.Unmarshal([]byte(doc), &p) != nil {
-		return nil
-	}
-	var stmts []map[string]any
-	if json.Unmarshal(p.Statement, &stmts) != nil {
-		var one map[string]any
-		if json.Unmarshal(p.Statement, &one) != nil {
-			return nil
-		}
-		stmts = []map[string]any{one}
-	}
-	return stmts
-}
-
-// matchAny reports whether any pattern matches s; actions compare without regard to case, as IAM does.
-func matchAny(patterns []string, s string, fold bool) bool {
-	for _, p := range patterns {
-		if fold {
-			if globMatch(strings.ToLower(p), strings.ToLower(s)) {
-				return true
-			}
-		} else if globMatch(p, s) {
-			return true
+	var attached []*thing
+	for _, name := range sortedKeys(st.things) {
+		if th := st.things[name]; slices.Contains(th.principals, principal) {
+			attached = append(attached, th)
 		}
 	}
-	return false
+	var th *thing
+	if len(attached) == 1 {
+		th = attached[0]
+	}
+	for _, a := range attached {
+		if a.name == clientID {
+			th = a
+		}
+	}
+	vars[iotpolicy.KeyThingIsAttached] = strconv.FormatBool(th != nil)
+	if th != nil {
+		vars[iotpolicy.KeyThingName] = th.name
+	}
+	return vars
 }
 
 var thingNamePattern = regexp.MustCompile(`^[a-zA-Z0-9:_-]{1,128}$`)

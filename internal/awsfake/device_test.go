@@ -165,3 +165,44 @@ func TestLostResponsesTakeEffectAndAreRetried(t *testing.T) {
 		t.Errorf("%d certificates made for %d answers: lost answers did not leave extra certificates", made, got)
 	}
 }
+
+// The device flow goes through the AWS IoT policy rules of provision/iotpolicy: policy variables resolve to
+// the connection's client ID, and MQTT wildcards in a policy are literal characters.
+func TestProvisionDeviceUsesIoTPolicyRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, clientID, want string
+	}{
+		{"client ID variable", `{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":"iot:Connect","Resource":"arn:aws:iot:us-east-1:123456789012:client/${iot:ClientId}"},
+ {"Effect":"Allow","Action":["iot:Publish","iot:Receive","iot:Subscribe"],"Resource":["arn:aws:iot:us-east-1:123456789012:topic/$aws/*","arn:aws:iot:us-east-1:123456789012:topicfilter/$aws/*"]}]}`, "dev-1", ""},
+		{"connect restricted to another client", `{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":"iot:Connect","Resource":"arn:aws:iot:us-east-1:123456789012:client/other"},
+ {"Effect":"Allow","Action":["iot:Publish","iot:Receive","iot:Subscribe"],"Resource":"*"}]}`, "dev-1", "implicitly denied"},
+		{"# in a policy is literal", `{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":["iot:Connect","iot:Publish","iot:Receive"],"Resource":"*"},
+ {"Effect":"Allow","Action":"iot:Subscribe","Resource":"arn:aws:iot:us-east-1:123456789012:topicfilter/$aws/#"}]}`, "dev-1", "iot:Subscribe"},
+		{"unresolved thing name", `{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":"iot:Connect","Resource":"arn:aws:iot:us-east-1:123456789012:client/${iot:Connection.Thing.ThingName}"},
+ {"Effect":"Allow","Action":["iot:Publish","iot:Receive","iot:Subscribe"],"Resource":"*"}]}`, "dev-1", "no value for iot:Connection.Thing.ThingName"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDeviceAccount(t)
+			if _, err := d.iot.CreatePolicyVersion(d.ctx, &iot.CreatePolicyVersionInput{PolicyName: aws.String("ClaimPolicy"),
+				PolicyDocument: aws.String(tc.doc), SetAsDefault: true}); err != nil {
+				t.Fatal(err)
+			}
+			r := d.request()
+			r.ClientID = tc.clientID
+			_, err := d.s.ProvisionDevice(r)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

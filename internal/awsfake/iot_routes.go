@@ -82,6 +82,8 @@ func init() {
 		{"PUT", "/certificates/{certificateId}", "UpdateCertificate", iotUpdateCertificate, cert},
 		{"DELETE", "/certificates/{certificateId}", "DeleteCertificate", iotDeleteCertificate, cert},
 
+		{"POST", "/test-authorization", "TestAuthorization", iotTestAuthorization, nil},
+
 		{"POST", "/tags", "TagResource", iotTagResource, tagged},
 		{"POST", "/untag", "UntagResource", iotUntagResource, tagged},
 		{"GET", "/tags", "ListTagsForResource", iotListTagsForResource, tagged},
