@@ -27,12 +27,15 @@ type AWSOptions struct {
 // match the devices of the detected (or forced) meta-aws generation. why
 // says how the generation was chosen.
 func Provisioner(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions) (pv *provision.Provisioner, why string, err error) {
+	if ws == nil {
+		ws, _ = Discover(p) // nothing found: the project's release decides
+	}
 	gen, why := o.Generation, "--generation"
 	if gen == model.GenerationUnknown {
 		gen, why = Generation(p, ws)
 	}
 	pv, err = provision.New(ctx, p, provision.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL,
-		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen})
+		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen, Release: releaseOf(p, ws)})
 	return pv, why, err
 }
 
@@ -131,6 +134,15 @@ func AWSTrouble(err error) string {
 		return "AWS not reachable"
 	}
 	return "no AWS credentials"
+}
+
+// releaseOf is the release of the devices: the project's, else the one
+// found on disk.
+func releaseOf(p *model.Project, ws *Workspace) string {
+	if p.Release != "" || ws == nil {
+		return p.Release
+	}
+	return ws.Release
 }
 
 // Generation is the meta-aws generation provisioning must match, so that

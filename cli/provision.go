@@ -64,18 +64,15 @@ func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*mode
 	return p, pv, nil
 }
 
-// printDevices says what the template and claim policy are made for.
+// printDevices says which devices the template and claim policy are made
+// for (the device profile, model.Device).
 func printDevices(w io.Writer, p *model.Project, pv *provision.Provisioner, f *provisionFlags) {
-	nucleus := p.Greengrass.Nucleus
-	if nucleus == "" {
-		nucleus = model.NucleusBin
+	d := pv.Device()
+	fmt.Fprintf(w, "Devices: %s %s (meta-aws %s), meta-aws %s generation (%s): template parameters %s; claim topics $aws/certificates/%s/json; MQTT port %d\n",
+		d.Nucleus, d.Version, d.Release, pv.Generation(), f.genWhy, strings.Join(pv.TemplateParams(), ", "), pv.ClaimFlow(), d.Port)
+	if d.Caveat != "" {
+		fmt.Fprintln(w, "note: "+d.Caveat)
 	}
-	params := "SerialNumber"
-	if pv.TemplateParams() == "ThingName" {
-		params = "ThingName, ThingGroupName"
-	}
-	fmt.Fprintf(w, "Devices: %s, meta-aws %s generation (%s): template parameters %s; claim topics $aws/certificates/%s/json\n",
-		nucleus, pv.Generation(), f.genWhy, params, pv.ClaimFlow())
 }
 
 func signalContext() (context.Context, context.CancelFunc) {

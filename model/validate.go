@@ -392,6 +392,13 @@ func (p *Project) Validate() error {
 
 	g := p.Greengrass
 	check("greengrass.nucleus", g.Nucleus)
+	if g.Enabled && p.Release != "" {
+		// A nucleus that the release's meta-aws cannot provision by claim
+		// (the device profile table, devices.go) is refused before a bake.
+		if d, err := Device(g.Nucleus, p.Release, GenerationUnknown); err == nil && d.Refused != "" {
+			add(fe("greengrass.nucleus", g.Nucleus, d.Refused))
+		}
+	}
 	if g.Enabled || g.Region != "" {
 		check("greengrass.region", g.Region)
 	}

@@ -11,24 +11,28 @@ import (
 	"fleetbake/model"
 )
 
-// metaAWSDevice is what a device built from the tree sends on first boot, per meta-aws:
-//   - greengrass-plugin-fleetprovisioning (new generation) config.yaml.template:
-//     templateParameters: {SerialNumber: <MAC, ':' -> '_'>}, no csrPath (CreateKeysAndCertificate);
-//   - greengrass-bin inline (old generation) config.yaml.template:
-//     templateParameters: {ThingName: "${GGV2_THING_NAME}_<MAC>", ThingGroupName: "${GGV2_THING_GROUP}"};
-//   - greengrass-lite fleetprovisioning.yaml: templateParams '{"SerialNumber": "<MAC>"}', always a CSR
-//     ($aws/certificates/create-from-csr/json).
-func metaAWSDevice(nucleus string, gen model.Generation, n Names) (params map[string]string, csr bool) {
+// metaAWSDevice is what a device of the profile sends on first boot: each
+// template parameter with a value of the form its source gives it
+// (model.DeviceProfile.Params), and whether it sends a CSR.
+func metaAWSDevice(d model.DeviceProfile, n Names) (params map[string]string, csr bool) {
 	const mac = "0a_1b_2c_3d_4e_5f"
-	switch {
-	case nucleus == model.NucleusLite:
-		return map[string]string{"SerialNumber": mac}, true
-	case gen == model.GenerationOld:
-		// generator: GGV2_THING_NAME = thing name prefix, GGV2_THING_GROUP = thing group.
-		return map[string]string{"ThingName": n.ThingNamePrefix + "_" + mac, "ThingGroupName": n.ThingGroup}, false
-	default:
-		return map[string]string{"SerialNumber": mac}, false
+	params = map[string]string{}
+	for _, p := range d.Params {
+		switch {
+		case p.Name == "SerialNumber":
+			params[p.Name] = mac
+		case p.Name == "ThingName" && d.Generation == model.GenerationOld:
+			// generator: GGV2_THING_NAME = thing name prefix.
+			params[p.Name] = n.ThingNamePrefix + "_" + mac
+		case p.Name == "ThingName":
+			params[p.Name] = "_" + mac // GGV2_THING_NAME left empty by the merged config
+		case p.Name == "ThingGroupName" && d.Generation == model.GenerationOld:
+			params[p.Name] = n.ThingGroup
+		default:
+			params[p.Name] = ""
+		}
 	}
+	return params, d.KeyFlow == model.KeyFlowCSR
 }
 
 // TestDeviceProvisionsWithWhatApplyMade plays the device of every nucleus and meta-aws generation against
@@ -36,33 +40,28 @@ func metaAWSDevice(nucleus string, gen model.Generation, n Names) (params map[st
 // this template's, and the template accepts the parameters meta-aws sends, putting the thing into the
 // group with the core policy and an active certificate.
 func TestDeviceProvisionsWithWhatApplyMade(t *testing.T) {
-	for _, tc := range []struct {
-		nucleus string
-		gen     model.Generation
-	}{
-		{model.NucleusBin, model.GenerationNew},
-		{model.NucleusBin, model.GenerationOld},
-		{model.NucleusLite, model.GenerationNew},
-		{model.NucleusLite, model.GenerationOld},
-	} {
+	for _, tc := range model.DeviceProfiles() {
+		if tc.Refused != "" {
+			continue
+		}
 		for _, awsKey := range []bool{false, true} {
-			name := tc.nucleus + "/" + string(tc.gen)
+			name := tc.Nucleus + "/" + tc.Release + "/" + string(tc.Generation)
 			if awsKey {
 				name += "/aws-key"
 			}
 			t.Run(name, func(t *testing.T) {
 				s := newFake(t)
 				p := newProject(t)
-				p.Greengrass.Nucleus = tc.nucleus
-				pv := newPV(t, s, p, Options{Generation: tc.gen, AWSGeneratedKey: awsKey})
+				p.Greengrass.Nucleus = tc.Nucleus
+				pv := newPV(t, s, p, Options{Generation: tc.Generation, Release: tc.Release, AWSGeneratedKey: awsKey})
 				mustApply(t, pv)
 				n := pv.Names()
 				files := claimPaths(p)
 				cert, _ := os.ReadFile(files.cert)
 				key, _ := os.ReadFile(files.key)
-				params, csr := metaAWSDevice(tc.nucleus, tc.gen, n)
+				params, csr := metaAWSDevice(tc, n)
 				req := awsfake.DeviceRequest{ClaimCertPEM: string(cert), ClaimKeyPEM: string(key), Template: n.ProvisioningTemplate,
-					Parameters: params, CSR: csr}
+					Parameters: params, CSR: csr, Subscribe: tc.Topics(n.ProvisioningTemplate).Subscribe}
 
 				// Least privilege: the other certificate API and another template are refused.
 				other := req
@@ -89,7 +88,7 @@ func TestDeviceProvisionsWithWhatApplyMade(t *testing.T) {
 
 				// Apply again: the device's thing and certificate are not fleetbake's business.
 				s.ResetCalls()
-				mustApply(t, newPV(t, s, p, Options{Generation: tc.gen, AWSGeneratedKey: awsKey}))
+				mustApply(t, newPV(t, s, p, Options{Generation: tc.Generation, Release: tc.Release, AWSGeneratedKey: awsKey}))
 				if m := s.MutatingCalls(); m != 0 {
 					t.Errorf("apply after a device provisioned: %d mutating calls %v", m, s.Calls())
 				}
@@ -109,7 +108,7 @@ func TestDestroyWithProvisionedDevices(t *testing.T) {
 	files := claimPaths(p)
 	cert, _ := os.ReadFile(files.cert)
 	key, _ := os.ReadFile(files.key)
-	params, _ := metaAWSDevice(model.NucleusBin, model.GenerationNew, n)
+	params, _ := metaAWSDevice(pv.Device(), n)
 	if _, err := s.ProvisionDevice(awsfake.DeviceRequest{ClaimCertPEM: string(cert), ClaimKeyPEM: string(key), Template: n.ProvisioningTemplate, Parameters: params}); err != nil {
 		t.Fatal(err)
 	}

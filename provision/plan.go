@@ -8,35 +8,19 @@ import (
 	"fleetbake/model"
 )
 
-// claimFlow is the MQTT certificate API the device's nucleus calls with the
-// claim: the Java nucleus's fleet provisioning plugin calls
-// CreateKeysAndCertificate ($aws/certificates/create/json) unless a CSR path
-// is configured, which meta-aws does not do; greengrass-lite's
-// fleet-provisioning always sends a CSR ($aws/certificates/create-from-csr/json).
-func (pv *Provisioner) claimFlow() string {
-	if pv.project.Greengrass.Nucleus == model.NucleusLite {
-		return "create-from-csr"
-	}
-	return "create"
-}
+// Device is the profile of the devices this project's image will hold
+// (model.Device): the claim policy and the template are made for it.
+func (pv *Provisioner) Device() model.DeviceProfile { return pv.device }
 
 // ClaimFlow is the MQTT certificate API the devices call with the claim:
 // "create" (CreateKeysAndCertificate) or "create-from-csr".
-func (pv *Provisioner) ClaimFlow() string { return pv.claimFlow() }
+func (pv *Provisioner) ClaimFlow() string { return pv.device.KeyFlow }
 
 // Generation is the meta-aws generation the template is made for.
 func (pv *Provisioner) Generation() model.Generation { return pv.opts.Generation }
 
-// TemplateParams is the template parameter set the devices of this tree
-// send: "SerialNumber" (greengrass-plugin-fleetprovisioning of the new
-// meta-aws generation; greengrass-lite on every branch) or "ThingName"
-// (greengrass-bin of the old generation sends ThingName and ThingGroupName).
-func (pv *Provisioner) TemplateParams() string {
-	if pv.project.Greengrass.Nucleus != model.NucleusLite && pv.opts.Generation == model.GenerationOld {
-		return "ThingName"
-	}
-	return "SerialNumber"
-}
+// TemplateParams are the template parameters the devices send.
+func (pv *Provisioner) TemplateParams() []string { return pv.device.ParamNames() }
 
 func (pv *Provisioner) tesPolicyARN() string {
 	return pv.iamARN(*pv.identity, "policy", pv.names.TokenExchangePolicy)
@@ -95,7 +79,7 @@ func (pv *Provisioner) observe(ctx context.Context) (*observed, int, error) {
 			}
 			o.id = id
 			o.docs, err = renderDocuments(renderData{Partition: id.partition(), Region: pv.region, Account: id.Account,
-				Names: n, Flow: pv.claimFlow(), Generation: string(pv.opts.Generation), Params: pv.TemplateParams()})
+				Names: n, Device: pv.device})
 			return err
 		}},
 		{id: "endpoint-data", deps: []string{"identity"}, run: func(ctx context.Context) error {

@@ -43,9 +43,14 @@ type Options struct {
 	// AWSGeneratedKey makes AWS create the claim key (CreateKeysAndCertificate)
 	// instead of a key made here and a CSR. The project setting also turns it on.
 	AWSGeneratedKey bool
-	// Generation is the meta-aws generation of the tree: it decides the
-	// template's parameters. Empty means model.GenerationNew.
+	// Generation is the meta-aws generation of the tree. Empty means
+	// model.GenerationNew.
 	Generation model.Generation
+	// Release is the meta-aws branch of the tree (empty: the project's
+	// release). With the nucleus and the generation it picks the device
+	// profile (model.Device) that the claim policy and the template's
+	// parameters are made for.
+	Release string
 	// HTTPClient replaces the SDK's HTTP client (tests).
 	HTTPClient aws.HTTPClient
 	// StatePath overrides where the state file is (default: next to the project file).
@@ -58,6 +63,7 @@ type Options struct {
 type Provisioner struct {
 	project *model.Project
 	opts    Options
+	device  model.DeviceProfile
 	region  string
 	names   Names
 	files   claimFiles
@@ -114,6 +120,16 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 	}
 	if opts.Generation == model.GenerationUnknown {
 		opts.Generation = model.GenerationNew
+	}
+	if opts.Release == "" {
+		opts.Release = p.Release
+	}
+	device, err := model.Device(p.Greengrass.Nucleus, opts.Release, opts.Generation)
+	if err != nil {
+		return nil, err
+	}
+	if device.Refused != "" {
+		return nil, fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)
 	}
 	if p.Greengrass.AWSGeneratedKey {
 		opts.AWSGeneratedKey = true
@@ -172,7 +188,7 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 	if err != nil {
 		return nil, err
 	}
-	pv := &Provisioner{project: p, opts: opts, region: cfg.Region, names: names, files: claimPaths(p), state: st}
+	pv := &Provisioner{project: p, opts: opts, device: device, region: cfg.Region, names: names, files: claimPaths(p), state: st}
 	count := func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("fleetbakeCallCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {

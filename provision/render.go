@@ -1,8 +1,11 @@
 package provision
 
 import (
+	"slices"
+
 	"bytes"
 	"encoding/json"
+	"fleetbake/model"
 	"fmt"
 	"text/template"
 
@@ -11,17 +14,24 @@ import (
 
 // renderData is what the templates under templates/aws/ may use.
 type renderData struct {
-	Partition  string // aws, aws-cn, aws-us-gov: from the caller's ARN
-	Region     string
-	Account    string
-	Names      Names
-	Flow       string // claim certificate MQTT API the device uses: "create" or "create-from-csr"
-	Generation string // meta-aws generation: "new" or "old"
-	// Params is the template parameter set the device sends: "SerialNumber"
-	// (greengrass-plugin-fleetprovisioning, and greengrass-lite on every
-	// branch) or "ThingName" (greengrass-bin of the old generation: ThingName
-	// and ThingGroupName).
-	Params string
+	Partition string // aws, aws-cn, aws-us-gov: from the caller's ARN
+	Region    string
+	Account   string
+	Names     Names
+	// Device is what the devices do (model.DeviceProfile): the claim policy
+	// allows its topics and nothing else, the template declares its
+	// parameters.
+	Device model.DeviceProfile
+}
+
+// Topics are the device's MQTT topics for this project's template.
+func (d renderData) Topics() model.DeviceTopics {
+	return d.Device.Topics(d.Names.ProvisioningTemplate)
+}
+
+// HasParam is whether the device sends the template parameter name.
+func (d renderData) HasParam(name string) bool {
+	return slices.Contains(d.Device.ParamNames(), name)
 }
 
 // documents are the rendered policy documents and template body.

@@ -31,27 +31,36 @@ func TestAmazonRootCA1Fingerprint(t *testing.T) {
 	}
 }
 
-func testData(gen model.Generation, flow string) renderData {
-	params := "SerialNumber"
-	if gen == model.GenerationOld {
-		params = "ThingName"
-	}
+func testData(d model.DeviceProfile) renderData {
 	return renderData{Partition: "aws", Region: "eu-west-1", Account: "111122223333",
-		Names: ResolveNames(model.Greengrass{Prefix: "fb"}), Flow: flow, Generation: string(gen), Params: params}
+		Names: ResolveNames(model.Greengrass{Prefix: "fb"}), Device: d}
+}
+
+// provisionable are the rows of the device table that can provision.
+func provisionable() []model.DeviceProfile {
+	var out []model.DeviceProfile
+	for _, d := range model.DeviceProfiles() {
+		if d.Refused == "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func profileName(d model.DeviceProfile) string {
+	return d.Nucleus + "/" + d.Release + "/" + string(d.Generation)
 }
 
 func TestTemplatesRenderValidJSON(t *testing.T) {
-	for _, gen := range []model.Generation{model.GenerationNew, model.GenerationOld} {
-		for _, flow := range []string{"create", "create-from-csr"} {
-			d, err := renderDocuments(testData(gen, flow))
-			if err != nil {
-				t.Fatalf("%s/%s: %v", gen, flow, err)
-			}
-			for name, doc := range map[string]string{"tes trust": d.TokenExchangeTrust, "tes access": d.TokenExchangeAccess,
-				"prov trust": d.ProvisioningTrust, "core": d.CorePolicy, "claim": d.ClaimPolicy, "template": d.TemplateBody} {
-				if !json.Valid([]byte(doc)) {
-					t.Errorf("%s/%s %s: invalid JSON", gen, flow, name)
-				}
+	for _, dev := range provisionable() {
+		d, err := renderDocuments(testData(dev))
+		if err != nil {
+			t.Fatalf("%s: %v", profileName(dev), err)
+		}
+		for name, doc := range map[string]string{"tes trust": d.TokenExchangeTrust, "tes access": d.TokenExchangeAccess,
+			"prov trust": d.ProvisioningTrust, "core": d.CorePolicy, "claim": d.ClaimPolicy, "template": d.TemplateBody} {
+			if !json.Valid([]byte(doc)) {
+				t.Errorf("%s %s: invalid JSON", profileName(dev), name)
 			}
 		}
 	}
@@ -62,7 +71,7 @@ func TestMissingKeyIsAnError(t *testing.T) {
 	if err == nil {
 		t.Fatal("rendering with missing keys succeeded")
 	}
-	if _, err := renderJSON("nosuch.json.tmpl", testData(model.GenerationNew, "create")); err == nil {
+	if _, err := renderJSON("nosuch.json.tmpl", testData(provisionable()[0])); err == nil {
 		t.Fatal("unknown template rendered")
 	}
 }
@@ -105,50 +114,64 @@ func claimResources(t *testing.T, doc string) map[string][]string {
 	return m
 }
 
+// TestClaimPolicyIsLeastPrivilege: for every device of the table the claim
+// policy allows its exchanges as it makes them (a filter with + allowed as
+// that literal filter) and nothing else: no Subscribe for a device that
+// sends none, no other certificate API, no other template.
 func TestClaimPolicyIsLeastPrivilege(t *testing.T) {
-	for _, flow := range []string{"create", "create-from-csr"} {
-		d, err := renderDocuments(testData(model.GenerationNew, flow))
+	for _, dev := range provisionable() {
+		d, err := renderDocuments(testData(dev))
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := claimResources(t, d.ClaimPolicy)
-		if len(m) != 4 {
-			t.Errorf("%s: actions %v, want Connect, Publish, Receive, Subscribe only", flow, m)
-		}
 		prefix := "arn:aws:iot:eu-west-1:111122223333:"
-		cert := "$aws/certificates/" + flow + "/json"
-		prov := "$aws/provisioning-templates/fb-Template/provision/json"
+		topics := dev.Topics("fb-Template")
+		arns := func(kind string, names []string) []string {
+			var out []string
+			for _, n := range names {
+				out = append(out, prefix+kind+"/"+n)
+			}
+			return out
+		}
 		want := map[string][]string{
-			"iot:Connect":   {prefix + "client/*"},
-			"iot:Publish":   {prefix + "topic/" + cert, prefix + "topic/" + prov},
-			"iot:Receive":   {prefix + "topic/" + cert + "/accepted", prefix + "topic/" + cert + "/rejected", prefix + "topic/" + prov + "/accepted", prefix + "topic/" + prov + "/rejected"},
-			"iot:Subscribe": {prefix + "topicfilter/" + cert + "/accepted", prefix + "topicfilter/" + cert + "/rejected", prefix + "topicfilter/" + prov + "/accepted", prefix + "topicfilter/" + prov + "/rejected"},
+			"iot:Connect": {prefix + "client/*"},
+			"iot:Publish": arns("topic", topics.Publish),
+			"iot:Receive": arns("topic", topics.Receive),
+		}
+		if len(topics.Subscribe) > 0 {
+			want["iot:Subscribe"] = arns("topicfilter", topics.Subscribe)
+		}
+		if len(m) != len(want) {
+			t.Errorf("%s: actions %v, want %v", profileName(dev), m, want)
 		}
 		for action, res := range want {
 			if strings.Join(m[action], " ") != strings.Join(res, " ") {
-				t.Errorf("%s %s: %v, want %v", flow, action, m[action], res)
+				t.Errorf("%s %s: %v, want %v", profileName(dev), action, m[action], res)
 			}
 		}
 	}
 }
 
-func TestClaimFlowFollowsNucleus(t *testing.T) {
-	for nucleus, flow := range map[string]string{model.NucleusBin: "create", model.NucleusLite: "create-from-csr"} {
-		pv := &Provisioner{project: &model.Project{Greengrass: model.Greengrass{Nucleus: nucleus}}}
-		if got := pv.claimFlow(); got != flow {
-			t.Errorf("%s: flow %s, want %s", nucleus, got, flow)
-		}
-	}
-}
-
-func TestTemplateParametersFollowGeneration(t *testing.T) {
-	for gen, want := range map[model.Generation][]string{
-		model.GenerationNew: {"AWS::IoT::Certificate::Id", "SerialNumber"},
-		model.GenerationOld: {"AWS::IoT::Certificate::Id", "ThingGroupName", "ThingName"},
+// TestTemplateParametersFollowTheDevice: the template declares every
+// parameter the device of the branch sends (scarthgap's greengrass-bin sends
+// the old two besides SerialNumber, from its merged config).
+func TestTemplateParametersFollowTheDevice(t *testing.T) {
+	for _, tc := range []struct {
+		nucleus, release string
+		gen              model.Generation
+		want             []string
+	}{
+		{model.NucleusBin, "walnascar", model.GenerationNew, []string{"AWS::IoT::Certificate::Id", "SerialNumber"}},
+		{model.NucleusBin, "kirkstone", model.GenerationOld, []string{"AWS::IoT::Certificate::Id", "ThingGroupName", "ThingName"}},
+		{model.NucleusBin, "scarthgap", model.GenerationNew, []string{"AWS::IoT::Certificate::Id", "SerialNumber", "ThingGroupName", "ThingName"}},
+		{model.NucleusLite, "scarthgap", model.GenerationNew, []string{"AWS::IoT::Certificate::Id", "SerialNumber"}},
 	} {
+		gen, want := tc.nucleus+"/"+tc.release, tc.want
 		s := newFake(t)
 		p := newProject(t)
-		pv := newPV(t, s, p, Options{Generation: gen})
+		p.Greengrass.Nucleus = tc.nucleus
+		pv := newPV(t, s, p, Options{Generation: tc.gen, Release: tc.release})
 		mustApply(t, pv)
 		out, err := iot.NewFromConfig(s.AWSConfig()).DescribeProvisioningTemplate(context.Background(),
 			&iot.DescribeProvisioningTemplateInput{TemplateName: aws.String(pv.Names().ProvisioningTemplate)})

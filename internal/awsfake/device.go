@@ -39,8 +39,12 @@ type DeviceRequest struct {
 	CSR bool
 	// Parameters are the template parameters the device sends.
 	Parameters map[string]string
-	// ClientID is the MQTT client ID; empty means a random UUID-like ID, as the plugin uses.
+	// ClientID is the MQTT client ID; empty means a random UUID-like ID, as both nuclei use.
 	ClientID string
+	// Subscribe are the topic filters the device sends as MQTT SUBSCRIBE, exactly as it sends them
+	// (model.DeviceProfile.Topics). AWS IoT answers the fleet provisioning API on the connection that
+	// published, so a device that subscribes to nothing (greengrass-lite) still receives the answers.
+	Subscribe []string
 }
 
 // DeviceResult is what RegisterThing made.
@@ -62,8 +66,8 @@ type thing struct {
 }
 
 // ProvisionDevice runs the MQTT fleet provisioning flow of one device against the account: connect with the
-// claim certificate, subscribe to the certificate API's accepted and rejected topics, publish the request,
-// receive the answer, then the same for the template's provision topics, and finally RegisterThing. Every
+// claim certificate, send the device's SUBSCRIBEs, publish the certificate request, receive the answer, then
+// the same for the template's provision topic, and finally RegisterThing. Every
 // MQTT step is authorized against the IoT policies attached to the claim certificate, as AWS IoT does; a
 // refused step returns an error naming the action and resource. Nothing is counted as an API call.
 func (s *Server) ProvisionDevice(req DeviceRequest) (*DeviceResult, error) {
@@ -84,17 +88,16 @@ func (s *Server) ProvisionDevice(req DeviceRequest) (*DeviceResult, error) {
 	}
 	certTopic := "$aws/certificates/" + flow + "/json"
 	provTopic := "$aws/provisioning-templates/" + req.Template + "/provision/json"
-	steps := [][2]string{
-		{"iot:Connect", "client/" + clientID},
-		{"iot:Subscribe", "topicfilter/" + certTopic + "/accepted"},
-		{"iot:Subscribe", "topicfilter/" + certTopic + "/rejected"},
-		{"iot:Publish", "topic/" + certTopic},
-		{"iot:Receive", "topic/" + certTopic + "/accepted"},
-		{"iot:Subscribe", "topicfilter/" + provTopic + "/accepted"},
-		{"iot:Subscribe", "topicfilter/" + provTopic + "/rejected"},
-		{"iot:Publish", "topic/" + provTopic},
-		{"iot:Receive", "topic/" + provTopic + "/accepted"},
+	steps := [][2]string{{"iot:Connect", "client/" + clientID}}
+	for _, f := range req.Subscribe {
+		steps = append(steps, [2]string{"iot:Subscribe", "topicfilter/" + f})
 	}
+	steps = append(steps,
+		[2]string{"iot:Publish", "topic/" + certTopic},
+		[2]string{"iot:Receive", "topic/" + certTopic + "/accepted"},
+		[2]string{"iot:Publish", "topic/" + provTopic},
+		[2]string{"iot:Receive", "topic/" + provTopic + "/accepted"},
+	)
 	for _, step := range steps {
 		arn := s.iotARN(step[1])
 		if d := s.authorizedLocked(claim.arn, clientID, step[0], arn); !d.Allowed {

@@ -61,7 +61,12 @@ func newDeviceAccount(t *testing.T) *deviceAccount {
 }
 
 func (d *deviceAccount) request() DeviceRequest {
-	return DeviceRequest{ClaimCertPEM: d.certPEM, ClaimKeyPEM: d.keyPEM, Template: "T",
+	// The Java plugin's four exact SUBSCRIBEs (the guide's claim policy allows them).
+	var subs []string
+	for _, req := range []string{"$aws/certificates/create/json", "$aws/provisioning-templates/T/provision/json"} {
+		subs = append(subs, req+"/accepted", req+"/rejected")
+	}
+	return DeviceRequest{ClaimCertPEM: d.certPEM, ClaimKeyPEM: d.keyPEM, Template: "T", Subscribe: subs,
 		Parameters: map[string]string{"ThingName": "core_aa_bb_cc_dd_ee_ff", "ThingGroupName": "Group"}}
 }
 
