@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"fleetbake/model"
 )
@@ -56,6 +57,9 @@ func OpenOrNew(path string) (*model.Project, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
+		if err := NotSourceTree(filepath.Dir(abs)); err != nil {
+			return nil, false, err
+		}
 		return NewProject(abs), false, nil
 	}
 	p, err := model.Load(path)
@@ -71,4 +75,16 @@ func NewProject(path string) *model.Project {
 	p := &model.Project{Format: model.FormatVersion, BuildDir: model.Default().BuildDir}
 	p.SetPath(path)
 	return p
+}
+
+// NotSourceTree refuses to make fleetbake's own source tree a workspace:
+// `go run .` in the clone would otherwise put the project file, the conf
+// files and the fleet's claim key into a git tree.
+func NotSourceTree(dir string) error {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(data)), "module fleetbake\n") {
+		return nil
+	}
+	return fmt.Errorf("%s is fleetbake's own source tree, not a Yocto workspace: the project file and the claim key must not land in it.\n"+
+		"Run fleetbake in your Yocto folder (cd ~/yocto), or name one: --config ~/yocto/fleetbake.toml", dir)
 }

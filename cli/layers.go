@@ -315,6 +315,9 @@ func runInit(env *cliEnv, args []string) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%s already exists; edit it, or remove it first to start over", env.configPath)
 	}
+	if err := app.NotSourceTree(filepath.Dir(path)); err != nil {
+		return err
+	}
 	// On a fresh machine nothing on disk names the release; write the default
 	// so that `generate` works from the catalog at once.
 	var releaseNote string
