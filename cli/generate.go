@@ -3,6 +3,7 @@ package cli
 // Subcommands of the generator area: `generate` and `export kas`.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ func runGenerate(env *cliEnv, args []string) error {
 	flags := newFlags(env, "generate")
 	showDiff := flags.Bool("diff", false, "print a unified diff of what would change; write nothing")
 	dryRun := flags.Bool("dry-run", false, "say which files would change; write nothing")
+	check := flags.Bool("check", false, "for CI: say which files would change and exit 1 if any would; write nothing")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ func runGenerate(env *cliEnv, args []string) error {
 		fmt.Fprint(env.stdout, c.Diff())
 		return nil
 	}
-	if *dryRun {
+	if *dryRun || *check {
 		for i := range c.Files {
 			f := &c.Files[i]
 			status := f.Status()
@@ -66,6 +68,9 @@ func runGenerate(env *cliEnv, args []string) error {
 				status = "would be " + status
 			}
 			fmt.Fprintf(env.stdout, "%s: %s\n", f.Rel, status)
+		}
+		if *check && !c.Empty() {
+			return &exitError{code: 1, err: errors.New("the conf files are not up to date with fleetbake.toml; run `fleetbake generate`")}
 		}
 		return nil
 	}

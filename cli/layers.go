@@ -123,9 +123,17 @@ func runLayers(env *cliEnv, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printLayers(env.stdout, p, haveProject, w, rep)
 	}
-	printLayers(env.stdout, p, haveProject, w, rep)
+	// A layer set that cannot build is a failure scripts must see: a layer
+	// missing everywhere, a series mismatch, or no resolution at all.
+	if r := rep.Resolution; r != nil && (len(r.Missing) > 0 || len(r.Incompatible) > 0 || r.Error != "") {
+		return &exitError{code: 1}
+	}
 	return nil
 }
 

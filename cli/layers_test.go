@@ -192,3 +192,38 @@ func TestInitOnFreshMachineThenGenerate(t *testing.T) {
 		t.Fatalf("release %q written although oe-core is on disk (%v)", p.Release, err)
 	}
 }
+
+// TestExitCodesForScripts: `layers` exits 1 when a layer is missing
+// everywhere; `generate --check` exits 1 while changes are pending and 0
+// once the files are written.
+func TestExitCodesForScripts(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "qemux86-64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	if code, out, errs := runCLI(t, "--config", cfg, "generate", "--check"); code != 1 || !strings.Contains(out, "would be") || !strings.Contains(errs, "not up to date") {
+		t.Fatalf("generate --check before generate: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
+		t.Fatalf("generate: %s", errs)
+	}
+	if code, out, errs := runCLI(t, "--config", cfg, "generate", "--check"); code != 0 {
+		t.Fatalf("generate --check after generate: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "layers"); code != 0 {
+		t.Fatalf("layers with every layer there: exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(data), `"meta-aws"`, `"meta-aws", "meta-nowhere"`, 1)
+	if err := os.WriteFile(cfg, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCLI(t, "--config", cfg, "layers"); code != 1 {
+		t.Fatalf("layers with a layer missing everywhere: exit %d\n%s", code, out)
+	}
+}
