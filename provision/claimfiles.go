@@ -12,8 +12,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"fleetbake/model"
 	"fleetbake/templates"
@@ -50,20 +52,51 @@ func claimPaths(p *model.Project) claimFiles {
 	return claimFiles{dir: dir, cert: filepath.Join(dir, ClaimCertFile), key: filepath.Join(dir, ClaimKeyFile), root: filepath.Join(dir, RootCAFile)}
 }
 
-// ensureDir makes the claim folder 0700 (tightening it if it is wider),
-// since it holds a private key.
+// ensureDir makes the claim folder 0700, since it holds a private key. A
+// folder that is already there is checked, never changed: it must be a
+// real folder (not a symbolic link), of this user, and 0700. Tightening it
+// instead would lock everyone else out of a folder that may be shared, and
+// would follow a link to wherever it points.
 func (c claimFiles) ensureDir() error {
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.dir), 0o755); err != nil {
+		return fmt.Errorf("make the parent of claim folder %s: %w (set greengrass.claim_dir to a folder you can write)", c.dir, err)
+	}
+	if err := os.Mkdir(c.dir, 0o700); err == nil {
+		return os.Chmod(c.dir, 0o700) // the umask may have taken bits; nothing else is in it yet
+	} else if !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("make claim folder %s: %w (set greengrass.claim_dir to a folder you can write)", c.dir, err)
 	}
-	fi, err := os.Stat(c.dir)
+	return checkPrivate(c.dir, true)
+}
+
+// checkPrivate checks that path, which holds or will hold the claim key, is
+// trusted before anything is read from it or written to it: not a symbolic
+// link, owned by this user, with no permission for group or others (a key
+// file 0600 at most, the folder 0700). The error says what to do; it never
+// changes the file.
+func checkPrivate(path string, dir bool) error {
+	fi, err := os.Lstat(path)
 	if err != nil {
 		return err
 	}
-	if fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(c.dir, 0o700); err != nil {
-			return fmt.Errorf("claim folder %s is mode %o and cannot be made 0700: %w", c.dir, fi.Mode().Perm(), err)
-		}
+	what, fix := "claim key", "make a new one: move it away and run `fleetbake provision rotate-claim`"
+	if dir {
+		what, fix = "claim folder", "use a folder of your own: set greengrass.claim_dir, or `chmod 700` it if it is yours alone"
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return fmt.Errorf("%s %s is a symbolic link (to %s); fleetbake does not follow links for the claim key: name the real path in greengrass.claim_dir", what, path, target)
+	case dir && !fi.IsDir():
+		return fmt.Errorf("%s %s is not a folder; %s", what, path, fix)
+	case !dir && !fi.Mode().IsRegular():
+		return fmt.Errorf("%s %s is not a regular file; %s", what, path, fix)
+	}
+	if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
+		return fmt.Errorf("%s %s belongs to user id %d, not to you (%d): a key another user can replace cannot be trusted; %s", what, path, uid, os.Getuid(), fix)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s %s is mode %04o: group or others can read or change it, so it may have leaked; %s", what, path, fi.Mode().Perm(), fix)
 	}
 	return nil
 }
@@ -130,7 +163,20 @@ func writeKeyOnce(path string, pemBytes []byte) error {
 // loadKey reads a private key file (PKCS#1, PKCS#8 or SEC 1). Errors never
 // include the file's content.
 func loadKey(path string) (crypto.Signer, error) {
-	data, err := os.ReadFile(path)
+	if err := checkPrivate(filepath.Dir(path), true); err != nil {
+		return nil, err
+	}
+	if err := checkPrivate(path, false); err != nil {
+		return nil, err
+	}
+	// O_NOFOLLOW: the file checked is the file read, even if it is
+	// swapped for a link in between; a key is a few KiB at most.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +242,7 @@ func certPublicKeyID(certPEM string) (string, error) {
 
 // keyFileID returns the publicKeyID of the key at path, or "" if there is none.
 func keyFileID(path string) (string, error) {
-	if _, err := os.Stat(path); os.IsNotExist(err) {
+	if _, err := os.Lstat(path); os.IsNotExist(err) {
 		return "", nil
 	}
 	k, err := loadKey(path)
@@ -230,3 +276,12 @@ func renameFile(from, to string) error {
 }
 
 func removeFile(path string) { os.Remove(path) }
+
+// fileOwner is the user id that owns the file.
+func fileOwner(fi os.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
