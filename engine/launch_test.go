@@ -275,6 +275,10 @@ func waitEnd(t *testing.T, dir string) *State {
 	if err != nil {
 		t.Fatalf("build did not end: %v", err)
 	}
+	// Callers compare the exit code: a build judged stale has none.
+	if s.ExitCode == nil {
+		t.Fatalf("build ended without an exit code: %s", s.Describe())
+	}
 	return s
 }
 

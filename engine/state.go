@@ -74,8 +74,39 @@ func (s *State) Running() bool {
 
 // Stale reports a build that never recorded an exit code although neither
 // bitbake nor its supervisor is alive (killed, machine rebooted).
+//
+// s was read before the processes are checked, so a supervisor can have
+// recorded the exit code and exited in between: finding both gone says
+// nothing until the state file is read again. The supervisor records before
+// it exits, so that second read has the final word.
 func (s *State) Stale() bool {
+	if !s.gone() {
+		return false
+	}
+	if cur, err := s.reread(); err == nil && cur.sameBuild(s) && cur.ExitCode != nil {
+		return false
+	}
+	return true
+}
+
+// gone: no exit code in s, and neither bitbake nor the supervisor is alive
+// now. Only a re-read of the state file tells stale from just recorded.
+func (s *State) gone() bool {
 	return s.ExitCode == nil && !s.Running() && !sameProcess(s.SupervisorPID, s.SuperStart)
+}
+
+// reread reads the state file s was read from.
+func (s *State) reread() (*State, error) {
+	if s.BuildDir == "" {
+		return nil, ErrNoBuild
+	}
+	return readState(s.BuildDir)
+}
+
+// sameBuild reports whether s and o describe the same build (the test the
+// supervisor applies before each of its writes).
+func (s *State) sameBuild(o *State) bool {
+	return s.StartTime.Equal(o.StartTime) && s.Target == o.Target
 }
 
 // Ended reports whether the build is over, with an exit code or stale.
@@ -101,6 +132,23 @@ var ErrNoBuild = errors.New("no fleetbake build has been started in this build f
 // FindBuild reads the state of the build in buildDir: running, finished or
 // stale. It returns an error wrapping ErrNoBuild when there is none.
 func FindBuild(buildDir string) (*State, error) {
+	s, err := readState(buildDir)
+	if err != nil {
+		return nil, err
+	}
+	if s.gone() {
+		// Both processes gone, but checked after the read: the supervisor
+		// may have recorded the exit code just before it exited. Read again
+		// so callers get that exit code rather than a build that looks stale.
+		if cur, err := readState(buildDir); err == nil {
+			return cur, nil
+		}
+	}
+	return s, nil
+}
+
+// readState reads and decodes the state file, nothing more.
+func readState(buildDir string) (*State, error) {
 	data, err := os.ReadFile(StatePath(buildDir))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -112,8 +160,16 @@ func FindBuild(buildDir string) (*State, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v): remove it if no build is running", StatePath(buildDir), err)
 	}
+	if afterStateRead != nil {
+		afterStateRead()
+	}
 	return s, nil
 }
+
+// afterStateRead, when set (by tests only), runs right after the state file
+// has been read: the window in which a supervisor can record the exit code
+// and exit before the build is judged.
+var afterStateRead func()
 
 func writeState(buildDir string, s *State) error {
 	data, err := json.MarshalIndent(s, "", "  ")
