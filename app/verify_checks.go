@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"fleetbake/generator"
 	"fleetbake/model"
 	"fleetbake/provision"
 	"fleetbake/provision/iotpolicy"
@@ -341,28 +343,49 @@ func (v *Verifier) testAuth(ctx context.Context, principal, clientID string, add
 	return v.pv.TestAuthorization(ctx, principal, clientID, add, skipNames, checks)
 }
 
-// explain says which statement of doc would have to change for action on
-// resource, evaluating the document locally with provision/iotpolicy.
-func explain(doc iotpolicy.Document, action, resource string, vars iotpolicy.Context) string {
-	d := iotpolicy.Evaluate([]iotpolicy.Document{doc}, iotpolicy.Request{Action: action, Resource: resource, Vars: vars})
-	switch {
-	case d.ExplicitDeny:
-		return fmt.Sprintf("%s denies %s on %s; remove that from it", d.By, action, resource)
-	case d.Allowed:
-		return fmt.Sprintf("%s allows %s on %s, but another policy attached to the certificate denies it", d.By, action, resource)
-	}
-	for i, st := range doc.Statements {
-		if st.Effect == iotpolicy.Allow && slices.ContainsFunc(st.Action, func(a string) bool { return matchAction(a, action) }) {
-			return fmt.Sprintf("no statement of policy %q allows %s on %s; add it to the Resource of statement %d", doc.Name, action, resource, i+1)
+// explain says which statement of doc would have to change so that
+// action is allowed on resources, evaluating the document locally with
+// provision/iotpolicy: the statement that denies one, or the Allow statement
+// for the action to add the others to, or the statement to add.
+func explain(doc iotpolicy.Document, action string, resources []string, vars iotpolicy.Context) string {
+	var msgs, notAllowed []string
+	for _, r := range resources {
+		d := iotpolicy.Evaluate([]iotpolicy.Document{doc}, iotpolicy.Request{Action: action, Resource: r, Vars: vars})
+		switch {
+		case d.ExplicitDeny:
+			msgs = append(msgs, fmt.Sprintf("%s denies %s on %s; remove that from it", d.By, action, r))
+		case d.Allowed:
+			msgs = append(msgs, fmt.Sprintf("%s allows %s on %s, but another policy attached to the certificate denies it", d.By, action, r))
+		default:
+			notAllowed = append(notAllowed, r)
 		}
 	}
-	return fmt.Sprintf(`no statement of policy %q allows %s on %s; add a statement {"Effect": "Allow", "Action": %q, "Resource": %q}`, doc.Name, action, resource, action, resource)
+	if len(notAllowed) > 0 {
+		msg := fmt.Sprintf("no statement of policy %q allows %s on %s; ", doc.Name, action, quoteList(notAllowed))
+		at := slices.IndexFunc(doc.Statements, func(st iotpolicy.Statement) bool {
+			return st.Effect == iotpolicy.Allow && slices.ContainsFunc(st.Action, func(a string) bool { return matchAction(a, action) })
+		})
+		if at >= 0 {
+			msg += fmt.Sprintf("add them to the Resource of statement %d", at+1)
+		} else {
+			res, _ := json.Marshal(notAllowed)
+			if len(notAllowed) == 1 {
+				res, _ = json.Marshal(notAllowed[0])
+			}
+			msg += fmt.Sprintf(`add a statement {"Effect": "Allow", "Action": %q, "Resource": %s}`, action, res)
+		}
+		msgs = append(msgs, msg)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func checkClaimPolicy(ctx context.Context, v *Verifier) Check {
 	c, err := v.claim()
 	if err != nil {
 		return skip("no claim certificate on disk (see claim certificate)")
+	}
+	if pol, err := v.claimPolicy(); err == nil && !pol.Found {
+		return fail("claim policy "+v.names.ClaimPolicy+" does not exist", applyFix("create it and attach it to the claim certificate"))
 	}
 	if ci, err := v.cert(); err == nil && !ci.Found {
 		return skip("claim certificate not in AWS IoT (see claim certificate)")
@@ -401,6 +424,8 @@ func (v *Verifier) authOutcome(items []authItem, res []provision.AuthResult, pol
 		}
 	}
 	var denied, fixes, notes []string
+	var actions []string              // in the order first denied
+	byAction := map[string][]string{} // action -> denied resources
 	for i, r := range res {
 		it := items[i]
 		if r.Decision == "ALLOWED" {
@@ -415,16 +440,22 @@ func (v *Verifier) authOutcome(items []authItem, res []provision.AuthResult, pol
 				continue
 			}
 		}
-		what := fmt.Sprintf("%s on %s: %s", it.action, it.resource, strings.ToLower(strings.ReplaceAll(r.Decision, "_", " ")))
+		what := fmt.Sprintf("%s on %s (%s", it.action, it.resource, strings.ToLower(strings.ReplaceAll(r.Decision, "_", " ")))
 		if len(r.DenyingPolicies) > 0 {
 			what += " by " + quoteList(r.DenyingPolicies)
 		}
-		denied = append(denied, what)
+		denied = append(denied, what+")")
+		if byAction[it.action] == nil {
+			actions = append(actions, it.action)
+		}
+		byAction[it.action] = append(byAction[it.action], it.resource)
+	}
+	for _, a := range actions {
 		switch {
 		case !pol.Found && perr == nil:
 			fixes = append(fixes, fmt.Sprintf("policy %s does not exist: run `fleetbake provision apply`", policyName))
 		case doc != nil:
-			fixes = append(fixes, explain(*doc, it.action, it.resource, vars))
+			fixes = append(fixes, explain(*doc, a, byAction[a], vars))
 		}
 	}
 	if len(denied) > 0 {
@@ -452,13 +483,6 @@ func checkCorePolicy(ctx context.Context, v *Verifier) Check {
 	if _, err := v.claim(); err != nil {
 		return skip("no claim certificate on disk to test with (see claim certificate)")
 	}
-	ci, err := v.cert()
-	if err != nil {
-		return awsErr(err)
-	}
-	if !ci.Found {
-		return skip("claim certificate not in AWS IoT, needed as TestAuthorization's principal (see claim certificate)")
-	}
 	name := v.corePolicyName()
 	pol, perr := v.corePolicy()
 	if perr != nil {
@@ -466,6 +490,13 @@ func checkCorePolicy(ctx context.Context, v *Verifier) Check {
 	}
 	if !pol.Found {
 		return fail("core policy "+name+" (attached by the template to each device) does not exist", applyFix("create it"))
+	}
+	ci, err := v.cert()
+	if err != nil {
+		return awsErr(err)
+	}
+	if !ci.Found {
+		return skip("claim certificate not in AWS IoT, needed as TestAuthorization's principal (see claim certificate)")
 	}
 	thing := v.sampleThing()
 	p := "$aws/things/" + thing + "/"
@@ -508,7 +539,7 @@ func checkCorePolicy(ctx context.Context, v *Verifier) Check {
 	const assume = "iot:AssumeRoleWithCertificate"
 	if d := iotpolicy.Evaluate([]iotpolicy.Document{doc}, iotpolicy.Request{Action: assume, Resource: aliasARN, Vars: vars}); !d.Allowed {
 		msg := fmt.Sprintf("denied: %s on %s: %s (local evaluation)", assume, aliasARN, d)
-		fix := explain(doc, assume, aliasARN, vars) + "; `fleetbake provision apply` restores fleetbake's policy document"
+		fix := explain(doc, assume, []string{aliasARN}, vars) + "; `fleetbake provision apply` restores fleetbake's policy document"
 		if out.Status == Fail {
 			return fail(out.Detail+"; "+msg, out.Fix+"; "+fix)
 		}
@@ -591,7 +622,18 @@ func checkClaimFilesConf(ctx context.Context, v *Verifier) Check {
 		facts = append(facts, name+" = "+val)
 	}
 	if v.confVar("cert") == "" {
-		// Old generation: the claim layer's bbappend installs them from claim_dir.
+		// Old generation: the claim layer's bbappend installs them from
+		// claim_dir; the layer must be in bblayers.conf.
+		layer, _ := filepath.Abs(v.p.Abs(filepath.FromSlash(generator.ClaimLayerDir)))
+		bbl, err := readConfView(filepath.Join(filepath.Dir(v.confPath()), "bblayers.conf"))
+		switch {
+		case err != nil:
+			missing = append(missing, "cannot read bblayers.conf: "+err.Error())
+		case !slices.Contains(strings.Fields(strings.Join(bbl.all["BBLAYERS"], " ")), layer):
+			missing = append(missing, "the claim layer "+layer+" is not in BBLAYERS")
+		default:
+			facts = append(facts, "claim layer "+layer+" in BBLAYERS")
+		}
 		cert, key, root := v.p.ClaimFiles()
 		for _, f := range []string{cert, key, root} {
 			if _, err := os.Stat(f); err != nil {
@@ -604,7 +646,7 @@ func checkClaimFilesConf(ctx context.Context, v *Verifier) Check {
 	if len(missing) > 0 {
 		return fail(strings.Join(missing, "; "), "run `fleetbake provision apply` for the files and `fleetbake generate` for the settings")
 	}
-	return pass("the recipe installs " + strings.Join(facts, ", "))
+	return pass("set and on disk: " + strings.Join(facts, ", "))
 }
 
 func checkSerial(ctx context.Context, v *Verifier) Check {

@@ -19,7 +19,7 @@ import (
 
 // verifyProject makes a project with the default release in a temp folder,
 // applies it on the fake and generates its conf: the state verify passes on.
-func verifyProject(t *testing.T, s *awsfake.Server) (dir, cfg string) {
+func verifyProject(t *testing.T, s *awsfake.Server, edit ...func(*model.Project)) (dir, cfg string) {
 	t.Helper()
 	dir = t.TempDir()
 	cfg = filepath.Join(dir, "fleetbake.toml")
@@ -31,6 +31,9 @@ func verifyProject(t *testing.T, s *awsfake.Server) (dir, cfg string) {
 		t.Fatal(err)
 	}
 	p.Greengrass.Prefix = "vf"
+	for _, f := range edit {
+		f(p)
+	}
 	if err := p.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +52,27 @@ func runVerifyCLI(t *testing.T, cfg, url string, extra ...string) (int, string) 
 }
 
 func TestVerifyPassesAfterApplyAndGenerate(t *testing.T) {
+	for _, tc := range []struct {
+		name, release, nucleus, confVar string
+	}{
+		{"default release, greengrass-bin", "", model.NucleusBin, "IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning"},
+		{"kirkstone, old generation", "kirkstone", model.NucleusBin, "GGV2_DATA_EP"},
+		{"greengrass-lite", "walnascar", model.NucleusLite, "IOT_DATA_ENDPOINT:pn-greengrass-lite"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { verifyPasses(t, tc.release, tc.nucleus, tc.confVar) })
+	}
+}
+
+func verifyPasses(t *testing.T, release, nucleus, confVar string) {
 	provisionEnv(t)
 	s := awsfake.New(awsfake.Options{})
 	defer s.Close()
-	_, cfg := verifyProject(t, s)
+	_, cfg := verifyProject(t, s, func(p *model.Project) {
+		if release != "" {
+			p.Release = release
+		}
+		p.Greengrass.Nucleus = nucleus
+	})
 	before := s.MutatingCalls()
 	code, out := runVerifyCLI(t, cfg, s.URL)
 	if code != 0 {
@@ -61,7 +81,7 @@ func TestVerifyPassesAfterApplyAndGenerate(t *testing.T) {
 	if s.MutatingCalls() != before {
 		t.Errorf("verify made %d mutating calls", s.MutatingCalls()-before)
 	}
-	for _, want := range []string{"PASS  data endpoint", "PASS  claim policy", "PASS  core policy", "iot:AssumeRoleWithCertificate", "  proves: ", "All "} {
+	for _, want := range []string{"PASS  data endpoint: " + confVar, "PASS  claim policy", "PASS  core policy", "iot:AssumeRoleWithCertificate", "  proves: ", "All "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -157,7 +177,8 @@ func TestVerifyAfterDestroyNamesWhatIsMissing(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
 	for _, want := range []string{"FAIL  provisioning template: template vf-Template does not exist", "FAIL  role alias", "FAIL  thing group",
-		"FAIL  claim certificate", "does not exist in AWS IoT", "provision apply"} {
+		"FAIL  claim certificate", "does not exist in AWS IoT", "FAIL  claim policy: claim policy vf-ClaimPolicy does not exist",
+		"FAIL  core policy: core policy vf-CorePolicy", "provision apply"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -215,5 +236,31 @@ func TestVerifyExitCodes(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	if code, out := runVerifyCLI(t, cfg, s.URL); code != 2 || !strings.Contains(out, "could not run") {
 		t.Fatalf("no credentials: exit %d\n%s", code, out)
+	}
+}
+
+// A local.conf whose endpoint is not the account's fails check 1 and says
+// to generate again.
+func TestVerifyConfEndpointDiffers(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	dir, cfg := verifyProject(t, s)
+	path := filepath.Join(dir, "build", "conf", "local.conf")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "-ats.iot.", "-old-ats.iot.", 1)
+	if edited == string(b) {
+		t.Fatalf("no data endpoint in local.conf:\n%s", b)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runVerifyCLI(t, cfg, s.URL)
+	if code != 1 || !strings.Contains(out, "FAIL  data endpoint: local.conf has IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning") ||
+		!strings.Contains(out, "fleetbake generate") || !strings.Contains(out, "PASS  credential endpoint") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
