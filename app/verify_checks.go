@@ -392,7 +392,8 @@ func checkClaimPolicy(ctx context.Context, v *Verifier) Check {
 	}
 	t := v.device.Topics(v.names.ProvisioningTemplate)
 	// The devices connect with a fresh random UUID as client ID.
-	items := []authItem{{iotpolicy.ActionConnect, v.iotARN("client/3f2b8c1e-5d4a-4e7b-9c0d-1a2b3c4d5e6f")}}
+	const clientID = "3f2b8c1e-5d4a-4e7b-9c0d-1a2b3c4d5e6f"
+	items := []authItem{{iotpolicy.ActionConnect, v.iotARN("client/" + clientID)}}
 	for _, f := range t.Subscribe {
 		items = append(items, authItem{iotpolicy.ActionSubscribe, v.iotARN("topicfilter/" + f)})
 	}
@@ -402,7 +403,7 @@ func checkClaimPolicy(ctx context.Context, v *Verifier) Check {
 	for _, topic := range t.Receive {
 		items = append(items, authItem{iotpolicy.ActionReceive, v.iotARN("topic/" + topic)})
 	}
-	res, err := v.testAuth(ctx, v.iotARN("cert/"+c.certID), "", nil, nil, items)
+	res, err := v.testAuth(ctx, v.iotARN("cert/"+c.certID), clientID, nil, nil, items)
 	if err != nil {
 		return awsErr(err)
 	}

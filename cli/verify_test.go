@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -263,4 +264,32 @@ func TestVerifyConfEndpointDiffers(t *testing.T) {
 		!strings.Contains(out, "fleetbake generate") || !strings.Contains(out, "PASS  credential endpoint") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+}
+
+// The checks run concurrently: with every AWS call slowed down, verify
+// takes a few round trips (the longest chain: GetCallerIdentity, then
+// DescribeProvisioningTemplate for the core policy's name, GetPolicy, then
+// TestAuthorization), not one per call.
+func TestVerifyRunsChecksConcurrently(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	_, cfg := verifyProject(t, s)
+	const lat = 150 * time.Millisecond
+	s.SetLatency(lat)
+	s.ResetCalls()
+	start := time.Now()
+	code, out := runVerifyCLI(t, cfg, s.URL)
+	took := time.Since(start)
+	calls := 0
+	for _, n := range s.Calls() {
+		calls += n
+	}
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if calls < 12 || took > 7*lat {
+		t.Errorf("%d calls took %v (%d round trips of %v)", calls, took, took/lat, lat)
+	}
+	t.Logf("%d calls in %v", calls, took)
 }

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -199,36 +201,70 @@ type AuthResult struct {
 // TestAuthorization asks AWS IoT whether principal (a certificate ARN) may
 // do each check, with add and skip as policyNamesToAdd and
 // policyNamesToSkip. It has no side effect. Checks go ten per call, as the
-// API takes at most ten.
+// API takes at most ten, the calls concurrently; results are in the order
+// of checks.
 func (pv *Provisioner) TestAuthorization(ctx context.Context, principal, clientID string, add, skip []string, checks []AuthCheck) ([]AuthResult, error) {
-	var results []AuthResult
+	results := make([]AuthResult, len(checks))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
 	for start := 0; start < len(checks); start += 10 {
 		end := min(start+10, len(checks))
-		in := &iot.TestAuthorizationInput{Principal: aws.String(principal), PolicyNamesToAdd: add, PolicyNamesToSkip: skip}
-		if clientID != "" {
-			in.ClientId = aws.String(clientID)
-		}
-		for _, c := range checks[start:end] {
-			in.AuthInfos = append(in.AuthInfos, iotypes.AuthInfo{ActionType: iotypes.ActionType(c.ActionType), Resources: c.Resources})
-		}
-		out, err := pv.iot.TestAuthorization(ctx, in)
-		if err != nil {
-			return nil, wrapErr("iot:TestAuthorization", principal, err)
-		}
-		if len(out.AuthResults) != end-start {
-			return nil, fmt.Errorf("iot:TestAuthorization returned %d results for %d actions", len(out.AuthResults), end-start)
-		}
-		for _, r := range out.AuthResults {
-			ar := AuthResult{Decision: string(r.AuthDecision), Missing: r.MissingContextValues}
-			if r.Denied != nil && r.Denied.ExplicitDeny != nil {
-				for _, p := range r.Denied.ExplicitDeny.Policies {
-					ar.DenyingPolicies = append(ar.DenyingPolicies, aws.ToString(p.PolicyName))
-				}
+		wg.Go(func() {
+			if err := pv.testAuthorization(ctx, principal, clientID, add, skip, checks[start:end], results[start:end]); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
 			}
-			results = append(results, ar)
-		}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
 	return results, nil
+}
+
+// testAuthorization is one TestAuthorization call for up to ten checks,
+// writing into out.
+func (pv *Provisioner) testAuthorization(ctx context.Context, principal, clientID string, add, skip []string, checks []AuthCheck, out []AuthResult) error {
+	in := &iot.TestAuthorizationInput{Principal: aws.String(principal), PolicyNamesToAdd: add, PolicyNamesToSkip: skip}
+	if clientID != "" {
+		in.ClientId = aws.String(clientID)
+	}
+	for _, c := range checks {
+		in.AuthInfos = append(in.AuthInfos, iotypes.AuthInfo{ActionType: iotypes.ActionType(c.ActionType), Resources: c.Resources})
+	}
+	res, err := pv.iot.TestAuthorization(ctx, in)
+	if err != nil {
+		return wrapErr("iot:TestAuthorization", principal, err)
+	}
+	if len(res.AuthResults) != len(checks) {
+		return fmt.Errorf("iot:TestAuthorization returned %d results for %d actions", len(res.AuthResults), len(checks))
+	}
+	// Each result carries its authInfo: match on it rather than trust the order.
+	filled := make([]bool, len(checks))
+	for _, r := range res.AuthResults {
+		i := -1
+		for j, c := range checks {
+			if !filled[j] && r.AuthInfo != nil && string(r.AuthInfo.ActionType) == c.ActionType && slices.Equal(r.AuthInfo.Resources, c.Resources) {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return fmt.Errorf("iot:TestAuthorization returned a result for an action it was not asked about")
+		}
+		filled[i] = true
+		ar := AuthResult{Decision: string(r.AuthDecision), Missing: r.MissingContextValues}
+		if r.Denied != nil && r.Denied.ExplicitDeny != nil {
+			for _, p := range r.Denied.ExplicitDeny.Policies {
+				ar.DenyingPolicies = append(ar.DenyingPolicies, aws.ToString(p.PolicyName))
+			}
+		}
+		out[i] = ar
+	}
+	return nil
 }
 
 // Partition is the ARN partition of the credentials (aws, aws-cn, ...).
