@@ -112,6 +112,7 @@ func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport,
 	if !p.Greengrass.Enabled {
 		return nil, fmt.Errorf("greengrass is off in %s: there is nothing to verify", p.Path())
 	}
+	o.ReadOnly = true
 	pv, _, err := Provisioner(ctx, p, nil, o)
 	if err != nil {
 		return nil, err

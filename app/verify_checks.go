@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -617,7 +616,7 @@ func checkClaimFilesConf(ctx context.Context, v *Verifier) Check {
 			continue
 		}
 		if _, err := os.Stat(val); err != nil {
-			missing = append(missing, name+" = "+val+": "+errors.Unwrap(err).Error())
+			missing = append(missing, name+" = "+val+": not found")
 			continue
 		}
 		facts = append(facts, name+" = "+val)

@@ -293,3 +293,30 @@ func TestVerifyRunsChecksConcurrently(t *testing.T) {
 	}
 	t.Logf("%d calls in %v", calls, took)
 }
+
+// Without the claim files on disk the file checks fail, the policy checks
+// that need the certificate are skipped, and verify still reports them all.
+func TestVerifyWithoutClaimFiles(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	dir, cfg := verifyProject(t, s)
+	if err := os.RemoveAll(filepath.Join(dir, "claim-certs")); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runVerifyCLI(t, cfg, s.URL, "--json")
+	var rep app.VerifyReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || rep.Passed {
+		t.Fatalf("exit %d, %v\n%s", code, err, out)
+	}
+	status := map[string]app.CheckStatus{}
+	for _, c := range rep.Checks {
+		status[c.Name] = c.Status
+	}
+	for name, want := range map[string]app.CheckStatus{"claim certificate": app.Fail, "claim key": app.Fail, "root CA": app.Fail,
+		"claim files in image": app.Fail, "claim policy": app.Skip, "core policy": app.Skip, "data endpoint": app.Pass} {
+		if status[name] != want {
+			t.Errorf("%s: %s, want %s", name, status[name], want)
+		}
+	}
+}
