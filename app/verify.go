@@ -15,8 +15,10 @@ import (
 // This file is `fleetbake verify`: read-only checks that the generated
 // local.conf, the claim files and the AWS account agree, that the claim and
 // core policies allow what the devices will do, and that the image has what
-// a first boot needs. The checks are in verify_checks.go; this file runs
-// them concurrently over shared, memoised look-ups.
+// a first boot needs. The checks are in verify_checks.go (conf against the
+// account, claim files), verify_policy.go (TestAuthorization and the policy
+// documents) and verify_boot.go (first boot); this file runs them
+// concurrently over shared, memoised look-ups.
 
 // CheckStatus is the outcome of one check.
 type CheckStatus string
