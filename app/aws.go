@@ -21,6 +21,8 @@ type AWSOptions struct {
 	AWSGeneratedKey bool
 	// Generation forces the meta-aws generation; empty: detected (Generation).
 	Generation model.Generation
+	// ReadOnly: the provisioner is only used to read (verify).
+	ReadOnly bool
 }
 
 // Provisioner makes a provisioner for p whose template and claim policy
@@ -35,7 +37,7 @@ func Provisioner(ctx context.Context, p *model.Project, ws *Workspace, o AWSOpti
 		gen, why = Generation(p, ws)
 	}
 	pv, err = provision.New(ctx, p, provision.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL,
-		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen, Release: releaseOf(p, ws)})
+		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen, Release: releaseOf(p, ws), ReadOnly: o.ReadOnly})
 	return pv, why, err
 }
 

@@ -39,6 +39,7 @@ var commandTable = []command{
 	{name: "provision status", summary: "show which fleet provisioning resources exist in AWS now", run: runProvisionStatus},
 	{name: "provision destroy", summary: "delete exactly the AWS resources fleetbake created (needs --yes)", run: runProvisionDestroy},
 	{name: "provision rotate-claim", summary: "replace the claim key and certificate; the old one is deactivated", run: runProvisionRotate},
+	{name: "verify", summary: "check conf, claim files and AWS agree and the policies allow the devices (read-only; --json)", run: runVerify},
 	{name: "build", summary: "check the host, start bitbake for the image in the background and follow it", run: runBuild},
 	{name: "build attach", summary: "follow the running (or last) build from the start of its log", run: runBuildAttach},
 	{name: "build stop", summary: "stop the build: running tasks finish (--force or a second stop kills them)", run: runBuildStop},

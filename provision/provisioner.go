@@ -57,6 +57,9 @@ type Options struct {
 	StatePath string
 	// Sequential makes one AWS call at a time (benchmark comparison).
 	Sequential bool
+	// ReadOnly is for callers that only read (verify): no claim key is
+	// made ahead of time.
+	ReadOnly bool
 }
 
 // Provisioner does plan, apply, status, destroy and rotate-claim for one project.
@@ -205,7 +208,7 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 			}), middleware.Before)
 	}
 	cfg.APIOptions = append(cfg.APIOptions, count)
-	if !opts.AWSGeneratedKey && !fileExists(pv.files.key) {
+	if !opts.AWSGeneratedKey && !opts.ReadOnly && !fileExists(pv.files.key) {
 		// RSA key generation takes a noticeable moment: start it now so the
 		// key is ready when the claim certificate step runs. The goroutine
 		// sends on its own copy of the channel, since takeKey clears the field.

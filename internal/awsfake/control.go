@@ -147,10 +147,13 @@ func (s *Server) MutatingCalls() int {
 }
 
 // IsMutating reports whether an operation ("iot:CreatePolicy" or "CreatePolicy") changes state: every
-// operation but Get*, Describe* and List*.
+// operation but Get*, Describe*, List* and TestAuthorization (which evaluates policies and changes nothing).
 func IsMutating(op string) bool {
 	if i := strings.IndexByte(op, ':'); i >= 0 {
 		op = op[i+1:]
+	}
+	if op == "TestAuthorization" {
+		return false
 	}
 	for _, p := range []string{"Get", "Describe", "List"} {
 		if strings.HasPrefix(op, p) {
