@@ -33,6 +33,9 @@ func selfSigned(t *testing.T, dir string, notAfter time.Time) *claimOnDisk {
 		t.Fatal(err)
 	}
 	kder, _ := x509.MarshalECPrivateKey(k)
+	if err := os.Chmod(dir, 0o700); err != nil { // a claim folder is trusted only when it is private
+		t.Fatal(err)
+	}
 	c := &claimOnDisk{certPath: filepath.Join(dir, "claim.cert.pem"), keyPath: filepath.Join(dir, "claim.pkey.pem")}
 	c.certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	c.cert, _ = x509.ParseCertificate(der)
