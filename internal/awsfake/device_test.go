@@ -104,7 +104,7 @@ func TestProvisionDeviceRefusals(t *testing.T) {
 		setup func(d *deviceAccount, r *DeviceRequest)
 		want  string
 	}{
-		{"csr flow not allowed by the policy", func(d *deviceAccount, r *DeviceRequest) { r.CSR = true }, "topicfilter/$aws/certificates/create-from-csr/json/accepted"},
+		{"csr flow not allowed by the policy", func(d *deviceAccount, r *DeviceRequest) { r.CSR = true }, "topic/$aws/certificates/create-from-csr/json"},
 		{"another template", func(d *deviceAccount, r *DeviceRequest) { r.Template = "Other" }, "provisioning-templates/Other/provision/json"},
 		{"parameter missing", func(d *deviceAccount, r *DeviceRequest) { r.Parameters = map[string]string{"SerialNumber": "x"} }, `parameter "ThingName" has no value`},
 		{"group missing", func(d *deviceAccount, r *DeviceRequest) { r.Parameters["ThingGroupName"] = "Nope" }, `thing group "Nope" does not exist`},
