@@ -33,6 +33,21 @@ const guideTemplate = `{"Parameters":{"ThingName":{"Type":"String"},"ThingGroupN
 
 func newDeviceAccount(t *testing.T) *deviceAccount {
 	t.Helper()
+	d := newGuideAccount(t)
+	out, err := d.iot.CreateKeysAndCertificate(d.ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.iot.AttachPolicy(d.ctx, &iot.AttachPolicyInput{PolicyName: aws.String("ClaimPolicy"), Target: out.CertificateArn}); err != nil {
+		t.Fatal(err)
+	}
+	d.certPEM, d.keyPEM, d.certARN = aws.ToString(out.CertificatePem), aws.ToString(out.KeyPair.PrivateKey), aws.ToString(out.CertificateArn)
+	return d
+}
+
+// newGuideAccount is the guide's account without a claim certificate.
+func newGuideAccount(t *testing.T) *deviceAccount {
+	t.Helper()
 	c := newClients(t)
 	roleARN := c.createRole(t, "ProvRole", trustIoT)
 	if _, err := c.iam.AttachRolePolicy(c.ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("ProvRole"), PolicyArn: aws.String(ThingsRegistrationPolicyARN)}); err != nil {
@@ -50,14 +65,7 @@ func newDeviceAccount(t *testing.T) *deviceAccount {
 		TemplateBody: aws.String(guideTemplate), ProvisioningRoleArn: aws.String(roleARN), Enabled: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.iot.CreateKeysAndCertificate(c.ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.iot.AttachPolicy(c.ctx, &iot.AttachPolicyInput{PolicyName: aws.String("ClaimPolicy"), Target: out.CertificateArn}); err != nil {
-		t.Fatal(err)
-	}
-	return &deviceAccount{clients: c, certPEM: aws.ToString(out.CertificatePem), keyPEM: aws.ToString(out.KeyPair.PrivateKey), certARN: aws.ToString(out.CertificateArn)}
+	return &deviceAccount{clients: c}
 }
 
 func (d *deviceAccount) request() DeviceRequest {

@@ -54,6 +54,9 @@ type Server struct {
 
 	inflight     int       // requests being handled
 	lastActivity time.Time // when one last began or ended
+
+	mqttMu sync.Mutex    // guards mqtt (not the endpoint's own state)
+	mqtt   *mqttEndpoint // the MQTT endpoint, once StartMQTT ran
 }
 
 // control holds the behaviour knobs set by tests.
@@ -106,6 +109,7 @@ func New(opts Options) *Server {
 func (s *Server) Close() {
 	s.closeMu.Do(func() {
 		close(s.closing)
+		s.stopMQTT()
 		s.http.CloseClientConnections()
 		s.http.Close()
 	})
