@@ -48,6 +48,16 @@ func modelWorkspace(w *Workspace) (*model.Workspace, error) {
 // Resolve runs model.Resolve. Missing layers and series mismatches come back
 // in the Resolution (the screen lists them) rather than as an error.
 func Resolve(p *model.Project, w *Workspace) (*Resolution, error) {
+	mr, err := resolveModel(p, w)
+	if mr == nil {
+		return nil, err
+	}
+	return resolutionFrom(mr), nil
+}
+
+// resolveModel is model.Resolve on the workspace discovery made: a
+// resolution with missing layers is returned without the error.
+func resolveModel(p *model.Project, w *Workspace) (*model.Resolution, error) {
 	mw, err := modelWorkspace(w)
 	if err != nil {
 		return nil, err
@@ -56,7 +66,7 @@ func Resolve(p *model.Project, w *Workspace) (*Resolution, error) {
 	if mr == nil {
 		return nil, err
 	}
-	return resolutionFrom(mr), nil
+	return mr, nil
 }
 
 func resolutionFrom(mr *model.Resolution) *Resolution {
@@ -81,11 +91,7 @@ func resolutionFrom(mr *model.Resolution) *Resolution {
 // PlanConf resolves the layers again (the answers may have changed since
 // the layers step) and renders the conf changes without writing them.
 func PlanConf(p *model.Project, w *Workspace) (*FilePlan, error) {
-	mw, err := modelWorkspace(w)
-	if err != nil {
-		return nil, err
-	}
-	mr, err := model.Resolve(p, mw)
+	mr, err := resolveModel(p, w)
 	if mr == nil {
 		return nil, err
 	}
