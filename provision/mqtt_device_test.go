@@ -43,7 +43,7 @@ func TestDeviceProvisionsOverMQTTWithWhatApplyMade(t *testing.T) {
 				key, _ := os.ReadFile(files.key)
 				params, _ := metaAWSDevice(tc, n)
 				cfg := mqttdevice.Config{Profile: tc, Template: n.ProvisioningTemplate, ClaimCertPEM: string(cert), ClaimKeyPEM: string(key),
-					RootCAs: s.MQTTRootCAs(), Addr: addr, ServerName: awsfake.MQTTServerName, Parameters: params, StepTimeout: 2 * time.Second}
+					RootCAs: s.MQTTRootCAs(), Addr: addr, ServerName: awsfake.MQTTServerName, Parameters: params}
 				run := func(cfg mqttdevice.Config) (mqttdevice.Result, error) {
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 					defer cancel()
