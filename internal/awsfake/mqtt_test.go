@@ -217,7 +217,7 @@ func TestMQTTRefusals(t *testing.T) {
 		{"publish not allowed: disconnected", bin, func(m *mqttAccount) {
 			m.cfg.Template = "Other"
 			m.cfg.Subscribe = []string{}
-		}, mqttdevice.StepRegister, "PUBLISH refused: the endpoint disconnected (reason 0x87)"},
+		}, mqttdevice.StepRegister, "PUBLISH refused"},
 		{"connect restricted to another client ID", lite, func(m *mqttAccount) {
 			m.setClaimPolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"` + arnPrefix + `client/other"},
  {"Effect":"Allow","Action":["iot:Publish","iot:Receive","iot:Subscribe"],"Resource":"*"}]}`)
