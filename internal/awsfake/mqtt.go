@@ -94,7 +94,7 @@ func (s *Server) StartMQTT() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ep.ln = tls.NewListener(ln, cfg)
+	ep.ln = &refusingListener{Listener: ln, cfg: cfg}
 	ep.broker = mqtt.New(&mqtt.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := ep.broker.AddHook(&iotHook{s: s, ep: ep}, nil); err != nil {
 		ln.Close()
@@ -225,7 +225,7 @@ func (h *iotHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		h.ep.broker.SendConnack(cl, code, false, nil)
 		return packets.ErrNotAuthorized
 	}
-	tc, ok := cl.Net.Conn.(*tls.Conn)
+	tc, ok := cl.Net.Conn.(interface{ ConnectionState() tls.ConnectionState })
 	if !ok {
 		return refuse()
 	}
@@ -443,4 +443,36 @@ func (s *Server) mqttRegisterThing(tokens map[string]string, template string, pa
 	}
 	delete(tokens, in.Token)
 	return map[string]any{"deviceConfiguration": map[string]any{}, "thingName": res.ThingName}, true
+}
+
+// refusingListener is tls.NewListener, except that a connection whose handshake fails is kept open,
+// read and discarded, until the client closes it (or 2 s pass). With TLS 1.3 the client's handshake ends
+// before the server has judged its certificate; a server that closes at once makes the client's first
+// write fail with a broken pipe or a reset, which loses the bad_certificate alert already sent. Lingering
+// lets the client read that alert, as a device reads it from AWS IoT, whatever the timing.
+type refusingListener struct {
+	net.Listener
+	cfg *tls.Config
+}
+
+func (l *refusingListener) Accept() (net.Conn, error) {
+	raw, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &refusingConn{Conn: tls.Server(raw, l.cfg), raw: raw}, nil
+}
+
+type refusingConn struct {
+	*tls.Conn
+	raw net.Conn
+}
+
+func (c *refusingConn) Read(b []byte) (int, error) {
+	if err := c.Conn.Handshake(); err != nil {
+		c.raw.SetReadDeadline(time.Now().Add(2 * time.Second))
+		io.Copy(io.Discard, c.raw)
+		return 0, err
+	}
+	return c.Conn.Read(b)
 }
