@@ -14,9 +14,9 @@ import (
 
 // Workspace is what discovery found under the source roots.
 type Workspace struct {
-	Roots      []string
-	Layers     []*Layer   // on disk, sorted by Name then Path
-	Release    string     // from oe-core: the newest known name of CoreNames (else its last); "" if none
+	Roots   []string
+	Layers  []*Layer // on disk, sorted by Name then Path
+	Release string   // from oe-core: the newest known name of CoreNames (else its last); "" if none
 	// CoreNames is the core layer's LAYERSERIES_CORENAMES (else its
 	// LAYERSERIES_COMPAT_core): the series BitBake accepts layers for.
 	// oe-core master lists the last release too ("wrynose blacksail").
