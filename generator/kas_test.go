@@ -31,7 +31,7 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 	mirror := t.TempDir()
 	for _, c := range []struct {
 		release, oe string
-		want       []string
+		want        []string
 	}{
 		{"scarthgap", "poky", []string{`url: "https://git.yoctoproject.org/poky"`}},
 		{"wrynose", "openembedded-core", []string{`url: "https://git.openembedded.org/openembedded-core"`,
