@@ -92,6 +92,10 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 				r.URL = url
 				if commit, branch := gitHead(root); commit != "" {
 					r.Commit, r.Branch = commit, branch
+				}
+				// The pin from `layers lock` wins over what is checked out.
+				if pin := p.Pins[model.PinKey(p, root)]; pin != "" {
+					r.Commit = pin
 				} else if cr, ok := model.CatalogRepoNamed(l.Repo); ok {
 					r.Branch, _ = cr.Branch(in.release)
 				} else {

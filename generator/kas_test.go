@@ -84,6 +84,9 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A pin from `layers lock` is the commit kas checks out.
+			pin := "0123456789abcdef0123456789abcdef01234567"
+			p.Pins = model.Pins{"sources/meta-custom": pin}
 			out, err := ExportKas(p, res, "kas.yml")
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +97,7 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 			}
 			for _, want := range append(c.want, `url: "https://git.openembedded.org/meta-openembedded"`,
 				`url: "https://github.com/aws4embeddedlinux/meta-aws"`, `url: "https://example.com/meta-custom.git"`,
-				`commit: "`, `branch: "`+c.release+`"`) {
+				`commit: "`+pin+`"`, `branch: "`+c.release+`"`) {
 				if !strings.Contains(kas, want) {
 					t.Errorf("kas file lacks %s:\n%s", want, kas)
 				}
