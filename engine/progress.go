@@ -46,15 +46,18 @@ type Progress struct {
 	Running                     []string // tasks running now, "busybox do_compile", oldest first
 	Failures                    []Failure
 	Warnings, Errors            int
-	Sstate                      string // the last "Sstate summary: ..." line
-	Summary                     string // "Tasks Summary: ..." once printed
-	Interrupted                 int    // 1 after a first SIGINT was seen, 2 after the second
-	LastLines                   []string
-	Elapsed, ETA                time.Duration // ETA 0 when unknown
-	ExitCode                    *int          // set once the build has ended
-	Stale                       bool          // bitbake is gone and no exit code was recorded
-	LogPath                     string
-	Target                      string
+	// ErrorMessages are BitBake's ERROR messages in order, each with the
+	// lines that explain it (the first maxErrorMessages; Errors counts all).
+	ErrorMessages []ErrorMessage
+	Sstate        string // the last "Sstate summary: ..." line
+	Summary       string // "Tasks Summary: ..." once printed
+	Interrupted   int    // 1 after a first SIGINT was seen, 2 after the second
+	LastLines     []string
+	Elapsed, ETA  time.Duration // ETA 0 when unknown
+	ExitCode      *int          // set once the build has ended
+	Stale         bool          // bitbake is gone and no exit code was recorded
+	LogPath       string
+	Target        string
 }
 
 // Ended reports whether the build is over (exit code known or stale).
@@ -69,6 +72,7 @@ type Tracker struct {
 	p       Progress
 	running []runningTask
 	pending map[string]string // task name ("do_compile") -> last "Logfile of failure" path
+	errs    errorLog
 	tail    [tailLines][]byte
 	tailN   int
 	// runStart is when the running phase was first seen live, for the ETA.
@@ -86,7 +90,7 @@ type runningTask struct {
 
 // NewTracker starts an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{pending: map[string]string{}}
+	return &Tracker{pending: map[string]string{}, errs: errorLog{open: -1}}
 }
 
 // Line records a raw log line for the tail view. The bytes are copied into
@@ -100,6 +104,9 @@ func (t *Tracker) Line(line []byte) {
 // Apply folds one event into the progress.
 func (t *Tracker) Apply(e *Event) {
 	p := &t.p
+	if e.Kind != EvErrorContext && e.Kind != EvError && e.Kind != EvLogFile && e.Kind != EvTaskFailed {
+		t.errs.close()
+	}
 	switch e.Kind {
 	case EvProgressStart:
 		p.Step = e.Text
@@ -154,6 +161,7 @@ func (t *Tracker) Apply(e *Event) {
 		t.addFailure(e.Task, e.ExitCode)
 	case EvLogFile:
 		t.pending[logTaskName(e.LogFile)] = e.LogFile
+		t.errs.add("Logfile of failure stored in: " + e.LogFile)
 	case EvSummaryTask:
 		if e.Task != "" {
 			t.addFailure(e.Task, -1)
@@ -176,6 +184,9 @@ func (t *Tracker) Apply(e *Event) {
 		p.Warnings++
 	case EvError:
 		p.Errors++
+		t.errs.add(e.Text)
+	case EvErrorContext:
+		t.errs.context(e.Text)
 	case EvMessageCount:
 		if e.Text == "WARNING" {
 			p.Warnings = e.N
@@ -308,6 +319,7 @@ func (t *Tracker) Snapshot(start, now time.Time) Progress {
 		p.Running[i] = r.label
 	}
 	p.Failures = append([]Failure(nil), t.p.Failures...)
+	p.ErrorMessages = t.errs.snapshot()
 	n := min(t.tailN, tailLines)
 	p.LastLines = make([]string, n)
 	for i := 0; i < n; i++ {
