@@ -130,6 +130,11 @@ func Snapshot(st *State) (Progress, error) {
 	}
 	p := r.t.Snapshot(st.StartTime, now)
 	finishProgress(&p, st)
+	if wantsEventLog(&p) {
+		ev := newEventLogReader(EventLogPath(st.BuildDir))
+		ev.read()
+		ev.apply(&p)
+	}
 	return p, nil
 }
 
@@ -168,6 +173,13 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 	}
 	defer f.Close()
 	r := newLogReader(f)
+	ev := newEventLogReader(EventLogPath(st.BuildDir))
+	snapshot := func(now time.Time) Progress {
+		p := r.t.Snapshot(st.StartTime, now)
+		ev.apply(&p)
+		finishProgress(&p, st)
+		return p
+	}
 	var lastSend time.Time
 	begin := time.Now()
 	lastState := begin
@@ -188,9 +200,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		if m > 0 {
 			dirty = true
 			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
-				p := r.t.Snapshot(st.StartTime, time.Now())
-				finishProgress(&p, st)
-				send(p)
+				send(snapshot(time.Now()))
 				lastSend, dirty = time.Now(), false
 			}
 			if ctx.Err() != nil {
@@ -202,6 +212,9 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		caughtUp = true
 		r.partial()
 		r.t.MarkLive(time.Now())
+		if wantsEventLog(&r.t.p) && ev.read() {
+			dirty = true
+		}
 		if r.t.p.ExitCode != nil {
 			// The supervisor's last line is in: the build is over.
 			if s, err := FindBuild(st.BuildDir); err == nil && s.StartTime.Equal(st.StartTime) {
@@ -229,9 +242,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			}
 		}
 		if dirty && time.Since(lastSend) >= MinUpdateInterval {
-			p := r.t.Snapshot(st.StartTime, time.Now())
-			finishProgress(&p, st)
-			send(p)
+			send(snapshot(time.Now()))
 			lastSend, dirty = time.Now(), false
 		}
 		select {

@@ -42,10 +42,14 @@ type Progress struct {
 	Step                        string // the open progress step ("Parsing recipes") or ""
 	Done, Total                 int    // tasks finished and total ("Running task N of M")
 	SetsceneDone, SetsceneTotal int
-	Recipes                     int      // recipes parsed
-	Running                     []string // tasks running now, "busybox do_compile", oldest first
-	Failures                    []Failure
-	Warnings, Errors            int
+	Recipes                     int // recipes parsed
+	// Loading the cache and parsing recipes, done of total, from BitBake's
+	// event log (see eventlog.go); 0 of 0 when unknown.
+	CacheLoaded, CacheTotal int
+	Parsed, ParseTotal      int
+	Running                 []string // tasks running now, "busybox do_compile", oldest first
+	Failures                []Failure
+	Warnings, Errors        int
 	// ErrorMessages are BitBake's ERROR messages in order, each with the
 	// lines that explain it (the first maxErrorMessages; Errors counts all).
 	ErrorMessages []ErrorMessage
@@ -62,6 +66,37 @@ type Progress struct {
 
 // Ended reports whether the build is over (exit code known or stale).
 func (p Progress) Ended() bool { return p.ExitCode != nil || p.Stale }
+
+// StepPercent is how far the open "Loading cache" or "Parsing recipes"
+// step is, 0-100, or -1 when no such step is open or its count is unknown.
+func (p Progress) StepPercent() int {
+	n, m := -1, 0
+	switch p.Step {
+	case "Loading cache":
+		n, m = p.CacheLoaded, p.CacheTotal
+	case "Parsing recipes":
+		n, m = p.Parsed, p.ParseTotal
+	}
+	if m <= 0 || n < 0 {
+		return -1
+	}
+	return n * 100 / m
+}
+
+// Outcome says how an ended build ended: "done" only when BitBake exited
+// 0, "stopped" when it was interrupted (a user's stop: BitBake printed
+// "Keyboard Interrupt"), "failed" otherwise; "" while it runs.
+func (p Progress) Outcome() string {
+	switch {
+	case !p.Ended():
+		return ""
+	case p.ExitCode != nil && *p.ExitCode == 0:
+		return "done"
+	case p.Interrupted > 0:
+		return "stopped"
+	}
+	return "failed"
+}
 
 // tailLines is how many of the last log lines a Progress carries.
 const tailLines = 20
