@@ -112,8 +112,9 @@ func finishProgress(p *Progress, st *State) {
 	}
 }
 
-// Snapshot reads the whole log of the build once and returns its progress
-// (for `fleetbake build status`).
+// Snapshot returns the build's progress (for `fleetbake build status`). It
+// reads the log from where the last Snapshot stopped (checkpoint.go), the
+// whole log the first time.
 func Snapshot(st *State) (Progress, error) {
 	f, err := os.Open(st.LogPath)
 	if err != nil {
@@ -121,8 +122,18 @@ func Snapshot(st *State) (Progress, error) {
 	}
 	defer f.Close()
 	r := newLogReader(f)
+	cp := st.LogPath + CheckpointSuffix
+	from, ok := int64(0), r.restore(cp, st)
+	if ok {
+		from = r.total
+	}
 	if err := r.drain(); err != nil {
 		return Progress{}, err
+	}
+	if !ok || r.total != from {
+		// A cache: when it cannot be written (a build folder this user
+		// cannot write), the next status reads the whole log again.
+		_ = r.save(cp, st)
 	}
 	now := time.Now()
 	if st.EndTime != nil {
