@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,5 +104,34 @@ func TestCheckpointSkipsWhatWasRead(t *testing.T) {
 	other.StartTime = st.StartTime.Add(time.Hour)
 	if p := snapshotT(t, &other); p.Recipes != 0 || p.Done == 18 && p.Recipes == 5 {
 		t.Errorf("another build's status used the checkpoint: %+v", p)
+	}
+}
+
+// A follower (build attach) starts from the checkpoint too.
+func TestCheckpointFollow(t *testing.T) {
+	dir := t.TempDir()
+	st := &State{StartTime: time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), BuildDir: dir, LogPath: LogPath(dir)}
+	data := fixture(t, "launched-success.log")
+	half := bytes.Index(data, []byte("NOTE: Running task 10 of 24"))
+	if err := os.WriteFile(st.LogPath, data[:half], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snapshotT(t, st)
+	f, err := os.OpenFile(st.LogPath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(bytes.Repeat([]byte(" "), half-1), 0)
+	f.Seek(0, io.SeekEnd)
+	f.Write(data[half:])
+	f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var last Progress
+	for p := range Follow(ctx, st) {
+		last = p
+	}
+	if last.ExitCode == nil || last.Done != 24 || last.Recipes != 5 {
+		t.Errorf("follower from the checkpoint: exit %v, %d done, %d recipes; want 0, 24, 5", last.ExitCode, last.Done, last.Recipes)
 	}
 }

@@ -184,6 +184,20 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 	}
 	defer f.Close()
 	r := newLogReader(f)
+	// Start from where the last status or follower stopped, and leave a
+	// checkpoint for the next one (checkpoint.go).
+	cp := st.LogPath + CheckpointSuffix
+	from := int64(0)
+	if r.restore(cp, st) {
+		from = r.total
+	}
+	defer func() {
+		// Only once the build is over: a cancelled follower's caller has
+		// gone and may be removing the folder.
+		if ctx.Err() == nil && r.total-int64(r.n) > from {
+			_ = r.save(cp, st)
+		}
+	}()
 	ev := newEventLogReader(EventLogPath(st.BuildDir))
 	snapshot := func(now time.Time) Progress {
 		p := r.t.Snapshot(st.StartTime, now)
