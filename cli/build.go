@@ -292,7 +292,11 @@ func (pr *progressPrinter) update(p engine.Progress) {
 	for ; pr.failures < len(p.Failures); pr.failures++ {
 		f := p.Failures[pr.failures]
 		pr.clear()
-		fmt.Fprintf(pr.w, "FAILED (exit code %d) ", f.ExitCode)
+		if f.ExitCode >= 0 { // -1: known only from BitBake's summary
+			fmt.Fprintf(pr.w, "FAILED (exit code %d) ", f.ExitCode)
+		} else {
+			fmt.Fprint(pr.w, "FAILED ")
+		}
 		printFailure(pr.w, "", f)
 	}
 	every := 30 * time.Second
