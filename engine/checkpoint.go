@@ -22,7 +22,7 @@ import (
 const CheckpointSuffix = ".status"
 
 // checkpointVersion changes whenever the saved state changes shape.
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // checkpoint is what is saved: where the log was read to, how to know it is
 // the same log, and the state the next read continues from.
@@ -36,8 +36,11 @@ type checkpoint struct {
 	OpenProgress           string
 	InFailSummary, InError bool
 
-	// Tracker state.
+	// Tracker state. gob sends no zero value, not even behind a pointer,
+	// so an exit code of 0 travels as HasExit.
 	P                 Progress
+	HasExit           bool
+	Exit              int
 	Running           []checkpointTask
 	Pending           map[string]string
 	Tail              [][]byte
@@ -84,6 +87,9 @@ func (r *logReader) save(path string, st *State) error {
 		OpenProgress: r.p.openProgress, InFailSummary: r.p.inFailSummary, InError: r.p.inError,
 		P: t.p, Pending: t.pending, TailN: t.tailN, LastN: t.lastN, LastSceneN: t.lastSceneN, NScene: t.nScene,
 		ErrsOpen: t.errs.open}
+	if t.p.ExitCode != nil {
+		c.HasExit, c.Exit = true, *t.p.ExitCode
+	}
 	for _, rt := range t.running {
 		c.Running = append(c.Running, checkpointTask{rt.pn, rt.task, rt.label, rt.setscene})
 	}
@@ -139,6 +145,11 @@ func (r *logReader) restore(path string, st *State) bool {
 	r.p.openProgress, r.p.inFailSummary, r.p.inError = c.OpenProgress, c.InFailSummary, c.InError
 	t := r.t
 	t.p = c.P
+	t.p.ExitCode = nil
+	if c.HasExit {
+		code := c.Exit
+		t.p.ExitCode = &code
+	}
 	if c.Pending != nil {
 		t.pending = c.Pending
 	}

@@ -48,7 +48,7 @@ func snapshotT(t *testing.T, st *State) Progress {
 func TestCheckpointSameAsWholeRead(t *testing.T) {
 	logs := []string{"hello-success.log", "hello-fail.log", "hello-fail-keepgoing.log", "hello-interrupted.log",
 		"hello-parse-error.log", "hello-expansion-error.log", "hello-sanity-error.log", "hello-fail-includelogs.log",
-		"launched-fail.log", "launched-stop.log", "poky-scarthgap-dryrun.log.gz"}
+		"launched-fail.log", "launched-stop.log", "launched-success.log", "launched-force-stop.log", "poky-scarthgap-dryrun.log.gz"}
 	for _, name := range logs {
 		data := fixture(t, name)
 		for _, cuts := range [][]int{{len(data) / 3, len(data) * 2 / 3}, {7, len(data) / 2, len(data) - 5}, {len(data) - 1}} {
