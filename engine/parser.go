@@ -14,7 +14,10 @@ import (
 type Parser struct {
 	openProgress  string
 	inFailSummary bool
-	ev            Event
+	// inError: the last line was an ERROR message or continued one, so a
+	// following line without a level prefix continues it (EvErrorContext).
+	inError bool
+	ev      Event
 }
 
 // NewParser returns a parser at the start of a log.
@@ -73,6 +76,13 @@ func (p *Parser) Feed(line []byte, emit func(*Event)) {
 	// for the last one.)
 	if bytes.IndexByte(line, '\r') >= 0 {
 		line = line[bytes.LastIndexByte(line, '\r')+1:]
+	}
+	if p.inError {
+		if continuesError(line) {
+			p.emitText(EvErrorContext, line, emit)
+			return
+		}
+		p.inError = false
 	}
 	if len(line) == 0 {
 		return
@@ -309,6 +319,7 @@ func (p *Parser) tasksSummary(rest []byte, emit func(*Event)) {
 }
 
 func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
+	p.inError = true
 	switch {
 	case bytes.HasPrefix(rest, pLogfile):
 		p.reset(EvLogFile)
@@ -326,6 +337,30 @@ func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
 		}
 	}
 	p.emitText(EvError, rest, emit)
+}
+
+// Prefixes that start a line of its own, never the continuation of an
+// ERROR message: the level names of lib/bb/msg.py's BBLogFormatter and the
+// lines knotty prints itself.
+var ownLinePrefixes = [][]byte{pNote, pError, pWarning, []byte("DEBUG: "), pSummary, pFleetbake, pParsingOf,
+	[]byte("Loaded "), pSstate, pKeyboard, pSecondKbd}
+
+// continuesError reports whether line, following an ERROR message, is more
+// of it: an exception, a dependency chain, a sanity checker's list, "Log data
+// follows:" and the log's "| " lines, or a blank line between them.
+func continuesError(line []byte) bool {
+	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '|' {
+		return true
+	}
+	for _, pre := range ownLinePrefixes {
+		if bytes.HasPrefix(line, pre) {
+			return false
+		}
+	}
+	if i := bytes.Index(line, pDots); i > 0 && progressName(line[:i]) {
+		return false
+	}
+	return true
 }
 
 // summary handles the lines knotty prints at the very end.
@@ -421,7 +456,8 @@ func (p *Parser) ParseReader(r io.Reader, emit func(*Event)) error {
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			line = line[:len(line)-1]
 		}
-		if len(line) > 0 {
+		// A blank line matters inside an ERROR message (Feed skips others).
+		if len(line) > 0 || err == nil {
 			p.Feed(line, emit)
 		}
 		if err == io.EOF {

@@ -11,6 +11,8 @@
 #   - the end: conf/local.conf and conf/bblayers.conf written (with the AWS
 #     endpoints), the AWS resources created in the fake account, the build
 #     step reporting that there is no BitBake, ctrl+c exiting with 130;
+#   - a failing parse (a stand-in printing real BitBake output): the ERROR
+#     lines and their context on the Build screen and printed on quitting;
 #   - quitting while AWS calls are under way asks first (the fake made slow);
 #   - NO_COLOR (no color escape sequences), TERM=dumb and --accessible
 #     (plain prompts, no full-screen UI).
@@ -335,6 +337,29 @@ if tm capture-pane -p -e -t "$session" | grep -qE $'\e\\[([0-9]+;)*(3[0-8]|4[0-8
 fi
 keys C-c
 wait_for "[fleetbake exited 130]"
+end_session
+
+step="a failing parse: BitBake's errors on the Build screen"
+# A stand-in for bitbake that prints real BitBake 2.8 output of an expansion
+# error during parsing (engine/testdata/hello-expansion-error.log).
+printf '#!/bin/bash\ncat %q\nexit 1\n' "$PWD/engine/testdata/hello-expansion-error.log" >"$work/bitbake-parse-error"
+chmod +x "$work/bitbake-parse-error"
+start parse FLEETBAKE_BITBAKE_CMD="$work/bitbake-parse-error"
+wait_for "Review  7/9"
+wait_for "Nothing to change: the files already match."
+keys Enter
+wait_for "Apply  8/9"
+wait_for "All done" 60
+keys Enter
+wait_for "Build  9/9"
+wait_for "ExpansionError during parsing"
+wait_for "The variable dependency chain for the failure is: BROKEN"
+wait_for "Build failed (exit code 1)"
+check_frame 80 24
+keys q
+wait_for "[fleetbake exited 0]"
+wait_for "ERROR: ExpansionError during parsing /tmp/bbe/expand/"
+wait_for "ERROR: Parsing halted due to errors"
 end_session
 
 step="quit while AWS calls are under way"

@@ -68,6 +68,7 @@ type (
 	Build         = app.Build
 	BuildStatus   = app.BuildStatus
 	BuildFailure  = app.BuildFailure
+	BuildError    = app.BuildError
 )
 
 // Resource states, in order.
