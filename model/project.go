@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/BurntSushi/toml"
 )
@@ -141,18 +142,28 @@ func (p *Project) Abs(path string) string {
 	return filepath.Join(p.Dir(), path)
 }
 
-// Parse decodes a project from TOML without validating it.
+// Parse decodes a project from TOML without validating it. Its errors do not
+// name the file: Load adds the path once.
 func Parse(data []byte) (*Project, error) {
 	p := &Project{}
 	md, err := toml.Decode(string(data), p)
 	if err != nil {
-		return nil, fmt.Errorf("fleetbake.toml is not valid TOML: %w", err)
+		return nil, fmt.Errorf("not valid TOML: %w", err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, fmt.Errorf("fleetbake.toml: unknown setting %q; check its spelling against `fleetbake help`", undec[0].String())
+		// Undecoded lists a misspelt table and each key under it; the
+		// table alone is the typo.
+		var keys []string
+		for _, k := range undec {
+			if len(k) > 1 && slices.Contains(keys, k[:len(k)-1].String()) {
+				continue
+			}
+			keys = append(keys, k.String())
+		}
+		return nil, unknownKeysError(keys)
 	}
 	if p.Format > FormatVersion {
-		return nil, fmt.Errorf("fleetbake.toml has format %d but this fleetbake reads up to %d: upgrade fleetbake", p.Format, FormatVersion)
+		return nil, fmt.Errorf("format %d is newer than this fleetbake reads (up to %d): upgrade fleetbake", p.Format, FormatVersion)
 	}
 	if p.Format == 0 {
 		p.Format = FormatVersion

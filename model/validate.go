@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,15 +25,22 @@ func (e *FieldError) Error() string {
 // ValidationError lists every problem Validate found, so the engineer can fix
 // them all in one pass instead of one per run.
 type ValidationError struct {
+	// File is the project file's path, named once at the head of the
+	// message; "" for a project not yet saved (then "fleetbake.toml").
+	File     string
 	Problems []FieldError
 }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
+	file := e.File
+	if file == "" {
+		file = DefaultFile
+	}
 	if len(e.Problems) == 1 {
-		b.WriteString("fleetbake.toml has 1 problem:")
+		fmt.Fprintf(&b, "%s has 1 problem:", file)
 	} else {
-		fmt.Fprintf(&b, "fleetbake.toml has %d problems:", len(e.Problems))
+		fmt.Fprintf(&b, "%s has %d problems:", file, len(e.Problems))
 	}
 	for i := range e.Problems {
 		b.WriteString("\n  ")
@@ -62,7 +70,6 @@ var OwnedVariables = []string{
 var (
 	reMachineName = regexp.MustCompile(`^[a-zA-Z0-9._+-]+$`)
 	reLayerName   = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
-	reRelease     = regexp.MustCompile(`^[a-z]+$`)
 	// A BitBake variable, optionally with overrides or :append/:prepend/:remove.
 	reVarName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
 	reHostPort   = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
@@ -173,8 +180,13 @@ func validateField(field, v string) *FieldError {
 		}
 		return checkPath(field, v)
 	case "release":
-		if v != "" && !reRelease.MatchString(v) {
-			return fe(field, v, "release must be a Yocto code name in lowercase letters (e.g. "+strings.Join(KnownReleases, ", ")+")")
+		// Only releases the catalog has branches for (KnownReleases): a
+		// typo would otherwise pass here and fail at `layers fetch` or
+		// as a LAYERSERIES_COMPAT mismatch. A master checkout names its
+		// coming release in LAYERSERIES_CORENAMES: leave release empty.
+		if v != "" && !slices.Contains(KnownReleases, v) {
+			return fe(field, v, "unknown release"+strings.TrimSuffix(didYouMean(v, KnownReleases), "?")+
+				"; known releases: "+strings.Join(KnownReleases, ", ")+" (leave release empty to use the one oe-core on disk names, e.g. on master)")
 		}
 	case "machine":
 		return checkName(field, v, "MACHINE")
@@ -445,5 +457,5 @@ func (p *Project) Validate() error {
 	if len(probs) == 0 {
 		return nil
 	}
-	return &ValidationError{Problems: probs}
+	return &ValidationError{File: p.path, Problems: probs}
 }

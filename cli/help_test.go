@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"fleetbake/model"
+)
+
+// `help settings` prints every setting of the one list in model.
+func TestHelpSettingsListsEverySetting(t *testing.T) {
+	code, out, errs := runCLI(t, "help", "settings")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, s := range model.Settings {
+		if !strings.Contains(out, "\n  "+s.Key+" = "+s.Example+"\n") || !strings.Contains(out, s.Doc) {
+			t.Errorf("help settings lacks %s:\n%s", s.Key, out)
+		}
+	}
+	_, out, _ = runCLI(t, "help")
+	if !strings.Contains(out, "fleetbake help settings") {
+		t.Errorf("help does not point at help settings:\n%s", out)
+	}
+}
+
+// The README's settings table is model.SettingsMarkdown, so that the
+// documentation cannot drift from the list the program checks against.
+// FLEETBAKE_UPDATE_README=1 rewrites it.
+func TestReadmeSettingsTable(t *testing.T) {
+	const begin, end = "<!-- settings:begin -->\n", "<!-- settings:end -->"
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q section", begin, end)
+	}
+	want := model.SettingsMarkdown()
+	if got := s[i+len(begin) : j]; got != want {
+		if os.Getenv("FLEETBAKE_UPDATE_README") == "1" {
+			if err := os.WriteFile("../README.md", []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("README.md settings table differs from model.Settings; run FLEETBAKE_UPDATE_README=1 go test ./cli -run ReadmeSettings\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// A project file with typos reports each at once, names the file once and
+// points at help settings.
+func TestUnknownSettingsReportedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dir + "/fleetbake.toml"
+	if code, _, errs := runCLI(t, "--config", cfg, "init"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	data, _ := os.ReadFile(cfg)
+	data = append([]byte("machien = \"x\"\nimgae = \"y\"\n"), data...)
+	if err := os.WriteFile(cfg, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "--config", cfg, "layers")
+	if code == 0 {
+		t.Fatal("layers accepted a file with unknown settings")
+	}
+	for _, want := range []string{"2 unknown settings", "machien; did you mean machine?", "imgae; did you mean image?", "fleetbake help settings"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if n := strings.Count(errs, "fleetbake.toml"); n != 1 {
+		t.Errorf("fleetbake.toml named %d times:\n%s", n, errs)
+	}
+}
