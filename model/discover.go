@@ -68,9 +68,9 @@ func (w *Workspace) Machines() []Machine {
 }
 
 // DefaultSourceRoots are the folders searched when the project names none:
-// dir itself and its sources/, layers/ and poky/ if present. Since discovery
-// walks dir whole, the sub-folders matter only when they are symlinks, which
-// the walk does not follow.
+// dir itself and its sources/, layers/ and poky/ if present. Discovery walks
+// dir whole and follows symlinked folders, so the sub-folders are walked once,
+// as part of dir; they are listed so that `layers` shows where it searched.
 func DefaultSourceRoots(dir string) []string {
 	if a, err := filepath.Abs(dir); err == nil {
 		dir = a
@@ -152,12 +152,14 @@ func Discover(roots ...string) (*Workspace, error) {
 	}
 	w.Roots = clean
 	// A root inside another root is walked once, as part of the outer one,
-	// unless it is reached through a symlink (the walk follows none).
+	// when the outer walk reaches it: through plain folders, or through
+	// symlinked ones, which the walk follows, none of them a folder the
+	// walk skips.
 	var walkRoots []string
 	for _, r := range clean {
 		inside := false
 		for _, o := range clean {
-			if o != r && isWithin(r, o) && realpathEqual(r, o) {
+			if o != r && isWithin(r, o) && (realpathEqual(r, o) || reachedByWalk(r, o)) {
 				inside = true
 				break
 			}
@@ -169,18 +171,36 @@ func Discover(roots ...string) (*Workspace, error) {
 
 	d := &discoverer{sem: make(chan struct{}, workers())}
 	for _, r := range walkRoots {
+		real, err := filepath.EvalSymlinks(r)
+		if err != nil {
+			return nil, fmt.Errorf("source folder %s: %w", r, err)
+		}
 		d.wg.Add(1)
 		go func(r string) {
 			defer d.wg.Done()
-			d.walk(r, false)
+			d.walk(r, false, []string{real})
 		}(r)
 	}
 	d.wg.Wait()
 
-	// The same folder reached from two roots is one layer.
+	// The same folder reached from two roots, or through a symlink and
+	// directly, is one layer: the shortest path to it (then the first in
+	// name order) names it, so the result does not depend on the walk's
+	// timing.
+	sort.Slice(d.layers, func(i, j int) bool {
+		a, b := d.layers[i].Path, d.layers[j].Path
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return a < b
+	})
 	seen := map[string]bool{}
 	for _, l := range d.layers {
-		key := l.Path + "\x00" + l.Collection
+		real := l.Path
+		if r, err := filepath.EvalSymlinks(l.Path); err == nil {
+			real = r
+		}
+		key := real + "\x00" + l.Collection
 		if !seen[key] {
 			seen[key] = true
 			w.Layers = append(w.Layers, l)
@@ -230,6 +250,22 @@ func isWithin(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
+// reachedByWalk reports whether the walk of outer enters inner (below it):
+// no folder on the way is one the walk skips. Layer-internal skips do not
+// matter for roots, which are searched for layers, not inside one.
+func reachedByWalk(inner, outer string) bool {
+	rel, err := filepath.Rel(outer, inner)
+	if err != nil {
+		return false
+	}
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		if skipNames[c] || strings.HasPrefix(c, "build") || c == "conf" {
+			return false
+		}
+	}
+	return true
+}
+
 // realpathEqual reports whether inner, resolved through symlinks, is still
 // inside outer: only then does walking outer cover inner.
 func realpathEqual(inner, outer string) bool {
@@ -269,8 +305,15 @@ func (d *discoverer) problem(err error) {
 	d.mu.Unlock()
 }
 
+// maxSymlinkHops bounds how many symlinked folders one walk path follows,
+// beside the loop check, so that a farm of symlinks cannot make the walk
+// explode.
+const maxSymlinkHops = 8
+
 // walk visits dir; inLayer tells that dir is a layer or lies inside one.
-func (d *discoverer) walk(dir string, inLayer bool) {
+// chain holds the real (symlink-free) paths of the root and of each
+// symlinked folder followed to reach dir, the last being dir's own real path.
+func (d *discoverer) walk(dir string, inLayer bool, chain []string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -303,10 +346,8 @@ func (d *discoverer) walk(dir string, inLayer bool) {
 		}
 	}
 	inLayer = inLayer || isLayer
+	real := chain[len(chain)-1]
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue // files and symlinks: the walk follows no symlink
-		}
 		name := e.Name()
 		if skipNames[name] || strings.HasPrefix(name, "build") {
 			continue
@@ -318,17 +359,58 @@ func (d *discoverer) walk(dir string, inLayer bool) {
 			continue // read above when it matters
 		}
 		sub := filepath.Join(dir, name)
+		var subChain []string
+		switch {
+		case e.IsDir():
+			subChain = append(chain[:len(chain)-1:len(chain)-1], filepath.Join(real, name))
+		case e.Type()&fs.ModeSymlink != 0:
+			// Layers are often symlinked in from a shared checkout
+			// (ln -s ~/src/meta-foo): follow a symlinked folder unless
+			// it leads back to a folder this path already passed
+			// through (a loop) or too many links deep.
+			target, ok := d.followable(sub, chain)
+			if !ok {
+				continue
+			}
+			subChain = append(chain[:len(chain):len(chain)], target)
+		default:
+			continue
+		}
 		select {
 		case d.sem <- struct{}{}:
 			d.wg.Add(1)
 			go func() {
 				defer func() { <-d.sem; d.wg.Done() }()
-				d.walk(sub, inLayer)
+				d.walk(sub, inLayer, subChain)
 			}()
 		default:
-			d.walk(sub, inLayer)
+			d.walk(sub, inLayer, subChain)
 		}
 	}
+}
+
+// followable resolves a symlink found in the walk and says whether to walk
+// it: it must lead to a folder that is neither one of the folders on the
+// chain nor above one of them (that would walk them again, for ever), and
+// the chain must have fewer than maxSymlinkHops links.
+func (d *discoverer) followable(link string, chain []string) (string, bool) {
+	if len(chain) > maxSymlinkHops {
+		d.problem(fmt.Errorf("%s: not followed, more than %d symlinked folders deep", link, maxSymlinkHops))
+		return "", false
+	}
+	target, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", false // dangling: nothing to find there
+	}
+	if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+		return "", false
+	}
+	for _, c := range chain {
+		if isWithin(c, target) {
+			return "", false // a loop: target holds a folder already on the path
+		}
+	}
+	return target, true
 }
 
 // readLayer parses dir/conf/layer.conf and collects the layer's machines,
