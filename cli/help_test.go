@@ -77,3 +77,24 @@ func TestUnknownSettingsReportedAtOnce(t *testing.T) {
 		t.Errorf("fleetbake.toml named %d times:\n%s", n, errs)
 	}
 }
+
+// A workspace whose path has a space is refused when the project is made,
+// with why, not when BitBake's sanity check stops the build.
+func TestInitRefusesAPathWithASpace(t *testing.T) {
+	dir := t.TempDir() + "/My Yocto"
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "--config", dir+"/fleetbake.toml", "init")
+	if code == 0 {
+		t.Fatal("init accepted a build folder under a path with a space")
+	}
+	for _, want := range []string{"build_dir", "contains a space", "sanity.bbclass", "My Yocto/build"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if _, err := os.Stat(dir + "/fleetbake.toml"); err == nil {
+		t.Error("init wrote the project file anyway")
+	}
+}

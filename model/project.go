@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -134,12 +135,30 @@ func (p *Project) SetPath(path string) { p.path = path }
 // Dir is the folder relative paths in the project are relative to.
 func (p *Project) Dir() string { return filepath.Dir(p.path) }
 
-// Abs resolves a project-relative path against the project folder.
+// Abs resolves a path setting: ~ and ~/... against the home folder (BitBake
+// expands no ~, and oe-core's sanity.bbclass refuses a DL_DIR, SSTATE_DIR or
+// TMPDIR starting with ~), anything else relative against the project
+// folder. The file keeps the ~, so one project file serves every user.
 func (p *Project) Abs(path string) string {
+	path = ExpandHome(path)
 	if path == "" || filepath.IsAbs(path) {
 		return path
 	}
 	return filepath.Join(p.Dir(), path)
+}
+
+// ExpandHome replaces a leading ~ or ~/ with the home folder ($HOME). Other
+// paths, ~user/ forms (refused by Validate) and a ~ without a known home
+// come back unchanged.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return path
+	}
+	return filepath.Join(home, path[1:])
 }
 
 // Parse decodes a project from TOML without validating it. Its errors do not
