@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"fleetbake/internal/layertree"
 	"fleetbake/model"
 )
 
@@ -96,5 +97,45 @@ func TestInitRefusesAPathWithASpace(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/fleetbake.toml"); err == nil {
 		t.Error("init wrote the project file anyway")
+	}
+}
+
+// A MACHINE that no layer has is refused by init (with the closest names)
+// and by layers and generate when the project file already names it; a
+// catalog-only workspace takes it with a note.
+func TestUnknownMachineIsRefusedWithASuggestion(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := dir + "/fleetbake.toml"
+	code, _, errs := runCLI(t, "--config", cfg, "init", "--machine", "qemux86-46")
+	if code == 0 || !strings.Contains(errs, "--machine qemux86-46: no conf/machine/qemux86-46.conf") || !strings.Contains(errs, "did you mean qemux86-64") {
+		t.Fatalf("init: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(cfg); err == nil {
+		t.Fatal("init wrote the project file anyway")
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "init"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	data, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(data), `machine = "qemux86-64"`, `machine = "qemux86-46"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "--config", cfg, "layers")
+	if code != 1 || !strings.Contains(out, "missing: MACHINE qemux86-46 is in no layer") {
+		t.Errorf("layers: exit %d\n%s", code, out)
+	}
+	code, _, errs = runCLI(t, "--config", cfg, "generate")
+	if code == 0 || !strings.Contains(errs, "unknown machine: MACHINE qemux86-46") {
+		t.Errorf("generate: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(dir + "/build/conf/local.conf"); err == nil {
+		t.Error("generate wrote local.conf for a MACHINE no layer has")
+	}
+
+	empty := t.TempDir()
+	code, out, errs = runCLI(t, "--config", empty+"/fleetbake.toml", "init", "--machine", "my-board", "--layers", "meta-aws")
+	if code != 0 || !strings.Contains(out, "MACHINE my-board is not found on disk or in the catalog") {
+		t.Errorf("init without a checkout: exit %d\n%s\n%s", code, out, errs)
 	}
 }
