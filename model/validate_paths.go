@@ -152,3 +152,21 @@ func (p *Project) validatePaths(add func(*FieldError)) {
 		}
 	}
 }
+
+// CheckPathSetting checks one path setting ("build_dir", "sources",
+// "shared.dl_dir", "shared.sstate_dir", "greengrass.claim_dir") of this
+// project as Validate does: as written, and once resolved (spaces and the
+// characters BitBake's sanity check refuses, writable). It reads the disk:
+// run it in a command, not in a screen's Update. nil or a *FieldError.
+func (p *Project) CheckPathSetting(field, value string) error {
+	if e := validateField(field, value); e != nil {
+		return e
+	}
+	if value == "" {
+		return nil
+	}
+	if e := p.checkFullPath(field, value); e != nil {
+		return e
+	}
+	return nil
+}
