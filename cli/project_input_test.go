@@ -16,8 +16,13 @@ func TestHelpSettingsListsEverySetting(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	for _, s := range model.Settings {
-		if !strings.Contains(out, "\n  "+s.Key+" = "+s.Example+"\n") || !strings.Contains(out, s.Doc) {
+		if !strings.Contains(out, "\n  "+s.Key+" = "+s.Example+"\n") || !strings.Contains(strings.Join(strings.Fields(out), " "), s.Doc) {
 			t.Errorf("help settings lacks %s:\n%s", s.Key, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 80 && !strings.Contains(line, " = ") {
+			t.Errorf("line over 80 columns: %q", line)
 		}
 	}
 	_, out, _ = runCLI(t, "help")

@@ -21,9 +21,9 @@ type Setting struct {
 var Settings = []Setting{
 	{"format", "1", "Layout version of this file; fleetbake writes it. A newer version than this fleetbake reads is refused."},
 	{"sources", `["sources", "~/yocto/layers"]`, "Folders searched for layers, relative to this file (~/ is your home). Empty: this folder and its sources/, layers/ and poky/. Symlinked layer folders are followed."},
-	{"build_dir", `"build"`, "BitBake's build folder (holds conf/), relative to this file (~/ is your home). Its full path must not contain spaces, and it must be writable."},
+	{"build_dir", `"build"`, "BitBake's build folder (holds conf/), relative to this file (~/ is your home). Its full path must not contain a space, +, @ or % (BitBake's sanity check refuses them), and it must be writable."},
 	{"release", `"scarthgap"`, "Yocto release code name: one of " + strings.Join(KnownReleases, ", ") + ". Empty: the one oe-core on disk names (use that for a master checkout)."},
-	{"machine", `"qemux86-64"`, "MACHINE: a conf/machine/<name>.conf of a layer on disk or of the built-in catalog; its BSP layer is added to the layer set."},
+	{"machine", `"qemux86-64"`, "MACHINE: a conf/machine/<name>.conf of a layer on disk or of the built-in catalog; its BSP layer is added to the layer set. One that no layer has is refused, with the closest names, once every layer is on disk; before that (the catalog lists only some machines of each BSP layer) it is taken with a note and checked again after `layers fetch`."},
 	{"distro", `"poky"`, "DISTRO: a conf/distro/<name>.conf of a layer on disk or of the catalog (nodistro for plain oe-core)."},
 	{"image", `"core-image-minimal"`, "The image recipe to build; the Greengrass nucleus is installed into this image only (IMAGE_INSTALL:append:pn-<image>)."},
 	{"layers", `["meta-aws"]`, "Layers you chose, by folder name (meta-aws) or BitBake collection (openembedded-layer); their LAYERDEPENDS and the layers of MACHINE, DISTRO and image are added."},
@@ -70,7 +70,9 @@ func WriteSettings(w io.Writer) {
 	fmt.Fprintln(w, "Settings of fleetbake.toml (a key a.b is b under [a]):")
 	for _, s := range Settings {
 		fmt.Fprintf(w, "\n  %s = %s\n", s.Key, s.Example)
-		fmt.Fprintf(w, "      %s\n", s.Doc)
+		for _, line := range wrapWords(s.Doc, 72) {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
 	}
 }
 
@@ -129,4 +131,25 @@ func SettingsMarkdown() string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", s.Key, strings.ReplaceAll(s.Example, "|", `\|`), strings.ReplaceAll(s.Doc, "|", `\|`))
 	}
 	return b.String()
+}
+
+// wrapWords breaks text into lines of at most width bytes at spaces (a
+// longer word gets a line of its own), for a terminal over SSH.
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
