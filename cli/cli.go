@@ -104,6 +104,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "help", "-h", "--help":
+		if len(rest) > 1 && rest[1] == "settings" {
+			model.WriteSettings(stdout)
+			return 0
+		}
 		usage(stdout)
 		return 0
 	}
@@ -179,7 +183,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-26s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The project file is fleetbake.toml in the current folder unless --config or FLEETBAKE_CONFIG names another.")
+	fmt.Fprintln(w, "The project file is fleetbake.toml in the current folder unless --config or FLEETBAKE_CONFIG names another;")
+	fmt.Fprintln(w, "`fleetbake help settings` lists every setting it holds.")
 }
 
 func runVersion(env *cliEnv, args []string) error {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -135,26 +137,54 @@ func (p *Project) SetPath(path string) { p.path = path }
 // Dir is the folder relative paths in the project are relative to.
 func (p *Project) Dir() string { return filepath.Dir(p.path) }
 
-// Abs resolves a project-relative path against the project folder.
+// Abs resolves a path setting: ~ and ~/... against the home folder (BitBake
+// expands no ~, and oe-core's sanity.bbclass refuses a DL_DIR, SSTATE_DIR or
+// TMPDIR starting with ~), anything else relative against the project
+// folder. The file keeps the ~, so one project file serves every user.
 func (p *Project) Abs(path string) string {
+	path = ExpandHome(path)
 	if path == "" || filepath.IsAbs(path) {
 		return path
 	}
 	return filepath.Join(p.Dir(), path)
 }
 
-// Parse decodes a project from TOML without validating it.
+// ExpandHome replaces a leading ~ or ~/ with the home folder ($HOME). Other
+// paths, ~user/ forms (refused by Validate) and a ~ without a known home
+// come back unchanged.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return path
+	}
+	return filepath.Join(home, path[1:])
+}
+
+// Parse decodes a project from TOML without validating it. Its errors do not
+// name the file: Load adds the path once.
 func Parse(data []byte) (*Project, error) {
 	p := &Project{}
 	md, err := toml.Decode(string(data), p)
 	if err != nil {
-		return nil, fmt.Errorf("fleetbake.toml is not valid TOML: %w", err)
+		return nil, fmt.Errorf("not valid TOML: %w", err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, fmt.Errorf("fleetbake.toml: unknown setting %q; check its spelling against `fleetbake help`", undec[0].String())
+		// Undecoded lists a misspelt table and each key under it; the
+		// table alone is the typo.
+		var keys []string
+		for _, k := range undec {
+			if len(k) > 1 && slices.Contains(keys, k[:len(k)-1].String()) {
+				continue
+			}
+			keys = append(keys, k.String())
+		}
+		return nil, unknownKeysError(keys)
 	}
 	if p.Format > FormatVersion {
-		return nil, fmt.Errorf("fleetbake.toml has format %d but this fleetbake reads up to %d: upgrade fleetbake", p.Format, FormatVersion)
+		return nil, fmt.Errorf("format %d is newer than this fleetbake reads (up to %d): upgrade fleetbake", p.Format, FormatVersion)
 	}
 	if p.Format == 0 {
 		p.Format = FormatVersion
