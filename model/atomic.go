@@ -1,0 +1,167 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// This file holds the one way fleetbake replaces a file: a synced temporary
+// file next to the real file (through symlinks), renamed over it. Temporary
+// files carry fleetbake's own name pattern, are removed when the process is
+// interrupted, and ones left by a killed run are removed by the next write.
+
+// tempInfix is in the name of every temporary file fleetbake makes:
+// .local.conf.tmp-123456 next to local.conf.
+const tempInfix = ".tmp-"
+
+// TempPattern is the os.CreateTemp pattern of the temporary files for path.
+func TempPattern(path string) string { return "." + filepath.Base(path) + tempInfix + "*" }
+
+// maxLinks bounds symlink chains, as the kernel does (MAXSYMLINKS is 40).
+const maxLinks = 40
+
+// RealPath follows symlinks from path to the file they name, so a write
+// replaces the real file and leaves the link a link. Unlike
+// filepath.EvalSymlinks, the final file may be missing (a link made before
+// the file), and every relative link is read against its own folder.
+func RealPath(path string) (string, error) {
+	cur := path
+	for range maxLinks {
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			return cur, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return cur, nil
+		}
+		target, err := os.Readlink(cur)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(cur), target)
+		}
+		cur = target
+	}
+	return "", fmt.Errorf("%s: more than %d symlinks in a row (a loop?); point it straight at the file", path, maxLinks)
+}
+
+// CreateTemp writes data to a new temporary file next to path (path must
+// already be the real file, see RealPath), gives it perm and syncs it. The
+// file is removed if the process is interrupted before ForgetTemp.
+func CreateTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), TempPattern(path))
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	trackTemp(name)
+	fail := func(err error) (string, error) {
+		f.Close()
+		RemoveTemp(name)
+		return "", err
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	return name, nil
+}
+
+// RemoveTemp removes a temporary file made by CreateTemp.
+func RemoveTemp(name string) {
+	os.Remove(name)
+	ForgetTemp(name)
+}
+
+// RemoveStaleTemps removes the temporary files of path that a killed run
+// left: fleetbake's own name pattern, a regular file, last written before
+// before (the start of this run, so a concurrent writer's file is kept).
+// It returns the names removed.
+func RemoveStaleTemps(path string, before time.Time) []string {
+	dir, base := filepath.Dir(path), "."+filepath.Base(path)+tempInfix
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || !isTempSuffix(name[len(base):]) || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(before) {
+			continue
+		}
+		full := filepath.Join(dir, name)
+		if os.Remove(full) == nil {
+			removed = append(removed, full)
+		}
+	}
+	return removed
+}
+
+// isTempSuffix reports whether s is what os.CreateTemp puts for "*": digits.
+func isTempSuffix(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// SyncDir makes renames in dir durable.
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// processStart is when this process started writing, for RemoveStaleTemps.
+var processStart = time.Now()
+
+// WriteFileAtomic writes data to a temporary file next to the real file
+// path names (through symlinks), syncs it and renames it over that file, so
+// a crash never leaves a half-written file and a symlink stays a symlink to
+// a file that now has the new content. Temporary files of path left by a
+// killed run are removed first.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	real, err := RealPath(path)
+	if err != nil {
+		return err
+	}
+	RemoveStaleTemps(real, processStart)
+	tmp, err := CreateTemp(real, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, real); err != nil {
+		RemoveTemp(tmp)
+		return err
+	}
+	ForgetTemp(tmp)
+	SyncDir(filepath.Dir(real))
+	return nil
+}

@@ -1,0 +1,32 @@
+//go:build linux
+
+package model
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExchangeFiles swaps the files at a and b in one step (renameat2 with
+// RENAME_EXCHANGE, Linux 3.15; see rename(2)). Unlike a rename over b, the
+// file that was at b is not gone: it is now at a, so the caller can check
+// whether someone replaced b since it last looked and put it back.
+// errors.ErrUnsupported when the file system cannot (some network ones).
+func ExchangeFiles(a, b string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
+		return errors.ErrUnsupported
+	}
+	return err
+}
+
+// RenameNoReplace renames a to b unless b exists (RENAME_NOREPLACE): a file
+// someone created at b in the meantime is not overwritten (fs.ErrExist).
+func RenameNoReplace(a, b string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
+		return errors.ErrUnsupported
+	}
+	return err
+}
