@@ -193,7 +193,12 @@ func Load(path string) (*Project, error) {
 	return p, nil
 }
 
-// Save writes the project atomically to its path.
+// Save writes the project to its path. An existing file is edited, not
+// rewritten: only the lines of the settings that differ change, and the
+// engineer's comments, order and blank lines stay (see EditTOML); a file
+// the editor cannot follow is written whole. A symlinked project file stays
+// a symlink, and the file it points to gets the new content. Nothing is
+// written when nothing changed.
 func (p *Project) Save() error {
 	if p.path == "" {
 		return fmt.Errorf("project has no path to save to")
@@ -202,11 +207,26 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
+	real, err := RealPath(p.path)
+	if err != nil {
+		return err
+	}
+	if cur, err := os.ReadFile(real); err == nil {
+		if base, err := Parse(cur); err == nil {
+			if edited, err := EditTOML(cur, base, p); err == nil {
+				data = edited
+			}
+		}
+		if bytes.Equal(cur, data) {
+			p.loaded = data
+			return nil
+		}
+	}
 	perm := os.FileMode(0o644)
-	if fi, err := os.Stat(p.path); err == nil {
+	if fi, err := os.Stat(real); err == nil {
 		perm = fi.Mode().Perm() // keep the mode the engineer gave the file
 	}
-	if err := WriteFileAtomic(p.path, data, perm); err != nil {
+	if err := WriteFileAtomic(real, data, perm); err != nil {
 		return err
 	}
 	p.loaded = data
@@ -223,7 +243,11 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	if p.path == "" {
 		return false, fmt.Errorf("project has no path to save to")
 	}
-	cur, err := os.ReadFile(p.path)
+	real, err := RealPath(p.path)
+	if err != nil {
+		return false, err
+	}
+	cur, err := os.ReadFile(real)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
 		update(p)
