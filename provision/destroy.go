@@ -219,6 +219,8 @@ func (d *destroyer) deleteRole(ctx context.Context, name, _ string) error {
 // one (destroy deletes it). Every image built afterwards carries the new
 // claim; run generate and rebuild.
 func (pv *Provisioner) RotateClaim(ctx context.Context, events chan<- Event) (*Result, error) {
+	pv.rotating = true
+	defer func() { pv.rotating = false }()
 	res, err := pv.Apply(ctx, nil, events)
 	if err != nil {
 		return res, err
