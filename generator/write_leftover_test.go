@@ -101,3 +101,31 @@ func applyChild(dir string) {
 	Apply(c)
 	os.Exit(3)
 }
+
+// TestSymlinkedConfIsWrittenThroughTheLink: a local.conf that is a
+// symlink (kept in a dotfiles folder) stays a symlink; the file it names
+// gets the new block, and the backup is next to that file.
+func TestSymlinkedConfIsWrittenThroughTheLink(t *testing.T) {
+	f := newFixture(t, model.GenerationNew)
+	f.writeClaimFiles(t)
+	f.generate(t)
+	own := f.read(t, "build/conf/local.conf") + "# mine\n"
+	f.write(t, "dotfiles/local.conf", own)
+	link := f.path("build/conf/local.conf")
+	os.Remove(link)
+	if err := os.Symlink("../../dotfiles/local.conf", link); err != nil {
+		t.Fatal(err)
+	}
+	f.p.Machine = "qemuarm64"
+	f.generate(t)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("local.conf is no longer a symlink (%v)", err)
+	}
+	got := f.read(t, "dotfiles/local.conf")
+	if v, _ := valueOf(t, got, "MACHINE"); v != "qemuarm64" || !strings.HasSuffix(got, "# mine\n") {
+		t.Errorf("the linked file was not updated in place:\n%s", got)
+	}
+	if f.read(t, "dotfiles/local.conf"+BackupSuffix) != own {
+		t.Error("the backup next to the real file is not the previous content")
+	}
+}
