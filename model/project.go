@@ -5,7 +5,9 @@ package model
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -211,7 +213,9 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
-	if cur, err := os.ReadFile(real); err == nil {
+	cur, err := os.ReadFile(real)
+	switch {
+	case err == nil:
 		if base, err := Parse(cur); err == nil {
 			if edited, err := EditTOML(cur, base, p); err == nil {
 				data = edited
@@ -221,12 +225,18 @@ func (p *Project) Save() error {
 			p.loaded = data
 			return nil
 		}
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	default:
+		return err
 	}
 	perm := os.FileMode(0o644)
 	if fi, err := os.Stat(real); err == nil {
 		perm = fi.Mode().Perm() // keep the mode the engineer gave the file
 	}
-	if err := WriteFileAtomic(real, data, perm); err != nil {
+	// Replaced only if it still holds what was just read: an edit saved
+	// in between is kept (SaveUpdate then merges onto it).
+	if err := ReplaceIfUnchanged(real, data, perm, cur); err != nil {
 		return err
 	}
 	p.loaded = data
@@ -243,6 +253,19 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	if p.path == "" {
 		return false, fmt.Errorf("project has no path to save to")
 	}
+	// An edit saved while this save runs is kept (Save refuses to replace
+	// it); the update is then merged onto it, a few times at most.
+	for range 3 {
+		merged, err = p.saveUpdateOnce(update)
+		var ce *ChangedWhileSavingError
+		if !errors.As(err, &ce) {
+			return merged, err
+		}
+	}
+	return merged, err
+}
+
+func (p *Project) saveUpdateOnce(update func(*Project)) (merged bool, err error) {
 	real, err := RealPath(p.path)
 	if err != nil {
 		return false, err
@@ -250,26 +273,30 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	cur, err := os.ReadFile(real)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
-		update(p)
-		return false, p.Save()
 	case os.IsNotExist(err) && p.loaded == nil:
-		update(p)
-		return false, p.Save()
 	case err != nil && !os.IsNotExist(err):
 		return false, err
 	case err != nil:
 		return false, fmt.Errorf("%s was removed since fleetbake read it; not writing it again", p.path)
+	default:
+		fresh, perr := Parse(cur)
+		if perr != nil {
+			return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
+		}
+		fresh.path = p.path
+		fresh.loaded = cur
+		update(fresh)
+		if err := fresh.Save(); err != nil {
+			return true, err
+		}
+		*p = *fresh
+		return true, nil
 	}
-	fresh, perr := Parse(cur)
-	if perr != nil {
-		return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
+	q := *p // p changes only once saved
+	update(&q)
+	if err := q.Save(); err != nil {
+		return false, err
 	}
-	fresh.path = p.path
-	fresh.loaded = cur
-	update(fresh)
-	if err := fresh.Save(); err != nil {
-		return true, err
-	}
-	*p = *fresh
-	return true, nil
+	*p = q
+	return false, nil
 }
