@@ -143,27 +143,25 @@ func SyncDir(dir string) {
 // processStart is when this process started writing, for RemoveStaleTemps.
 var processStart = time.Now()
 
-// WriteFileAtomic writes data to a temporary file next to the real file
-// path names (through symlinks), syncs it and renames it over that file, so
-// a crash never leaves a half-written file and a symlink stays a symlink to
-// a file that now has the new content. Temporary files of path left by a
+// WriteFileAtomic writes data to a temporary file next to path, syncs it
+// and renames it over path, so a crash never leaves a half-written file.
+// A symlink at path is replaced, not followed: the state file and the
+// claim files must not write wherever a link points (files the engineer
+// owns and may link, the project file and the conf files, are written
+// through RealPath by their savers). Temporary files of path left by a
 // killed run are removed first.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	real, err := RealPath(path)
+	RemoveStaleTemps(path, processStart)
+	tmp, err := CreateTemp(path, data, perm)
 	if err != nil {
 		return err
 	}
-	RemoveStaleTemps(real, processStart)
-	tmp, err := CreateTemp(real, data, perm)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, real); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		RemoveTemp(tmp)
 		return err
 	}
 	ForgetTemp(tmp)
-	SyncDir(filepath.Dir(real))
+	SyncDir(filepath.Dir(path))
 	return nil
 }
 
