@@ -59,12 +59,21 @@ func RealPath(path string) (string, error) {
 // already be the real file, see RealPath), gives it perm and syncs it. The
 // file is removed if the process is interrupted before ForgetTemp.
 func CreateTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	return createTemp(path, data, perm, true)
+}
+
+// createTemp is CreateTemp; track false leaves signals alone, for
+// processes that must outlive a signal (the build supervisor writes its
+// state with WriteFileAtomic while it ignores SIGTERM and SIGHUP).
+func createTemp(path string, data []byte, perm os.FileMode, track bool) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), TempPattern(path))
 	if err != nil {
 		return "", err
 	}
 	name := f.Name()
-	trackTemp(name)
+	if track {
+		trackTemp(name)
+	}
 	fail := func(err error) (string, error) {
 		f.Close()
 		RemoveTemp(name)
@@ -149,18 +158,18 @@ var processStart = time.Now()
 // claim files must not write wherever a link points (files the engineer
 // owns and may link, the project file and the conf files, are written
 // through RealPath by their savers). Temporary files of path left by a
-// killed run are removed first.
+// killed run are removed first; its own temporary file is not removed on
+// a signal (see createTemp), the next write removes it.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	RemoveStaleTemps(path, processStart)
-	tmp, err := CreateTemp(path, data, perm)
+	tmp, err := createTemp(path, data, perm, false)
 	if err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		RemoveTemp(tmp)
+		os.Remove(tmp)
 		return err
 	}
-	ForgetTemp(tmp)
 	SyncDir(filepath.Dir(path))
 	return nil
 }
