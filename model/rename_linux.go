@@ -4,6 +4,7 @@ package model
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,8 +15,11 @@ import (
 // whether someone replaced b since it last looked and put it back.
 // errors.ErrUnsupported when the file system cannot (some network ones).
 func ExchangeFiles(a, b string) error {
+	if noRenameat2() {
+		return errors.ErrUnsupported
+	}
 	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
+	if unsupported(err) {
 		return errors.ErrUnsupported
 	}
 	return err
@@ -24,9 +28,23 @@ func ExchangeFiles(a, b string) error {
 // RenameNoReplace renames a to b unless b exists (RENAME_NOREPLACE): a file
 // someone created at b in the meantime is not overwritten (fs.ErrExist).
 func RenameNoReplace(a, b string) error {
+	if noRenameat2() {
+		return errors.ErrUnsupported
+	}
 	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_NOREPLACE)
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
+	if unsupported(err) {
 		return errors.ErrUnsupported
 	}
 	return err
 }
+
+// unsupported: the kernel or file system has no renameat2 flags (EINVAL,
+// ENOSYS, EOPNOTSUPP; some overlayfs setups answer EXDEV for a rename in
+// one folder): callers fall back to a plain rename.
+func unsupported(err error) bool {
+	return errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EXDEV)
+}
+
+// noRenameat2: FLEETBAKE_NO_RENAMEAT2=1 forces the plain-rename fallback
+// (a file system that misbehaves; the tests of the fallback).
+func noRenameat2() bool { return os.Getenv("FLEETBAKE_NO_RENAMEAT2") != "" }
