@@ -27,7 +27,7 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 		generateLoop(dir)
 		return
 	}
-	kills := 300
+	kills := 200
 	if testing.Short() {
 		kills = 40
 	}
