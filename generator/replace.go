@@ -2,6 +2,8 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -152,16 +154,45 @@ func replaceByRename(p *pending) error {
 }
 
 // checkBackup reports an edit written into the old file after it left its
-// place (an editor writing into the file it has open).
+// place (an editor writing into the file it has open). Otherwise it records
+// the backup's sum, so a write into it later still is reported by the next
+// run (checkOldBackup).
 func checkBackup(p *pending) error {
 	if !p.bakDone {
 		return nil
 	}
 	_, st, _, err := readStamped(p.bakPath)
 	if err == nil && st.same(p.fc.read) {
+		model.SetSum(p.bakPath, hex.EncodeToString(st.sum[:]))
 		return nil
 	}
 	return &EditInBackupError{Rel: p.fc.Rel, Backup: p.fc.Rel + BackupSuffix}
+}
+
+// LateEditInBackupError is a backup written after the run that made it
+// ended: an editor that still had the old file open saved into it. The
+// next run stops before replacing that backup.
+type LateEditInBackupError struct{ Rel, Backup string }
+
+func (e *LateEditInBackupError) Error() string {
+	return fmt.Sprintf("%s was written after fleetbake made it (an editor still had the old %s open and saved into it); nothing was written. Copy your change from %s into %s, remove %s, and run `fleetbake generate` again", e.Backup, e.Rel, e.Backup, e.Rel, e.Backup)
+}
+
+// checkOldBackup refuses to replace a backup that changed since the run
+// that made it recorded its sum.
+func checkOldBackup(p *pending) error {
+	if !p.oldBakSeen {
+		return nil
+	}
+	want := model.Sum(p.bakPath)
+	if want == "" {
+		return nil
+	}
+	sum := sha256.Sum256(p.oldBak)
+	if hex.EncodeToString(sum[:]) == want {
+		return nil
+	}
+	return &LateEditInBackupError{Rel: p.fc.Rel, Backup: p.fc.Rel + BackupSuffix}
 }
 
 // rollback puts back every file and backup already put in place.

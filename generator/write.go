@@ -133,6 +133,10 @@ func Apply(c *Changes) error {
 			if old, err := os.ReadFile(p.bakPath); err == nil {
 				p.oldBak, p.oldBakSeen = old, true
 			}
+			if err := checkOldBackup(p); err != nil {
+				cleanup()
+				return err
+			}
 		}
 	}
 	// The temporary files are written and synced at once: each fsync waits

@@ -195,3 +195,42 @@ func TestConcurrentGenerateOnlyOneWrites(t *testing.T) {
 		t.Errorf("MACHINE = %q, want the first run's", v)
 	}
 }
+
+// TestLateWriteIntoTheBackupIsReportedByTheNextRun: an editor that had
+// the old local.conf open saves into it after fleetbake's run ended (it is
+// the backup now). The next run says so and writes nothing, rather than
+// replacing the backup and losing the edit.
+func TestLateWriteIntoTheBackupIsReportedByTheNextRun(t *testing.T) {
+	f := newFixture(t, model.GenerationNew)
+	f.writeClaimFiles(t)
+	f.generate(t)
+	f.p.Machine = "qemuarm64"
+	f.generate(t) // local.conf.fleetbake-bak is the first file now
+	bak := f.path("build/conf/local.conf" + BackupSuffix)
+	if model.Sum(bak) == "" {
+		t.Skip("no user extended attributes on this file system")
+	}
+	fd, err := os.OpenFile(bak, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd.WriteString("LATE = \"1\"\n")
+	fd.Close()
+	before := snapshot(t, f.dir)
+	f.p.Machine = "qemuarm"
+	c, err := Plan(f.p, f.res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Apply(c)
+	var le *LateEditInBackupError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "build/conf/local.conf"+BackupSuffix) {
+		t.Fatalf("err = %v, want LateEditInBackupError naming the backup", err)
+	}
+	if d := diffSnapshots(before, snapshot(t, f.dir)); d != "" {
+		t.Errorf("files changed:\n%s", d)
+	}
+	// Once the engineer has taken their line and removed the backup, it works.
+	os.Remove(bak)
+	f.generate(t)
+}

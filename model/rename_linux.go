@@ -48,3 +48,23 @@ func unsupported(err error) bool {
 // noRenameat2: FLEETBAKE_NO_RENAMEAT2=1 forces the plain-rename fallback
 // (a file system that misbehaves; the tests of the fallback).
 func noRenameat2() bool { return os.Getenv("FLEETBAKE_NO_RENAMEAT2") != "" }
+
+// sumAttr is the extended attribute holding the SHA-256 a file fleetbake
+// made should have (the conf backups), so a later write into it is seen.
+const sumAttr = "user.fleetbake.sha256"
+
+// SetSum records sum on path; false when the file system has no user
+// extended attributes (the check is then skipped).
+func SetSum(path, sum string) bool {
+	return unix.Setxattr(path, sumAttr, []byte(sum), 0) == nil
+}
+
+// Sum returns the sum SetSum recorded on path, "" when there is none.
+func Sum(path string) string {
+	buf := make([]byte, 128)
+	n, err := unix.Getxattr(path, sumAttr, buf)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return string(buf[:n])
+}
