@@ -5,7 +5,9 @@ package model
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,7 +227,12 @@ func Load(path string) (*Project, error) {
 	return p, nil
 }
 
-// Save writes the project atomically to its path.
+// Save writes the project to its path. An existing file is edited, not
+// rewritten: only the lines of the settings that differ change, and the
+// engineer's comments, order and blank lines stay (see EditTOML); a file
+// the editor cannot follow is written whole. A symlinked project file stays
+// a symlink, and the file it points to gets the new content. Nothing is
+// written when nothing changed.
 func (p *Project) Save() error {
 	if p.path == "" {
 		return fmt.Errorf("project has no path to save to")
@@ -234,11 +241,34 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
+	real, err := RealPath(p.path)
+	if err != nil {
+		return err
+	}
+	cur, err := os.ReadFile(real)
+	switch {
+	case err == nil:
+		if base, err := Parse(cur); err == nil {
+			if edited, err := EditTOML(cur, base, p); err == nil {
+				data = edited
+			}
+		}
+		if bytes.Equal(cur, data) {
+			p.loaded = data
+			return nil
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	default:
+		return err
+	}
 	perm := os.FileMode(0o644)
-	if fi, err := os.Stat(p.path); err == nil {
+	if fi, err := os.Stat(real); err == nil {
 		perm = fi.Mode().Perm() // keep the mode the engineer gave the file
 	}
-	if err := WriteFileAtomic(p.path, data, perm); err != nil {
+	// Replaced only if it still holds what was just read: an edit saved
+	// in between is kept (SaveUpdate then merges onto it).
+	if err := ReplaceIfUnchanged(real, data, perm, cur); err != nil {
 		return err
 	}
 	p.loaded = data
@@ -255,70 +285,50 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	if p.path == "" {
 		return false, fmt.Errorf("project has no path to save to")
 	}
-	cur, err := os.ReadFile(p.path)
+	// An edit saved while this save runs is kept (Save refuses to replace
+	// it); the update is then merged onto it, a few times at most.
+	for range 3 {
+		merged, err = p.saveUpdateOnce(update)
+		var ce *ChangedWhileSavingError
+		if !errors.As(err, &ce) {
+			return merged, err
+		}
+	}
+	return merged, err
+}
+
+func (p *Project) saveUpdateOnce(update func(*Project)) (merged bool, err error) {
+	real, err := RealPath(p.path)
+	if err != nil {
+		return false, err
+	}
+	cur, err := os.ReadFile(real)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
-		update(p)
-		return false, p.Save()
 	case os.IsNotExist(err) && p.loaded == nil:
-		update(p)
-		return false, p.Save()
 	case err != nil && !os.IsNotExist(err):
 		return false, err
 	case err != nil:
 		return false, fmt.Errorf("%s was removed since fleetbake read it; not writing it again", p.path)
-	}
-	fresh, perr := Parse(cur)
-	if perr != nil {
-		return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
-	}
-	fresh.path = p.path
-	fresh.loaded = cur
-	update(fresh)
-	if err := fresh.Save(); err != nil {
-		return true, err
-	}
-	*p = *fresh
-	return true, nil
-}
-
-// WriteFileAtomic writes data to a temporary file in the same folder, syncs
-// it and renames it over path, so a crash never leaves a half-written file.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
+	default:
+		fresh, perr := Parse(cur)
+		if perr != nil {
+			return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
 		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+		fresh.path = p.path
+		fresh.loaded = cur
+		update(fresh)
+		if err := fresh.Save(); err != nil {
+			return true, err
+		}
+		*p = *fresh
+		return true, nil
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
+	q := *p // p changes only once saved
+	update(&q)
+	if err := q.Save(); err != nil {
+		return false, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	*p = q
+	return false, nil
 }
