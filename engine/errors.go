@@ -1,9 +1,61 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
+
+// The parser's side: an ERROR line and the lines that continue it.
+
+// errorLine handles an "ERROR: " line; the lines after it that carry no
+// level continue it (continuesError).
+func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
+	p.inError = true
+	switch {
+	case bytes.HasPrefix(rest, pLogfile):
+		p.reset(EvLogFile)
+		p.ev.LogFile = string(bytes.TrimSpace(rest[len(pLogfile):]))
+		emit(&p.ev)
+		return
+	case bytes.HasPrefix(rest, pTaskParen):
+		if i := bytes.Index(rest, pFailedWith); i > 0 {
+			p.reset(EvTaskFailed)
+			p.ev.Task = string(rest[len(pTaskParen):i])
+			p.ev.ExitCode, _ = atoi(rest[i+len(pFailedWith):])
+			p.ev.Text = string(rest)
+			emit(&p.ev)
+			// A failed task is also one of BitBake's ERROR messages.
+		}
+	}
+	p.emitText(EvError, rest, emit)
+}
+
+// Prefixes that start a line of its own, never the continuation of an
+// ERROR message: the level names of lib/bb/msg.py's BBLogFormatter and the
+// lines knotty prints itself.
+var ownLinePrefixes = [][]byte{pNote, pError, pWarning, []byte("DEBUG: "), pSummary, pFleetbake, pParsingOf,
+	[]byte("Loaded "), pSstate, pKeyboard, pSecondKbd}
+
+// continuesError reports whether line, following an ERROR message, is more
+// of it: an exception, a dependency chain, a sanity checker's list, "Log data
+// follows:" and the log's "| " lines, or a blank line between them.
+func continuesError(line []byte) bool {
+	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '|' {
+		return true
+	}
+	for _, pre := range ownLinePrefixes {
+		if bytes.HasPrefix(line, pre) {
+			return false
+		}
+	}
+	if i := bytes.Index(line, pDots); i > 0 && progressName(line[:i]) {
+		return false
+	}
+	return true
+}
+
+// The tracker's side: the messages kept for a Progress.
 
 // ErrorMessage is one ERROR message BitBake printed, with the lines that
 // explain it: "ParseError at file:5: unparsed line: ...", an ExpansionError

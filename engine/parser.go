@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
-	"io"
 )
 
 // Parser turns BitBake's plain (non-terminal, "knotty" non-interactive)
@@ -318,51 +316,6 @@ func (p *Parser) tasksSummary(rest []byte, emit func(*Event)) {
 	emit(&p.ev)
 }
 
-func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
-	p.inError = true
-	switch {
-	case bytes.HasPrefix(rest, pLogfile):
-		p.reset(EvLogFile)
-		p.ev.LogFile = string(bytes.TrimSpace(rest[len(pLogfile):]))
-		emit(&p.ev)
-		return
-	case bytes.HasPrefix(rest, pTaskParen):
-		if i := bytes.Index(rest, pFailedWith); i > 0 {
-			p.reset(EvTaskFailed)
-			p.ev.Task = string(rest[len(pTaskParen):i])
-			p.ev.ExitCode, _ = atoi(rest[i+len(pFailedWith):])
-			p.ev.Text = string(rest)
-			emit(&p.ev)
-			// A failed task is also one of BitBake's ERROR messages.
-		}
-	}
-	p.emitText(EvError, rest, emit)
-}
-
-// Prefixes that start a line of its own, never the continuation of an
-// ERROR message: the level names of lib/bb/msg.py's BBLogFormatter and the
-// lines knotty prints itself.
-var ownLinePrefixes = [][]byte{pNote, pError, pWarning, []byte("DEBUG: "), pSummary, pFleetbake, pParsingOf,
-	[]byte("Loaded "), pSstate, pKeyboard, pSecondKbd}
-
-// continuesError reports whether line, following an ERROR message, is more
-// of it: an exception, a dependency chain, a sanity checker's list, "Log data
-// follows:" and the log's "| " lines, or a blank line between them.
-func continuesError(line []byte) bool {
-	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '|' {
-		return true
-	}
-	for _, pre := range ownLinePrefixes {
-		if bytes.HasPrefix(line, pre) {
-			return false
-		}
-	}
-	if i := bytes.Index(line, pDots); i > 0 && progressName(line[:i]) {
-		return false
-	}
-	return true
-}
-
 // summary handles the lines knotty prints at the very end.
 func (p *Parser) summary(rest []byte, emit func(*Event)) {
 	switch {
@@ -430,41 +383,4 @@ func atoi(b []byte) (n, k int) {
 		k++
 	}
 	return n, k
-}
-
-// ParseReader feeds every line of r to the parser (the last line even
-// without a newline) and calls emit for each event. Lines longer than 1 MiB
-// are cut, not fatal.
-func (p *Parser) ParseReader(r io.Reader, emit func(*Event)) error {
-	br := bufio.NewReaderSize(r, 256<<10)
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			p.Feed(line, emit)
-			// Skip the rest of an over-long line.
-			for err == bufio.ErrBufferFull {
-				_, err = br.ReadSlice('\n')
-			}
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			line = line[:len(line)-1]
-		}
-		// A blank line matters inside an ERROR message (Feed skips others).
-		if len(line) > 0 || err == nil {
-			p.Feed(line, emit)
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
