@@ -27,6 +27,8 @@ const (
 	Pass CheckStatus = "PASS"
 	Fail CheckStatus = "FAIL"
 	Skip CheckStatus = "SKIP"
+	// Info is a fact worth knowing that passes or fails nothing.
+	Info CheckStatus = "INFO"
 )
 
 // Check is the outcome of one verify check: what it proves when it passes,
@@ -37,6 +39,8 @@ type Check struct {
 	Status CheckStatus `json:"status"`
 	Detail string      `json:"detail,omitempty"`
 	Fix    string      `json:"fix,omitempty"`
+	// Steps are the exchanges of a live check, in order.
+	Steps []Exchange `json:"steps,omitempty"`
 }
 
 // VerifyReport is every check's outcome, in the order of Checks.
@@ -51,9 +55,8 @@ type VerifyReport struct {
 }
 
 // CheckSpec is one check verify can run. Live checks talk to the device
-// side of AWS IoT (an MQTT connection with the claim); they run only when
-// asked for (--register) and none is implemented yet: the live MQTT
-// handshake is added here as a CheckSpec with Live set.
+// side of AWS IoT (an MQTT connection with the claim) and make and delete a
+// thing; they run only when asked for (--register, verify_live.go).
 type CheckSpec struct {
 	Name, Proves string
 	Live         bool
@@ -78,7 +81,8 @@ var Checks = []CheckSpec{
 	{Name: "time sync", Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
 	{Name: "claim files in image", Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
 	{Name: "device serial", Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
-	{Name: "register", Proves: "a device with the claim completes the MQTT provisioning handshake (live, --register)", Live: true},
+	{Name: "register", Proves: "a device with the claim provisions itself over MQTT as the device profile does, and what it made is deleted (live, --register)", Live: true, Run: checkRegister},
+	{Name: "other port", Proves: "whether the claim can also reach the data endpoint on the port the devices do not use (information, --register)", Live: true, Run: checkOtherPort},
 }
 
 // Verifier holds the project, the provisioner and the memoised look-ups the
@@ -92,6 +96,7 @@ type Verifier struct {
 	names  provision.Names
 	device model.DeviceProfile
 	gen    model.Generation
+	live   LiveOptions
 
 	conf        func() (*confView, error)
 	dataEP      func() (string, error)
@@ -111,6 +116,12 @@ type Verifier struct {
 // in the order of Checks. An error means verify could not run at all (no
 // AWS configuration or credentials); a failed check is in the report.
 func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport, error) {
+	return VerifyWith(ctx, p, VerifyOptions{AWSOptions: o})
+}
+
+// VerifyWith is Verify, with the live checks too when o.Register is set.
+func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*VerifyReport, error) {
+	o := vo.AWSOptions
 	if !p.Greengrass.Enabled {
 		return nil, fmt.Errorf("greengrass is off in %s: there is nothing to verify", p.Path())
 	}
@@ -124,10 +135,11 @@ func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport,
 		return nil, err
 	}
 	v := newVerifier(ctx, p, pv, id)
+	v.live = vo.Live
 	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath()}
 	var specs []CheckSpec
 	for _, c := range Checks {
-		if !c.Live && c.Run != nil {
+		if (!c.Live || vo.Register) && c.Run != nil {
 			specs = append(specs, c)
 		}
 	}

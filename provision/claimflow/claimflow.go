@@ -302,15 +302,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		PrivateKey     string `json:"privateKey"`
 		Token          string `json:"certificateOwnershipToken"`
 	}
-	if ok, reason := exchange(StepCertificate, certTopic, certReq, &certAns); !ok {
-		return fail(StepCertificate, certTopic, reason)
+	ok, answer := exchange(StepCertificate, certTopic, certReq, &certAns)
+	if !ok {
+		return fail(StepCertificate, certTopic, answer)
 	}
 	// Known before the step is reported, so that a caller stopped from OnStep can still delete it.
 	res.CertificateID, res.CertificatePEM = certAns.CertificateID, certAns.CertificatePEM
 	if certAns.PrivateKey != "" {
 		res.PrivateKeyPEM = certAns.PrivateKey
 	}
-	pass(StepCertificate, certTopic, reason)
+	pass(StepCertificate, certTopic, answer)
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -321,11 +322,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var provAns struct {
 		ThingName string `json:"thingName"`
 	}
-	if ok, reason := exchange(StepRegister, provTopic, map[string]any{"certificateOwnershipToken": certAns.Token, "parameters": params}, &provAns); !ok {
-		return fail(StepRegister, provTopic, reason)
+	ok, answer = exchange(StepRegister, provTopic, map[string]any{"certificateOwnershipToken": certAns.Token, "parameters": params}, &provAns)
+	if !ok {
+		return fail(StepRegister, provTopic, answer)
 	}
 	res.ThingName = provAns.ThingName
-	pass(StepRegister, provTopic, reason)
+	pass(StepRegister, provTopic, answer)
 	return res, ctx.Err()
 }
 
