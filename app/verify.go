@@ -91,7 +91,7 @@ var Checks = []CheckSpec{
 type Verifier struct {
 	p      *model.Project
 	pv     *provision.Provisioner
-	id     provision.Identity
+	ident  func() (provision.Identity, error)
 	region string
 	names  provision.Names
 	device model.DeviceProfile
@@ -130,29 +130,32 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 	if err != nil {
 		return nil, err
 	}
-	id, err := pv.Identity(ctx)
-	if err != nil {
-		return nil, err
-	}
-	v := newVerifier(ctx, p, pv, id)
+	// The account is looked up while the checks run: only the ARNs they
+	// ask TestAuthorization about need it, so it is not a round trip of
+	// its own before them. Without it verify could not run at all.
+	v := newVerifier(ctx, p, pv)
 	v.live = vo.Live
-	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath()}
 	var specs []CheckSpec
 	for _, c := range Checks {
 		if (!c.Live || vo.Register) && c.Run != nil {
 			specs = append(specs, c)
 		}
 	}
-	rep.Checks = make([]Check, len(specs))
+	checks := make([]Check, len(specs))
 	var wg sync.WaitGroup
 	for i, c := range specs {
 		wg.Go(func() {
 			r := c.Run(ctx, v)
 			r.Name, r.Proves = c.Name, c.Proves
-			rep.Checks[i] = r
+			checks[i] = r
 		})
 	}
+	id, err := v.ident()
 	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath(), Checks: checks}
 	rep.Passed = true
 	for _, c := range rep.Checks {
 		if c.Status == Fail {
@@ -162,8 +165,9 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 	return rep, nil
 }
 
-func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisioner, id provision.Identity) *Verifier {
-	v := &Verifier{p: p, pv: pv, id: id, region: pv.Region(), names: pv.Names(), device: pv.Device(), gen: pv.Generation()}
+func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisioner) *Verifier {
+	v := &Verifier{p: p, pv: pv, region: pv.Region(), names: pv.Names(), device: pv.Device(), gen: pv.Generation()}
+	v.ident = sync.OnceValues(func() (provision.Identity, error) { return pv.Identity(ctx) })
 	v.conf = sync.OnceValues(func() (*confView, error) { return readConfView(v.confPath()) })
 	v.dataEP = sync.OnceValues(func() (string, error) { return pv.DescribeEndpoint(ctx, "iot:Data-ATS") })
 	v.credEP = sync.OnceValues(func() (string, error) { return pv.DescribeEndpoint(ctx, "iot:CredentialProvider") })
@@ -286,7 +290,9 @@ func (v *Verifier) corePolicyName() string {
 	return v.names.CorePolicy
 }
 
-// iotARN is an IoT resource ARN of this account and region.
+// iotARN is an IoT resource ARN of this account and region. It waits for
+// the account; when that look-up failed, Verify reports only its error.
 func (v *Verifier) iotARN(resource string) string {
-	return fmt.Sprintf("arn:%s:iot:%s:%s:%s", v.id.Partition(), v.region, v.id.Account, resource)
+	id, _ := v.ident()
+	return fmt.Sprintf("arn:%s:iot:%s:%s:%s", id.Partition(), v.region, id.Account, resource)
 }
