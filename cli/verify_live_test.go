@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+
 	"fleetbake/app"
 	"fleetbake/internal/awsfake"
 	"fleetbake/model"
@@ -212,6 +215,30 @@ func TestVerifyRegisterCleansUpAKilledRun(t *testing.T) {
 	reg = liveVerify(t, context.Background(), s, cfg, d, nil)["register"]
 	if reg.Status != app.Pass || len(reg.Steps) == 0 || reg.Steps[0].Name != "earlier run" || !strings.Contains(reg.Steps[0].Detail, "deleted thing "+left[0]) {
 		t.Fatalf("next run: %+v", reg)
+	}
+	noDeviceLeft(t, s, 1)
+}
+
+// RegisterThing refused (the template disabled): the check fails at that
+// exchange with AWS's reason, and the certificate the first exchange made
+// is deleted all the same.
+func TestVerifyRegisterRejectedDeletesTheCertificate(t *testing.T) {
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	defer s.Close()
+	d := defaultDevice(t)
+	cfg, _ := liveProject(t, s, d, false)
+	if _, err := iot.NewFromConfig(s.AWSConfig()).UpdateProvisioningTemplate(context.Background(),
+		&iot.UpdateProvisioningTemplateInput{TemplateName: aws.String("lv-Template"), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	reg := liveVerify(t, context.Background(), s, cfg, d, nil)["register"]
+	if reg.Status != app.Fail || !strings.Contains(reg.Detail, "RegisterThing failed: rejected: 400 InvalidRequestException: template lv-Template is disabled") {
+		t.Fatalf("register: %+v", reg)
+	}
+	last := reg.Steps[len(reg.Steps)-1]
+	if last.Name != "clean up" || !last.OK || !strings.Contains(last.Detail, "deactivated and deleted") {
+		t.Errorf("last step %+v", last)
 	}
 	noDeviceLeft(t, s, 1)
 }
