@@ -32,7 +32,7 @@ type LiveOptions struct {
 	Addr        string         // host:port for every port, instead of the data endpoint's 8883 and 443
 	RootCAs     *x509.CertPool // instead of the image's root CA
 	ServerName  string         // TLS server name; default the host of the address
-	StepTimeout time.Duration  // per MQTT exchange; default 10s
+	StepTimeout time.Duration  // per MQTT exchange; default claimflow.DefaultStepTimeout
 	// OnStep is called after each MQTT exchange (tests stop a run midway by
 	// cancelling its context from here).
 	OnStep func(claimflow.Step)
@@ -53,9 +53,6 @@ type Exchange struct {
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
 }
-
-// liveStepTimeout bounds one MQTT exchange with AWS IoT.
-const liveStepTimeout = 10 * time.Second
 
 // otherPort is the data endpoint port a profile does not use, with its ALPN:
 // AWS IoT takes MQTT with a client certificate on 8883, and on 443 with ALPN
@@ -97,9 +94,6 @@ func (v *Verifier) liveConfig() (claimflow.Config, *Check) {
 	cfg := claimflow.Config{Profile: v.device, Template: v.names.ProvisioningTemplate, ClaimCertPEM: string(c.certPEM),
 		ClaimKeyPEM: string(key), RootCAs: o.RootCAs, ServerName: o.ServerName, StepTimeout: o.StepTimeout, OnStep: o.OnStep,
 		Addr: net.JoinHostPort(ep, strconv.Itoa(v.device.Port))}
-	if cfg.StepTimeout == 0 {
-		cfg.StepTimeout = liveStepTimeout
-	}
 	if o.Addr != "" {
 		cfg.Addr = o.Addr
 	}

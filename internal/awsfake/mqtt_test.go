@@ -119,7 +119,7 @@ func newMQTTAccount(t *testing.T, p model.DeviceProfile, csrClaim bool) *mqttAcc
 	}
 	return &mqttAccount{deviceAccount: d, addr: addr, cfg: claimflow.Config{Profile: p, Template: "P",
 		ClaimCertPEM: d.certPEM, ClaimKeyPEM: d.keyPEM, RootCAs: d.s.MQTTRootCAs(), Addr: addr,
-		ServerName: MQTTServerName, Parameters: params, StepTimeout: 2 * time.Second}}
+		ServerName: MQTTServerName, Parameters: params}}
 }
 
 func (m *mqttAccount) run(t *testing.T) (claimflow.Result, error) {

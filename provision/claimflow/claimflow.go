@@ -37,12 +37,18 @@ type Config struct {
 	Parameters   map[string]string
 	// Subscribe, when not nil, replaces the filters the profile sends (tests of a misbehaving device).
 	Subscribe []string
-	// StepTimeout bounds each exchange; default 3s.
+	// StepTimeout bounds each exchange; default DefaultStepTimeout.
 	StepTimeout time.Duration
 	// OnStep, when not nil, is called after each step, in order (progress, and tests that stop a run
 	// after a given exchange by cancelling its context).
 	OnStep func(Step)
 }
+
+// DefaultStepTimeout bounds one exchange when Config sets none. A refusal
+// comes back at once (SUBACK, a closed connection); only an answer AWS IoT
+// drops (no iot:Receive) is waited for, so the bound is generous: a slow
+// link, or a test machine under load, must not look like a refusal.
+const DefaultStepTimeout = 10 * time.Second
 
 // Step names, in the terms of the provision-by-claim sequence.
 const (
@@ -173,7 +179,7 @@ func connect(ctx context.Context, cfg Config, clientID string) (ss *session, rea
 // then DISCONNECT. It tells whether the device could reach the endpoint this way (another port).
 func Connect(ctx context.Context, cfg Config) Step {
 	if cfg.StepTimeout == 0 {
-		cfg.StepTimeout = 3 * time.Second
+		cfg.StepTimeout = DefaultStepTimeout
 	}
 	id := newUUID()
 	ss, reason := connect(ctx, cfg, id)
@@ -188,7 +194,7 @@ func Connect(ctx context.Context, cfg Config) Step {
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	var res Result
 	if cfg.StepTimeout == 0 {
-		cfg.StepTimeout = 3 * time.Second
+		cfg.StepTimeout = DefaultStepTimeout
 	}
 	res.ClientID = newUUID()
 	record := func(st Step) {
