@@ -122,7 +122,19 @@ func (s *verifyScreen) View(height int) string {
 			case app.Skip, app.Info:
 				icon = st.Subtle.Render("·")
 			}
-			lines = append(lines, icon+" "+ansi.Truncate(fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail), w-2, "…"))
+			line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
+			if ch.Status != app.Fail {
+				lines = append(lines, icon+" "+ansi.Truncate(line, w-2, "…"))
+				continue
+			}
+			// A failure is read whole: what was found, then the fix.
+			for i, l := range wrap(line, w-2) {
+				if i == 0 {
+					lines = append(lines, icon+" "+l)
+				} else {
+					lines = append(lines, "  "+l)
+				}
+			}
 			if ch.Status == app.Fail && ch.Fix != "" {
 				for _, l := range wrap("→ "+ch.Fix, w-4) {
 					lines = append(lines, "    "+st.Warn.Render(l))
@@ -133,7 +145,9 @@ func (s *verifyScreen) View(height int) string {
 		if failed == 0 {
 			lines = append(lines, st.OK.Render(fmt.Sprintf("All %d checks passed. Press enter to build.", len(s.rep.Checks))))
 		} else {
-			lines = append(lines, st.Warn.Render(fmt.Sprintf("%d of %d checks failed. Fix them and press r to verify again, or enter to build anyway.", failed, len(s.rep.Checks))))
+			for _, l := range wrap(fmt.Sprintf("%d of %d checks failed. Fix them and press r to verify again, or enter to build anyway.", failed, len(s.rep.Checks)), w) {
+				lines = append(lines, st.Warn.Render(l))
+			}
 		}
 	}
 	if !s.running && s.err != nil {
