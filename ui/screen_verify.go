@@ -112,35 +112,35 @@ func (s *verifyScreen) View(height int) string {
 			lines = append(lines, st.Error.Render(l))
 		}
 	case s.rep != nil:
+		// Passes first, one line each; then the failures, whose first lines
+		// and fix stay in view above the summary when the list is long.
+		var failures []string
 		failed := 0
 		for _, ch := range s.rep.Checks {
-			icon := st.OK.Render("✓")
+			line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
 			switch ch.Status {
 			case app.Fail:
-				icon = st.Error.Render("✗")
 				failed++
+				for i, l := range capped(wrap(line, w-2), 3) {
+					if i == 0 {
+						l = st.Error.Render("✗") + " " + l
+					} else {
+						l = "  " + l
+					}
+					failures = append(failures, l)
+				}
+				if ch.Fix != "" {
+					for _, l := range capped(wrap("→ "+ch.Fix, w-4), 4) {
+						failures = append(failures, "    "+st.Warn.Render(l))
+					}
+				}
 			case app.Skip, app.Info:
-				icon = st.Subtle.Render("·")
-			}
-			line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
-			if ch.Status != app.Fail {
-				lines = append(lines, icon+" "+ansi.Truncate(line, w-2, "…"))
-				continue
-			}
-			// A failure is read whole: what was found, then the fix.
-			for i, l := range wrap(line, w-2) {
-				if i == 0 {
-					lines = append(lines, icon+" "+l)
-				} else {
-					lines = append(lines, "  "+l)
-				}
-			}
-			if ch.Status == app.Fail && ch.Fix != "" {
-				for _, l := range wrap("→ "+ch.Fix, w-4) {
-					lines = append(lines, "    "+st.Warn.Render(l))
-				}
+				lines = append(lines, st.Subtle.Render("·")+" "+ansi.Truncate(line, w-2, "…"))
+			default:
+				lines = append(lines, st.OK.Render("✓")+" "+ansi.Truncate(line, w-2, "…"))
 			}
 		}
+		lines = append(lines, failures...)
 		lines = append(lines, "")
 		if failed == 0 {
 			lines = append(lines, st.OK.Render(fmt.Sprintf("All %d checks passed. Press enter to build.", len(s.rep.Checks))))
@@ -158,6 +158,17 @@ func (s *verifyScreen) View(height int) string {
 		lines = lines[len(lines)-height:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// capped is at most n lines, the last marked when some were left out
+// (`fleetbake verify` prints them whole).
+func capped(lines []string, n int) []string {
+	if len(lines) <= n {
+		return lines
+	}
+	out := append([]string(nil), lines[:n]...)
+	out[n-1] += " …"
+	return out
 }
 
 func (s *verifyScreen) Capturing() bool { return false }
