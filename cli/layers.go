@@ -1,6 +1,7 @@
 package cli
 
-// Subcommands of the layer area: `layers`, `layers fetch` and `init`.
+// Subcommands of the layer area: `layers`, `layers fetch` and `init`
+// (`layers lock` is in lock.go).
 
 import (
 	"context"
@@ -56,6 +57,7 @@ type jsonResolved struct {
 	NotOnDisk    []string    `json:"not_on_disk"`
 	Missing      []string    `json:"missing"`
 	Incompatible []string    `json:"incompatible"`
+	Pins         []jsonPin   `json:"pins"` // each layer checkout against fleetbake.toml [pins]
 	Error        string      `json:"error,omitempty"`
 }
 
@@ -143,7 +145,7 @@ func resolveReport(p *model.Project, w *model.Workspace) *jsonResolved {
 		return &jsonResolved{Error: err.Error(), Layers: []jsonLayer{}, NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
 	}
 	r := &jsonResolved{Release: res.Release, Generation: string(res.Generation), Layers: []jsonLayer{},
-		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
+		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}, Pins: pinReport(p, res)}
 	for _, l := range res.Layers {
 		j := toJSONLayer(l)
 		j.AddedBy = res.AddedBy[l.Name]
@@ -243,6 +245,7 @@ func printLayers(out io.Writer, p *model.Project, haveProject bool, w *model.Wor
 	if len(r.NotOnDisk) > 0 {
 		fmt.Fprintf(out, "  %d layer(s) not on disk: run `fleetbake layers fetch`\n", len(r.NotOnDisk))
 	}
+	printPins(out, r.Pins)
 }
 
 func runLayersFetch(env *cliEnv, args []string) error {

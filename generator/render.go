@@ -69,6 +69,17 @@ type extra struct{ Var, Value string }
 type layersData struct {
 	Source string
 	Layers []string // absolute layer folders, dependency order
+	Pins   []string // "<checkout> <commit>" of fleetbake.toml [pins], sorted
+}
+
+// pinLines lists the project's pins for the bblayers.conf header.
+func pinLines(p *model.Project) []string {
+	var out []string
+	for k, c := range p.Pins {
+		out = append(out, k+" "+c)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type claimLayerData struct {

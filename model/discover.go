@@ -14,9 +14,13 @@ import (
 
 // Workspace is what discovery found under the source roots.
 type Workspace struct {
-	Roots      []string
-	Layers     []*Layer   // on disk, sorted by Name then Path
-	Release    string     // from oe-core (LAYERSERIES_CORENAMES, else LAYERSERIES_COMPAT_core); "" if none
+	Roots   []string
+	Layers  []*Layer // on disk, sorted by Name then Path
+	Release string   // from oe-core: the newest known name of CoreNames (else its last); "" if none
+	// CoreNames is the core layer's LAYERSERIES_CORENAMES (else its
+	// LAYERSERIES_COMPAT_core): the series BitBake accepts layers for.
+	// oe-core master lists the last release too ("wrynose blacksail").
+	CoreNames  []string
 	Generation Generation // meta-aws fleet provisioning generation on disk; "" without meta-aws
 	Problems   []error    // malformed layer.conf and the like: reported, not fatal
 }
@@ -207,11 +211,11 @@ func Discover(roots ...string) (*Workspace, error) {
 
 	for _, l := range w.Layers {
 		if l.Collection == "core" {
-			if names := strings.Fields(d.coreNames[l.Path]); len(names) > 0 {
-				w.Release = names[len(names)-1]
-			} else if len(l.SeriesCompat) > 0 {
-				w.Release = l.SeriesCompat[len(l.SeriesCompat)-1]
+			w.CoreNames = strings.Fields(d.coreNames[l.Path])
+			if len(w.CoreNames) == 0 {
+				w.CoreNames = l.SeriesCompat
 			}
+			w.Release = newestRelease(w.CoreNames)
 			break
 		}
 	}

@@ -45,6 +45,8 @@ type Project struct {
 
 	Shared     Shared     `toml:"shared"`
 	Greengrass Greengrass `toml:"greengrass"`
+	// Pins: the commit of each layer repository, from `fleetbake layers lock`.
+	Pins Pins `toml:"pins,omitempty"`
 
 	// path is where the project was loaded from or will be saved to.
 	path string

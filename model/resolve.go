@@ -39,19 +39,41 @@ func (m MissingLayer) String() string {
 	return fmt.Sprintf("%s needs %s: %s", m.NeededBy, m.Collection, m.Hint)
 }
 
-// SeriesMismatch is a layer whose LAYERSERIES_COMPAT lacks the release.
+// SeriesMismatch is a layer BitBake refuses: its LAYERSERIES_COMPAT names
+// none of the series the core layer supports.
 type SeriesMismatch struct {
 	Layer   string
 	Compat  []string
 	Release string
+	// CoreNames is the LAYERSERIES_CORENAMES of the core layer on disk when
+	// it supports Release; nil when no core layer is on disk or it is of
+	// another release than the project's.
+	CoreNames []string
 }
 
 func (s SeriesMismatch) String() string {
-	if len(s.Compat) == 0 {
-		return fmt.Sprintf("layer %s sets no LAYERSERIES_COMPAT (BitBake refuses it); it must list %s", s.Layer, s.Release)
+	if len(s.CoreNames) > 0 {
+		// Changing the release would not help: the core layer on disk
+		// decides, so only another branch of the layer does.
+		return fmt.Sprintf("layer %s is for %s (LAYERSERIES_COMPAT), none of %s that the core layer supports (LAYERSERIES_CORENAMES), so BitBake refuses it; check out its %s branch",
+			s.Layer, strings.Join(s.Compat, ", "), strings.Join(s.CoreNames, ", "), s.Release)
 	}
 	return fmt.Sprintf("layer %s is for %s, not %s (LAYERSERIES_COMPAT); use its %s branch or pick release = %q",
-		s.Layer, strings.Join(s.Compat, ", "), s.Release, s.Release, s.Compat[len(s.Compat)-1])
+		s.Layer, strings.Join(s.Compat, ", "), s.Release, s.Release, newestRelease(s.Compat))
+}
+
+// seriesFor is the set of series names layers are checked against, as
+// BitBake does (bitbake lib/bb/cookerdata.py, parseConfigurationFiles: a
+// layer passes when its LAYERSERIES_COMPAT shares a name with
+// LAYERSERIES_CORENAMES; a layer with no LAYERSERIES_COMPAT only gets a
+// warning). The core layer on disk decides when it supports the release;
+// otherwise the project's release is the one series, so that a core of
+// another release is itself reported.
+func seriesFor(release string, w *Workspace) (series, coreNames []string) {
+	if slices.Contains(w.CoreNames, release) {
+		return w.CoreNames, w.CoreNames
+	}
+	return []string{release}, nil
 }
 
 // ResolveError lists every missing and incompatible layer.
@@ -203,12 +225,13 @@ func Resolve(p *Project, w *Workspace) (*Resolution, error) {
 	}
 
 	res.Layers = dependencyOrder(byCol)
+	series, coreNames := seriesFor(release, w)
 	for _, l := range res.Layers {
 		if !l.OnDisk {
 			res.NotOnDisk = append(res.NotOnDisk, l)
 		}
-		if !slices.Contains(l.SeriesCompat, release) {
-			res.Incompatible = append(res.Incompatible, SeriesMismatch{Layer: l.Name, Compat: l.SeriesCompat, Release: release})
+		if len(l.SeriesCompat) > 0 && !slices.ContainsFunc(l.SeriesCompat, func(s string) bool { return slices.Contains(series, s) }) {
+			res.Incompatible = append(res.Incompatible, SeriesMismatch{Layer: l.Name, Compat: l.SeriesCompat, Release: release, CoreNames: coreNames})
 		}
 	}
 	if len(res.Missing) > 0 || len(res.Incompatible) > 0 {

@@ -20,6 +20,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 
 	"fleetbake/model"
@@ -152,7 +153,12 @@ func connect(ctx context.Context, cfg Config, clientID string) (ss *session, rea
 		}
 	}
 	ss.c = paho.NewClient(paho.ClientConfig{
-		Conn: conn,
+		// paho writes one packet in several Writes (net.Buffers on a tls.Conn) and its pinger writes from
+		// another goroutine (a PINGREQ right after CONNACK): without the lock its documented
+		// NewThreadSafeConn takes, the two interleave and the broker reads a malformed SUBSCRIBE (seen as
+		// "malformed packet: topic" and a dropped connection under load; paho.golang packets/packets.go,
+		// issue eclipse-paho/paho.golang#90).
+		Conn: packets.NewThreadSafeConn(conn),
 		OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(p paho.PublishReceived) (bool, error) {
 			select {
 			case ss.msgs <- message{p.Packet.Topic, p.Packet.Payload}:
@@ -230,7 +236,24 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	for _, f := range subs {
 		// One SUBSCRIBE per filter, as IotIdentityClient sends them.
 		step, cancel := context.WithTimeout(ctx, cfg.StepTimeout)
-		sa, err := c.Subscribe(step, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: f, QoS: 1}}})
+		type subscribed struct {
+			sa  *paho.Suback
+			err error
+		}
+		done := make(chan subscribed, 1)
+		go func() {
+			sa, err := c.Subscribe(step, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: f, QoS: 1}}})
+			done <- subscribed{sa, err}
+		}()
+		var sa *paho.Suback
+		var err error
+		select {
+		case r := <-done:
+			sa, err = r.sa, r.err
+		case why := <-gone:
+			// paho's Subscribe waits for its context even when the connection is gone: say why now.
+			err = errors.New(why)
+		}
 		cancel()
 		if err != nil {
 			reason := err.Error()
