@@ -173,7 +173,10 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 		"BB_PRESSURE_MAX_CPU":     "15000",
 		"CONNECTIVITY_CHECK_URIS": "https://www.example.com/",
 	}
-	p.Shared = Shared{DLDir: "/srv/yocto/downloads", SstateDir: "/srv/yocto/sstate",
+	// Absolute folders that can be made whoever runs the test (CI runs as an ordinary user, for whom
+	// /srv is not writable, and validation checks that).
+	shared := t.TempDir()
+	p.Shared = Shared{DLDir: shared + "/yocto/downloads", SstateDir: shared + "/yocto/sstate",
 		SstateMirrors:     "file://.* http://sstate.example.com/PATH;downloadfilename=PATH file://.* file:///nfs/sstate/PATH",
 		HashServe:         "auto",
 		HashServeUpstream: "wss://hashserv.yoctoproject.org/ws", SignatureHandler: "OEEquivHash",

@@ -351,13 +351,15 @@ step="a failing parse: BitBake's errors on the Build screen"
 printf '#!/bin/bash\ncat %q\nexit 1\n' "$PWD/engine/testdata/hello-expansion-error.log" >"$work/bitbake-parse-error"
 chmod +x "$work/bitbake-parse-error"
 start parse FLEETBAKE_BITBAKE_CMD="$work/bitbake-parse-error"
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 keys Enter
-wait_for "Apply  8/9"
+wait_for "Apply  8/10"
 wait_for "All done" 60
 keys Enter
-wait_for "Build  9/9"
+wait_for "Verify  9/10"
+keys Enter
+wait_for "Build  10/10"
 wait_for "ExpansionError during parsing"
 wait_for "The variable dependency chain for the failure is: BROKEN"
 wait_for "Build failed (exit code 1)"
