@@ -74,8 +74,9 @@ func Apply(c *Changes) error {
 			todo = append(todo, &pending{fc: &c.Files[i], real: real})
 		}
 	}
-	// The lock is in the folder of the first file (build/conf).
-	lockDir := filepath.Dir(reals[0])
+	// The lock is in the folder of the first file (build/conf), where
+	// its name is, even when that file is a link to another folder.
+	lockDir := filepath.Dir(c.Files[0].Path)
 	if len(todo) == 0 {
 		if _, err := os.Stat(lockDir); err != nil {
 			return nil
@@ -86,11 +87,13 @@ func Apply(c *Changes) error {
 	// Phase 1: folders and the lock, then everything that can fail for lack
 	// of room or permission.
 	for _, p := range todo {
-		dirs, err := mkdirAll(filepath.Dir(p.real))
-		created = append(created, dirs...)
-		if err != nil {
-			removeCreated(created)
-			return writeError(p.fc, err)
+		for _, dir := range []string{lockDir, filepath.Dir(p.real)} {
+			dirs, err := mkdirAll(dir)
+			created = append(created, dirs...)
+			if err != nil {
+				removeCreated(created)
+				return writeError(p.fc, err)
+			}
 		}
 	}
 	dropLock := func() {

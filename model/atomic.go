@@ -152,6 +152,16 @@ func SyncDir(dir string) {
 // processStart is when this process started writing, for RemoveStaleTemps.
 var processStart = time.Now()
 
+// staleBefore is the cut-off for writes that hold no lock (the state file,
+// the project file): another process may be between writing its temporary
+// file and renaming it (an fsync on a loaded disk takes a while), so only
+// files last written well before this process started are taken as left
+// by a killed run. generator.Apply holds the build folder's lock and uses
+// its own start.
+func staleBefore() time.Time { return processStart.Add(-staleMargin) }
+
+const staleMargin = 10 * time.Minute
+
 // WriteFileAtomic writes data to a temporary file next to path, syncs it
 // and renames it over path, so a crash never leaves a half-written file.
 // A symlink at path is replaced, not followed: the state file and the
@@ -161,7 +171,7 @@ var processStart = time.Now()
 // killed run are removed first; its own temporary file is not removed on
 // a signal (see createTemp), the next write removes it.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	RemoveStaleTemps(path, processStart)
+	RemoveStaleTemps(path, staleBefore())
 	tmp, err := createTemp(path, data, perm, false)
 	if err != nil {
 		return err
@@ -196,7 +206,7 @@ func ReplaceIfUnchanged(path string, data []byte, perm os.FileMode, expect []byt
 	if err != nil {
 		return err
 	}
-	RemoveStaleTemps(real, processStart)
+	RemoveStaleTemps(real, staleBefore())
 	tmp, err := CreateTemp(real, data, perm)
 	if err != nil {
 		return err

@@ -8,8 +8,8 @@ import (
 )
 
 // TestWriteFileAtomicRemovesStaleTempsAndKeepsLinks: temporary files of
-// fleetbake's naming older than this process go, a fresh one (another run
-// writing now) and other names stay; a symlink at the path is replaced,
+// fleetbake's naming written well before this process started go; a
+// recent one (another run writing now) and other names stay; a symlink at the path is replaced,
 // not followed (state and claim files must not write through links).
 func TestWriteFileAtomicRemovesStaleTempsAndKeepsLinks(t *testing.T) {
 	dir := t.TempDir()
@@ -25,6 +25,9 @@ func TestWriteFileAtomicRemovesStaleTempsAndKeepsLinks(t *testing.T) {
 	}
 	stale := mk(".state.json.tmp-123", old)
 	fresh := mk(".state.json.tmp-456", time.Now().Add(time.Minute))
+	// Another process between its write and its rename when this one
+	// started: no lock says it is dead, so it stays.
+	recent := mk(".state.json.tmp-789", processStart.Add(-time.Minute))
 	other := mk(".state.json.tmp-abc", old)
 	target := mk("elsewhere", old)
 	if err := os.Symlink(target, path); err != nil {
@@ -36,7 +39,7 @@ func TestWriteFileAtomicRemovesStaleTempsAndKeepsLinks(t *testing.T) {
 	if _, err := os.Stat(stale); err == nil {
 		t.Error("stale temporary file left")
 	}
-	for _, p := range []string{fresh, other} {
+	for _, p := range []string{fresh, recent, other} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s removed: %v", p, err)
 		}
