@@ -145,8 +145,14 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 		return a.ID < b.ID
 	})
 	uniqueIDs(d.Repos)
+	if err := guardConf("local_conf_header", d.LocalConf); err != nil {
+		return nil, err
+	}
 	out, err := render("kas.yml.tmpl", d)
 	if err != nil {
+		return nil, err
+	}
+	if err := guardKas(out); err != nil {
 		return nil, err
 	}
 	// A YAML file ends with a newline like any text file; the template's

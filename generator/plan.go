@@ -224,6 +224,9 @@ func renderTargets(in *input) ([]target, []string, error) {
 		if _, err := ReadConf([]byte(head + block)); err != nil {
 			return "", fmt.Errorf("generator: %s would not parse (%v); this is a fleetbake bug, please report it", blockTmpl, err)
 		}
+		if err := guardConf(blockTmpl, head+block); err != nil {
+			return "", err
+		}
 		ts = append(ts, target{path: path, header: head, block: block, checkOutside: checkOutside})
 		return content, nil
 	}
