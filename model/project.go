@@ -173,7 +173,7 @@ func (p *Project) Encode() ([]byte, error) {
 // Load reads and parses the project file at path. It does not validate;
 // call Validate for that, so callers can show every problem at once.
 func Load(path string) (*Project, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxProjectFileSize)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("no project file at %s: run `fleetbake` to make one, or pass --config", path)
@@ -223,7 +223,7 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	if p.path == "" {
 		return false, fmt.Errorf("project has no path to save to")
 	}
-	cur, err := os.ReadFile(p.path)
+	cur, err := ReadRegularFile(p.path, MaxProjectFileSize)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
 		update(p)
