@@ -49,7 +49,9 @@ func checkValue(name, value string) error {
 		return bad("it " + p)
 	}
 	for _, r := range value {
-		if r < 0x20 || r == 0x7f {
+		// C1 controls (U+0080..U+009F) and the Unicode line separators too:
+		// the same set guardConf refuses in the rendered file.
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 {
 			return bad(fmt.Sprintf("it contains the control character %U", r))
 		}
 	}

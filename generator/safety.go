@@ -75,8 +75,14 @@ type FieldValueError struct {
 }
 
 func (e *FieldValueError) Error() string {
+	if e.Field == projectFolderField {
+		return fmt.Sprintf("the project folder %q %s; every path fleetbake writes starts with it, so move the project to a folder without it", e.Value, e.Problem)
+	}
 	return fmt.Sprintf("%s = %q in fleetbake.toml %s; fix it there", e.Field, e.Value, e.Problem)
 }
+
+// projectFolderField names the project's own folder in a FieldValueError.
+const projectFolderField = "the project folder"
 
 // checkLiterals decides what a '$' may be in each field: only [local_conf]
 // values may hold ${NAME} references (checked by assign); every other
@@ -97,7 +103,7 @@ func checkLiterals(p *model.Project) error {
 		{"greengrass.credential_endpoint", g.CredentialEndpoint},
 	}
 	if p.Path() != "" {
-		fields = append(fields, struct{ field, v string }{"the project folder", p.Dir()})
+		fields = append(fields, struct{ field, v string }{projectFolderField, p.Dir()})
 	}
 	for _, f := range fields {
 		if pr := model.ValueExpansionProblem(f.v, false); pr != "" {

@@ -273,3 +273,16 @@ func TestGuardConfRefusesStrayLines(t *testing.T) {
 		t.Errorf("guardConf refused fleetbake's own lines: %v", err)
 	}
 }
+
+// A '$' or a quote in the project's folder reaches every path fleetbake
+// writes; it is refused once, naming the folder.
+func TestProjectFolderWithDollarRefused(t *testing.T) {
+	fx := newFixture(t, model.GenerationNew)
+	odd := filepath.Join(fx.dir, "o'x$")
+	fx.p.SetPath(filepath.Join(odd, model.DefaultFile))
+	_, err := Plan(fx.p, fx.res)
+	var fe *FieldValueError
+	if !errors.As(err, &fe) || fe.Field != projectFolderField || !strings.Contains(err.Error(), "move the project") {
+		t.Fatalf("Plan = %v, want a FieldValueError for the project folder", err)
+	}
+}
