@@ -15,10 +15,11 @@ import (
 // These tests run BitBake's own parser and data store (lib/bb/parse,
 // lib/bb/data_smart.py) on what fleetbake renders, and count every Python
 // expression BitBake evaluates. They need only BitBake's lib folder, no poky
-// build, and are skipped unless FLEETBAKE_BITBAKE_LIB names it, e.g.
+// build, and are skipped unless FLEETBAKE_BITBAKE names a BitBake clone
+// (the same variable the engine tests use), e.g.
 //
 //	git clone -b 2.8 https://git.openembedded.org/bitbake   # scarthgap's BitBake
-//	FLEETBAKE_BITBAKE_LIB=$PWD/bitbake/lib go test -run TestRealDataSmart -v ./generator/
+//	FLEETBAKE_BITBAKE=$PWD/bitbake go test -run TestRealDataSmart -v ./generator/
 
 // dataSmartScript parses each conf file given with bb.parse.handle into a
 // fresh datastore with OVERRIDES set, expands every variable with getVar,
@@ -77,12 +78,13 @@ func runDataSmart(t *testing.T, lib string, overrides string, confs []string) ma
 }
 
 func bitbakeLib(t *testing.T) string {
-	lib := os.Getenv("FLEETBAKE_BITBAKE_LIB")
-	if lib == "" {
-		t.Skip("FLEETBAKE_BITBAKE_LIB is not set to a BitBake checkout's lib folder")
+	root := os.Getenv("FLEETBAKE_BITBAKE")
+	if root == "" {
+		t.Skip("FLEETBAKE_BITBAKE is not set to a clone of openembedded/bitbake")
 	}
+	lib := filepath.Join(root, "lib")
 	if _, err := os.Stat(filepath.Join(lib, "bb", "data_smart.py")); err != nil {
-		t.Fatalf("FLEETBAKE_BITBAKE_LIB=%s has no bb/data_smart.py: %v", lib, err)
+		t.Fatalf("FLEETBAKE_BITBAKE=%s has no lib/bb/data_smart.py: %v", root, err)
 	}
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("no python3")
