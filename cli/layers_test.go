@@ -254,3 +254,36 @@ func TestLayersEscapesTerminalSequences(t *testing.T) {
 		}
 	}
 }
+
+// The engineer's own lines in local.conf (quoted in warnings and in the
+// diff) and layer problems reach `fleetbake generate` output escaped.
+func TestGenerateEscapesTerminalSequences(t *testing.T) {
+	dir := t.TempDir()
+	spec := layertree.Standard("scarthgap", true)
+	spec.Layers = append(spec.Layers, layertree.Layer{Dir: "meta-broken\x1b[5m", Conf: "BBFILE_COLLECTIONS += \"x\n"})
+	layertree.Write(t, dir, spec)
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "qemuarm64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
+		t.Fatalf("generate: %s", errs)
+	}
+	lc := filepath.Join(dir, "build", "conf", "local.conf")
+	f, err := os.OpenFile(lc, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("MACHINE = \"evil\x1b]0;pwned\x07\"\n")
+	f.Close()
+	for _, args := range [][]string{{"generate", "--dry-run"}, {"generate", "--diff"}} {
+		_, out, errs := runCLI(t, append([]string{"--config", cfg}, args...)...)
+		all := out + errs
+		if i := strings.IndexAny(all, "\x1b\x07"); i >= 0 {
+			t.Fatalf("%v: a raw control character reaches the terminal at %d:\n%q", args, i, all)
+		}
+		if !strings.Contains(all, `evil\x1b]0;pwned\x07`) || !strings.Contains(all, `meta-broken\x1b[5m`) {
+			t.Errorf("%v: output lacks the escaped line or layer:\n%s", args, all)
+		}
+	}
+}
