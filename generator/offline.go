@@ -3,7 +3,6 @@ package generator
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -62,7 +61,7 @@ func offlineWarnings(in *input) []string {
 // commit id (nor AUTOREV, which needs the network too but is never the
 // default of a release branch).
 func firstTagSRCREV(path string) (name, value string, ok bool) {
-	f, err := os.Open(path)
+	f, err := model.OpenRegularFile(path) // a FIFO recipe must not hang generate
 	if err != nil {
 		return "", "", false
 	}

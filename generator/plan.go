@@ -104,7 +104,9 @@ func (s stamp) same(o stamp) bool {
 // readStamped reads path and records what it saw. A missing file is not an
 // error; anything else (permission, a folder in the way) is.
 func readStamped(path string) ([]byte, stamp, os.FileMode, error) {
-	data, err := os.ReadFile(path)
+	// Bounded, regular files only: a FIFO named local.conf must not hang
+	// generate, nor /dev/zero fill memory.
+	data, err := model.ReadRegularFile(path, model.MaxEditedConfSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, stamp{}, 0o644, nil
 	}

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"fleetbake/model"
 )
@@ -284,5 +286,35 @@ func TestProjectFolderWithDollarRefused(t *testing.T) {
 	var fe *FieldValueError
 	if !errors.As(err, &fe) || fe.Field != projectFolderField || !strings.Contains(err.Error(), "move the project") {
 		t.Fatalf("Plan = %v, want a FieldValueError for the project folder", err)
+	}
+}
+
+// Issue 9 item 7: a conf/local.conf that is a FIFO (or /dev/zero) is
+// refused with its path; Plan neither hangs nor reads without end.
+func TestPlanRefusesFIFOAndDeviceConf(t *testing.T) {
+	for _, kind := range []string{"fifo", "device"} {
+		fx := newFixture(t, model.GenerationNew)
+		lc := fx.path("build/conf/local.conf")
+		if err := os.MkdirAll(filepath.Dir(lc), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if kind == "fifo" {
+			if err := syscall.Mkfifo(lc, 0o600); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+		} else if err := os.Symlink("/dev/zero", lc); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := Plan(fx.p, fx.res); done <- err }()
+		select {
+		case err := <-done:
+			var fe *model.FileReadError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), "local.conf") || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: Plan = %v, want a FileReadError naming local.conf", kind, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Plan still reading local.conf after 10s", kind)
+		}
 	}
 }

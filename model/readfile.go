@@ -14,6 +14,9 @@ import (
 const (
 	MaxProjectFileSize = 1 << 20 // fleetbake.toml
 	MaxConfFileSize    = 1 << 20 // layer.conf, machine and distro conf, recipes read for discovery
+	// MaxEditedConfSize: conf/local.conf and bblayers.conf, which fleetbake
+	// edits and whose content the engineer owns; generous, still bounded.
+	MaxEditedConfSize = 16 << 20
 )
 
 // FileReadError is a file fleetbake will not read: not a regular file, or
@@ -33,18 +36,11 @@ func (e *FileReadError) Error() string { return e.Path + ": " + e.Problem }
 // reads at most limit+1 bytes. A missing file returns an error satisfying
 // errors.Is(err, fs.ErrNotExist), as os.ReadFile does.
 func ReadRegularFile(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("is %s, not a regular file; fleetbake reads only regular files here (check the path)", fileKind(fi.Mode()))}
-	}
 	if fi.Size() > limit {
 		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("is %d bytes, more than the %d fleetbake reads for this kind of file; check that the path names the right file", fi.Size(), limit)}
 	}
@@ -58,6 +54,30 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("grew past the %d bytes fleetbake reads for this kind of file while it was read; check that the path names the right file", limit)}
 	}
 	return data, nil
+}
+
+// OpenRegularFile opens path for reading as ReadRegularFile does (no
+// blocking open, regular files only), for a caller that streams it.
+func OpenRegularFile(path string) (*os.File, error) {
+	f, _, err := openRegular(path)
+	return f, err
+}
+
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &FileReadError{Path: path, Problem: fmt.Sprintf("is %s, not a regular file; fleetbake reads only regular files here (check the path)", fileKind(fi.Mode()))}
+	}
+	return f, fi, nil
 }
 
 func fileKind(m fs.FileMode) string {
