@@ -90,24 +90,13 @@ const projectFolderField = "the project folder"
 // named by its TOML field. model.Validate refuses the same first; this holds
 // for a project that reaches the generator unvalidated.
 func checkLiterals(p *model.Project) error {
-	s, g := p.Shared, p.Greengrass
-	fields := []struct{ field, v string }{
-		{"machine", p.Machine}, {"distro", p.Distro}, {"image", p.Image}, {"build_dir", p.BuildDir},
-		{"shared.dl_dir", s.DLDir}, {"shared.sstate_dir", s.SstateDir}, {"shared.sstate_mirrors", s.SstateMirrors},
-		{"shared.hashserve", s.HashServe}, {"shared.hashserve_upstream", s.HashServeUpstream},
-		{"shared.signature_handler", s.SignatureHandler}, {"shared.prserv_host", s.PRServHost},
-		{"greengrass.nucleus", g.Nucleus}, {"greengrass.region", g.Region}, {"greengrass.prefix", g.Prefix},
-		{"greengrass.provisioning_template", g.ProvisioningTemplate}, {"greengrass.role_alias", g.RoleAlias},
-		{"greengrass.thing_group", g.ThingGroup}, {"greengrass.thing_name_prefix", g.ThingNamePrefix},
-		{"greengrass.claim_dir", g.ClaimDir}, {"greengrass.data_endpoint", g.DataEndpoint},
-		{"greengrass.credential_endpoint", g.CredentialEndpoint},
-	}
+	fields := p.LiteralFields()
 	if p.Path() != "" {
-		fields = append(fields, struct{ field, v string }{projectFolderField, p.Dir()})
+		fields = append(fields, model.FieldValue{Field: projectFolderField, Value: p.Dir()})
 	}
 	for _, f := range fields {
-		if pr := model.ValueExpansionProblem(f.v, false); pr != "" {
-			return &FieldValueError{Field: f.field, Value: f.v, Problem: pr}
+		if pr := model.ValueExpansionProblem(f.Value, false); pr != "" {
+			return &FieldValueError{Field: f.Field, Value: f.Value, Problem: pr}
 		}
 	}
 	return nil

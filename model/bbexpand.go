@@ -98,3 +98,44 @@ func refLen(s string) int {
 	}
 	return 0
 }
+
+// FieldValue is one setting as fleetbake.toml names it, and its value.
+type FieldValue struct{ Field, Value string }
+
+// LiteralFields are the settings fleetbake writes literally into conf
+// files: none may hold a '$' (ValueExpansionProblem with refs false).
+// Validate and the generator both check them from this one list.
+func (p *Project) LiteralFields() []FieldValue {
+	s, g := p.Shared, p.Greengrass
+	return []FieldValue{
+		{"machine", p.Machine}, {"distro", p.Distro}, {"image", p.Image}, {"build_dir", p.BuildDir},
+		{"shared.dl_dir", s.DLDir}, {"shared.sstate_dir", s.SstateDir}, {"shared.sstate_mirrors", s.SstateMirrors},
+		{"shared.hashserve", s.HashServe}, {"shared.hashserve_upstream", s.HashServeUpstream},
+		{"shared.signature_handler", s.SignatureHandler}, {"shared.prserv_host", s.PRServHost},
+		{"greengrass.nucleus", g.Nucleus}, {"greengrass.region", g.Region}, {"greengrass.prefix", g.Prefix},
+		{"greengrass.provisioning_template", g.ProvisioningTemplate}, {"greengrass.role_alias", g.RoleAlias},
+		{"greengrass.thing_group", g.ThingGroup}, {"greengrass.thing_name_prefix", g.ThingNamePrefix},
+		{"greengrass.claim_dir", g.ClaimDir}, {"greengrass.data_endpoint", g.DataEndpoint},
+		{"greengrass.credential_endpoint", g.CredentialEndpoint},
+	}
+}
+
+// literalProblems applies the rule to every literal field no stricter
+// check has refused already, so that Validate refuses all the generator
+// would (an AWS role alias may start with '@', for one).
+func (p *Project) literalProblems(already []FieldError) []FieldError {
+	seen := map[string]bool{}
+	for _, e := range already {
+		seen[e.Field] = true
+	}
+	var out []FieldError
+	for _, f := range p.LiteralFields() {
+		if seen[f.Field] {
+			continue
+		}
+		if pr := ValueExpansionProblem(f.Value, false); pr != "" {
+			out = append(out, FieldError{Field: f.Field, Value: f.Value, Problem: pr})
+		}
+	}
+	return out
+}
