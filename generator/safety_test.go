@@ -318,3 +318,19 @@ func TestPlanRefusesFIFOAndDeviceConf(t *testing.T) {
 		}
 	}
 }
+
+// A [pins] key is a folder path the bblayers.conf header names in a
+// comment: one holding a line break is refused as a TextError naming it,
+// before anything is written, not left to the whole-file guard.
+func TestPinInCommentRefused(t *testing.T) {
+	fx := newFixture(t, model.GenerationNew)
+	fx.p.Pins = model.Pins{"sources/meta-aws\nBBLAYERS = \"/tmp/evil\"": "1f0e8d3c2b4a59687766554433221100ffeeddcc"}
+	_, err := Plan(fx.p, fx.res)
+	var te *TextError
+	if !errors.As(err, &te) || te.What != "a [pins] entry" || !strings.Contains(err.Error(), "BBLAYERS") {
+		t.Fatalf("Plan = %v, want a TextError for the [pins] entry", err)
+	}
+	if _, err := os.Stat(fx.path("build/conf/bblayers.conf")); !os.IsNotExist(err) {
+		t.Errorf("bblayers.conf written: %v", err)
+	}
+}

@@ -119,3 +119,24 @@ func TestPrintableEscapesTerminalSequences(t *testing.T) {
 		t.Errorf("PrintableLines keeps tabs and newlines only: %q", got)
 	}
 }
+
+// SaveUpdate reads the project file again before it saves: a project file
+// replaced by a FIFO since Load is refused at once, and left as it is.
+func TestSaveUpdateRefusesFIFOProjectFile(t *testing.T) {
+	p, path := savedProject(t)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	var err error
+	within(t, 5*time.Second, func() { _, err = p.SaveUpdate(func(q *Project) { q.Machine = "qemuarm64" }) })
+	var fe *FileReadError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "is a FIFO") {
+		t.Errorf("SaveUpdate = %v, want a FileReadError saying it is a FIFO", err)
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+}

@@ -11,6 +11,8 @@
 #   - the end: conf/local.conf and conf/bblayers.conf written (with the AWS
 #     endpoints), the AWS resources created in the fake account, the build
 #     step reporting that there is no BitBake, ctrl+c exiting with 130;
+#   - a failing parse (a stand-in printing real BitBake output): the ERROR
+#     lines and their context on the Build screen and printed on quitting;
 #   - quitting while AWS calls are under way asks first (the fake made slow);
 #   - NO_COLOR (no color escape sequences), TERM=dumb and --accessible
 #     (plain prompts, no full-screen UI).
@@ -216,7 +218,7 @@ grep -qF "fleetbake generate" "$work/notty.err" || fail "the subcommands are not
 
 step="workspace (80x24)"
 start first
-wait_for "Workspace  1/9"
+wait_for "Workspace  1/10"
 wait_for "release scarthgap"
 wait_for "AWS 123456789012"
 wait_for "8 layers, 3 machines on disk"
@@ -227,7 +229,7 @@ tm capture-pane -p -e -t "$session" | grep -qE $'\e\\[([0-9]+;)*(3[0-8]|9[0-7])[
 keys Enter Enter
 
 step="machine"
-wait_for "Machine  2/9"
+wait_for "Machine  2/10"
 wait_for "machines"
 wait_file "$ws/fleetbake.toml" 'build_dir = "build"'
 check_frame 80 24
@@ -238,7 +240,7 @@ wait_for "1/1 machines"
 keys Enter
 
 step="layers"
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "added: needed by meta-aws"
 wait_file "$ws/fleetbake.toml" 'machine = "qemuarm64"'
 check_frame 80 24
@@ -256,13 +258,13 @@ end_session
 
 step="resume at the layers"
 start second
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "[x] meta-aws"
 wait_for "added: needed by meta-aws"
 keys Enter
 
 step="image and distro"
-wait_for "Image and distro  4/9"
+wait_for "Image and distro  4/10"
 wait_for "core-image-minimal"
 resize 60 20
 check_frame 60 20
@@ -271,18 +273,18 @@ check_frame 80 24
 keys Enter Enter
 
 step="build settings, a bad value rejected inline"
-wait_for "Build settings  5/9"
+wait_for "Build settings  5/10"
 wait_file "$ws/fleetbake.toml" 'layers = ["meta-aws"]'
 type_text 8
 keys Enter
 type_text x
 keys Enter
 wait_for '"x" is not a count'
-wait_for "Build settings  5/9"
+wait_for "Build settings  5/10"
 keys BSpace Enter Enter Enter Enter Enter Enter Enter
 
 step="greengrass"
-wait_for "Greengrass  6/9"
+wait_for "Greengrass  6/10"
 wait_for "AWS account 123456789012"
 wait_file "$ws/fleetbake.toml" "bb_number_threads = 8"
 check_frame 80 24
@@ -291,14 +293,14 @@ type_text e2e
 keys Enter Enter Enter Enter Enter Enter Enter
 
 step="review"
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "+++ b/build/conf/bblayers.conf"
 wait_file "$ws/fleetbake.toml" 'prefix = "e2e"'
 check_frame 80 24
 keys Enter
 
 step="apply"
-wait_for "Apply  8/9"
+wait_for "Apply  8/10"
 wait_for "All done" 60
 check_frame 80 24
 conf=$ws/build/conf
@@ -316,8 +318,14 @@ for want in "iot:thinggroup e2e-Group" "iam:role e2e-TokenExchangeRole" "iot:rol
 done
 keys Enter
 
+step="verify"
+wait_for "Verify  9/10"
+wait_for "enter to build" 60
+check_frame 80 24
+keys Enter
+
 step="build (no BitBake here)"
-wait_for "Build  9/9"
+wait_for "Build  10/10"
 wait_for "could not start the build"
 check_frame 80 24
 keys q
@@ -326,7 +334,7 @@ end_session
 
 step="resume after apply, NO_COLOR"
 start third NO_COLOR=1
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 wait_for "exists"
 check_frame 80 24
@@ -337,13 +345,36 @@ keys C-c
 wait_for "[fleetbake exited 130]"
 end_session
 
-step="quit while AWS calls are under way"
-echo 3s >"$ws/aws-latency" # every call of the fake now takes 3 s
-start busy
+step="a failing parse: BitBake's errors on the Build screen"
+# A stand-in for bitbake that prints real BitBake 2.8 output of an expansion
+# error during parsing (engine/testdata/hello-expansion-error.log).
+printf '#!/bin/bash\ncat %q\nexit 1\n' "$PWD/engine/testdata/hello-expansion-error.log" >"$work/bitbake-parse-error"
+chmod +x "$work/bitbake-parse-error"
+start parse FLEETBAKE_BITBAKE_CMD="$work/bitbake-parse-error"
 wait_for "Review  7/9"
 wait_for "Nothing to change: the files already match."
 keys Enter
 wait_for "Apply  8/9"
+wait_for "All done" 60
+keys Enter
+wait_for "Build  9/9"
+wait_for "ExpansionError during parsing"
+wait_for "The variable dependency chain for the failure is: BROKEN"
+wait_for "Build failed (exit code 1)"
+check_frame 80 24
+keys q
+wait_for "[fleetbake exited 0]"
+wait_for "ERROR: ExpansionError during parsing /tmp/bbe/expand/"
+wait_for "ERROR: Parsing halted due to errors"
+end_session
+
+step="quit while AWS calls are under way"
+echo 3s >"$ws/aws-latency" # every call of the fake now takes 3 s
+start busy
+wait_for "Review  7/10"
+wait_for "Nothing to change: the files already match."
+keys Enter
+wait_for "Apply  8/10"
 wait_for "quitting now asks first"
 keys q
 wait_for "Quit anyway? y/n"

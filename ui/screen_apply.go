@@ -204,7 +204,7 @@ func (s *applyScreen) View(height int) string {
 	case s.running:
 		lines = append(lines, st.Subtle.Render("Working… quitting now asks first."))
 	case s.done:
-		lines = append(lines, st.OK.Render("All done. Press enter to start the build."))
+		lines = append(lines, st.OK.Render("All done. Press enter to verify the setup, then build."))
 	case s.err != nil || s.anyFailed():
 		if s.err != nil && !s.anyFailed() {
 			for _, l := range wrap("✗ "+s.err.Error(), w) {
