@@ -93,7 +93,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Global flags may come before the subcommand: fleetbake --config x.toml generate
 	rest, err := parseGlobal(env, args)
 	if err != nil {
-		fmt.Fprintln(stderr, "fleetbake:", err)
+		fmt.Fprintln(stderr, "fleetbake:", model.PrintableLines(err.Error()))
 		return 2
 	}
 	if env.configPath == "" {
@@ -152,14 +152,14 @@ func finish(env *cliEnv, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(env.stderr, "fleetbake:", ee.err)
+			fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(env.stderr, "fleetbake:", err)
+	fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(err.Error()))
 	return 1
 }
 

@@ -20,7 +20,7 @@ func loadResolved(env *cliEnv) (*model.Project, *model.Resolution, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := app.ResolveProject(p, func(prob string) { fmt.Fprintln(env.stderr, "warning:", prob) })
+	res, err := app.ResolveProject(p, func(prob string) { fmt.Fprintln(env.stderr, "warning:", model.PrintableLines(prob)) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,17 +47,17 @@ func runGenerate(env *cliEnv, args []string) error {
 		return err
 	}
 	for _, n := range c.Notes {
-		fmt.Fprintln(env.stdout, "note:", n)
+		fmt.Fprintln(env.stdout, "note:", model.PrintableLines(n))
 	}
 	for _, w := range c.Warnings {
-		fmt.Fprintln(env.stderr, "warning:", w)
+		fmt.Fprintln(env.stderr, "warning:", model.PrintableLines(w))
 	}
 	if *showDiff {
 		if c.Empty() {
 			fmt.Fprintln(env.stdout, "no changes: every file is up to date")
 			return nil
 		}
-		fmt.Fprint(env.stdout, c.Diff())
+		fmt.Fprint(env.stdout, model.PrintableLines(c.Diff())) // the engineer's lines are from disk
 		return nil
 	}
 	if *dryRun || *check {

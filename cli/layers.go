@@ -130,7 +130,11 @@ func runLayers(env *cliEnv, args []string) error {
 			return err
 		}
 	} else {
-		printLayers(env.stdout, p, haveProject, w, rep)
+		// Names, paths and problems come from layer.conf files and folders
+		// fleetbake did not write: escape what a terminal would act on.
+		var b strings.Builder
+		printLayers(&b, p, haveProject, w, rep)
+		io.WriteString(env.stdout, model.PrintableLines(b.String()))
 	}
 	// A layer set that cannot build is a failure scripts must see: a layer
 	// missing everywhere, a series mismatch, or no resolution at all.

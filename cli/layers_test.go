@@ -227,3 +227,63 @@ func TestExitCodesForScripts(t *testing.T) {
 		t.Fatalf("layers with a layer missing everywhere: exit %d\n%s", code, out)
 	}
 }
+
+// Issue 9 item 7: a layer.conf and a folder name carrying terminal escape
+// sequences reach `fleetbake layers` escaped, never raw.
+func TestLayersEscapesTerminalSequences(t *testing.T) {
+	dir := t.TempDir()
+	spec := layertree.Standard("scarthgap", true)
+	spec.Layers = append(spec.Layers,
+		layertree.Layer{Dir: "meta-ev\x1b]0;pwned\x07il", Conf: "BBFILE_COLLECTIONS += \"ev\x1b[2Jil\"\nLAYERSERIES_COMPAT_ev\x1b[2Jil = \"scarthgap\x9b31m\"\n"},
+		layertree.Layer{Dir: "meta-broken", Conf: "BBFILE_COLLECTIONS += \"x\x1b[31m\n"},
+	)
+	layertree.Write(t, dir, spec)
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	_, out, errs := runCLI(t, "--config", cfg, "layers")
+	for _, s := range []string{out, errs} {
+		if i := strings.IndexAny(s, "\x1b\x07\u009b"); i >= 0 {
+			t.Fatalf("a raw control character reaches the terminal at %d:\n%q", i, s)
+		}
+	}
+	for _, want := range []string{`meta-ev\x1b]0;pwned\x07il`, `ev\x1b[2Jil`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks the escaped %s:\n%s", want, out)
+		}
+	}
+}
+
+// The engineer's own lines in local.conf (quoted in warnings and in the
+// diff) and layer problems reach `fleetbake generate` output escaped.
+func TestGenerateEscapesTerminalSequences(t *testing.T) {
+	dir := t.TempDir()
+	spec := layertree.Standard("scarthgap", true)
+	spec.Layers = append(spec.Layers, layertree.Layer{Dir: "meta-broken\x1b[5m", Conf: "BBFILE_COLLECTIONS += \"x\n"})
+	layertree.Write(t, dir, spec)
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "qemuarm64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
+		t.Fatalf("generate: %s", errs)
+	}
+	lc := filepath.Join(dir, "build", "conf", "local.conf")
+	f, err := os.OpenFile(lc, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("MACHINE = \"evil\x1b]0;pwned\x07\"\n")
+	f.Close()
+	for _, args := range [][]string{{"generate", "--dry-run"}, {"generate", "--diff"}} {
+		_, out, errs := runCLI(t, append([]string{"--config", cfg}, args...)...)
+		all := out + errs
+		if i := strings.IndexAny(all, "\x1b\x07"); i >= 0 {
+			t.Fatalf("%v: a raw control character reaches the terminal at %d:\n%q", args, i, all)
+		}
+		if !strings.Contains(all, `evil\x1b]0;pwned\x07`) || !strings.Contains(all, `meta-broken\x1b[5m`) {
+			t.Errorf("%v: output lacks the escaped line or layer:\n%s", args, all)
+		}
+	}
+}

@@ -48,5 +48,8 @@ func newInput(p *model.Project, res *model.Resolution) (*input, error) {
 	if res == nil {
 		return nil, errors.New("generator: no resolved layer set; resolve the project's layers first")
 	}
+	if err := checkInputText(p); err != nil {
+		return nil, err
+	}
 	return &input{p: p, release: res.Release, generation: res.Generation, layers: res.Layers}, nil
 }

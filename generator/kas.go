@@ -162,8 +162,14 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 		return a.ID < b.ID
 	})
 	uniqueIDs(d.Repos)
+	if err := guardConf("local_conf_header", d.LocalConf); err != nil {
+		return nil, err
+	}
 	out, err := render("kas.yml.tmpl", d)
 	if err != nil {
+		return nil, err
+	}
+	if err := guardKas(out); err != nil {
 		return nil, err
 	}
 	// A YAML file ends with a newline like any text file; the template's
@@ -288,7 +294,7 @@ func gitOrigin(repo string) string {
 // directly (HEAD, the loose ref, then packed-refs).
 func gitHead(repo string) (commit, branch string) {
 	gitDir := filepath.Join(repo, ".git")
-	head, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	head, err := model.ReadRegularFile(filepath.Join(gitDir, "HEAD"), model.MaxConfFileSize)
 	if err != nil {
 		return "", ""
 	}
@@ -298,10 +304,10 @@ func gitHead(repo string) (commit, branch string) {
 		return h, "" // detached
 	}
 	branch = strings.TrimPrefix(ref, "refs/heads/")
-	if data, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref))); err == nil {
+	if data, err := model.ReadRegularFile(filepath.Join(gitDir, filepath.FromSlash(ref)), model.MaxConfFileSize); err == nil {
 		return strings.TrimSpace(string(data)), branch
 	}
-	if data, err := os.ReadFile(filepath.Join(gitDir, "packed-refs")); err == nil {
+	if data, err := model.ReadRegularFile(filepath.Join(gitDir, "packed-refs"), 64<<20); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if sha, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref {
 				return sha, branch

@@ -3,7 +3,6 @@ package generator
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -94,7 +93,7 @@ func offlineWarnings(in *input) []string {
 // (nor AUTOREV, which needs the network too but is never the default of a
 // release branch, nor INVALID).
 func tagSRCREVs(path string) []tagSRCREV {
-	f, err := os.Open(path)
+	f, err := model.OpenRegularFile(path) // a FIFO recipe must not hang generate
 	if err != nil {
 		return nil
 	}

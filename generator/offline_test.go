@@ -2,7 +2,9 @@ package generator
 
 import (
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"fleetbake/model"
 )
@@ -102,5 +104,37 @@ func TestOfflineTagWithVariableAndLocalConfFixes(t *testing.T) {
 	f.p.LocalConf["BB_SRCREV_POLICY"] = "cache"
 	if w := warnings(); strings.Contains(w, "SRCREV") {
 		t.Errorf("after BB_SRCREV_POLICY = cache: %s", w)
+	}
+}
+
+// A meta-aws recipe that is a FIFO (or any file that is not a regular one)
+// is skipped by the SRCREV scan: Plan neither hangs on it nor warns.
+func TestOfflineScanSkipsFIFORecipe(t *testing.T) {
+	f := newFixture(t, model.GenerationNew)
+	f.writeClaimFiles(t)
+	f.write(t, "sources/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_2.4.0.bb", "SRCREV_sigv4 = \"v1.3.1\"\n")
+	fifo := f.path("sources/meta-aws/recipes-iot/aws-iot-greengrass/greengrass_2.16.0.bb")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	f.p.LocalConf = map[string]string{"BB_NO_NETWORK": "1"}
+	done := make(chan []string, 1)
+	go func() {
+		c, err := Plan(f.p, f.res)
+		if err != nil {
+			t.Error(err)
+			done <- nil
+			return
+		}
+		done <- c.Warnings
+	}()
+	select {
+	case w := <-done:
+		all := strings.Join(w, "\n")
+		if !strings.Contains(all, "greengrass-lite_2.4.0.bb sets SRCREV_sigv4") || strings.Contains(all, "greengrass_2.16.0.bb") {
+			t.Errorf("warnings = %s", all)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Plan still reading the FIFO recipe after 10s")
 	}
 }

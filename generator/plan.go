@@ -104,7 +104,9 @@ func (s stamp) same(o stamp) bool {
 // readStamped reads path and records what it saw. A missing file is not an
 // error; anything else (permission, a folder in the way) is.
 func readStamped(path string) ([]byte, stamp, os.FileMode, error) {
-	data, err := os.ReadFile(path)
+	// Bounded, regular files only: a FIFO named local.conf must not hang
+	// generate, nor /dev/zero fill memory.
+	data, err := model.ReadRegularFile(path, model.MaxEditedConfSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, stamp{}, 0o644, nil
 	}
@@ -223,6 +225,9 @@ func renderTargets(in *input) ([]target, []string, error) {
 		// fuzz test makes, on every run.
 		if _, err := ReadConf([]byte(head + block)); err != nil {
 			return "", fmt.Errorf("generator: %s would not parse (%v); this is a fleetbake bug, please report it", blockTmpl, err)
+		}
+		if err := guardConf(blockTmpl, head+block); err != nil {
+			return "", err
 		}
 		ts = append(ts, target{path: path, header: head, block: block, checkOutside: checkOutside})
 		return content, nil

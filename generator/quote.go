@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"fleetbake/model"
 )
 
 // UnsafeValueError says why a value cannot be written into a BitBake file.
@@ -43,8 +45,13 @@ func checkValue(name, value string) error {
 	if strings.Contains(value, "${@") {
 		return bad("it contains ${@, which BitBake runs as Python")
 	}
+	if p := model.ValueExpansionProblem(value, true); p != "" {
+		return bad("it " + p)
+	}
 	for _, r := range value {
-		if r < 0x20 || r == 0x7f {
+		// C1 controls (U+0080..U+009F) and the Unicode line separators too:
+		// the same set guardConf refuses in the rendered file.
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 {
 			return bad(fmt.Sprintf("it contains the control character %U", r))
 		}
 	}
@@ -92,8 +99,8 @@ func checkPathWord(name, path string, sep string) error {
 	if sep != "" && strings.Contains(path, sep) {
 		return &UnsafeValueError{Var: name, Value: path, Reason: fmt.Sprintf("the path contains %q, which separates entries of this list; move it to a folder without it", sep)}
 	}
-	if strings.Contains(path, "${") {
-		return &UnsafeValueError{Var: name, Value: path, Reason: "the path contains ${, which BitBake would expand"}
+	if strings.Contains(path, "$") {
+		return &UnsafeValueError{Var: name, Value: path, Reason: "the path contains $, which BitBake reads as the start of an expansion; move it to a folder without $"}
 	}
 	return nil
 }

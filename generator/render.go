@@ -108,6 +108,7 @@ func loadTemplates() (*template.Template, error) {
 			"claimuris": claimSrcURI,
 			"yaml":      yamlString,
 			"indent":    indent,
+			"comment":   commentText,
 		})
 		tmpl, tmplErr = t.ParseFS(templates.FS, "bitbake/*.tmpl", "bitbake/claim-layer/*.tmpl", "kas/*.tmpl")
 	})
@@ -142,6 +143,10 @@ func render(name string, data any) (string, error) {
 		var ne *nameError
 		if errors.As(err, &ne) {
 			return "", ne
+		}
+		var te *TextError
+		if errors.As(err, &te) {
+			return "", te
 		}
 		return "", fmt.Errorf("rendering %s: %w", name, err)
 	}

@@ -15,7 +15,7 @@ import (
 // distros and images.
 func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
 	file := filepath.Join(dir, "conf", "layer.conf")
-	data, err := os.ReadFile(file)
+	data, err := ReadRegularFile(file, MaxConfFileSize)
 	if err != nil {
 		d.problem(fmt.Errorf("cannot read %s: %w", file, err))
 		return
@@ -112,14 +112,12 @@ func readMachines(dir, layer string) []Machine {
 
 // readMachineHeader reads only the first few KB: the #@ lines come first.
 func readMachineHeader(path string) (name, desc string) {
-	f, err := os.Open(path)
+	buf, err := ReadRegularFile(path, MaxConfFileSize) // a FIFO here would hang discovery
 	if err != nil {
 		return "", ""
 	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	n, _ := f.Read(buf)
-	for _, line := range strings.Split(string(buf[:n]), "\n") {
+	buf = buf[:min(len(buf), 4096)]
+	for _, line := range strings.Split(string(buf), "\n") {
 		line = strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(line, "#@NAME:"):
@@ -162,7 +160,7 @@ func findImages(dir string, entries []os.DirEntry) []string {
 // inheritsImage reports whether a recipe inherits core-image or image, or
 // requires another image recipe (core-image-minimal-dev.bb does).
 func inheritsImage(path string) bool {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxConfFileSize)
 	if err != nil {
 		return false
 	}

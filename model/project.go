@@ -207,7 +207,7 @@ func (p *Project) Encode() ([]byte, error) {
 // Load reads and parses the project file at path. It does not validate;
 // call Validate for that, so callers can show every problem at once.
 func Load(path string) (*Project, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxProjectFileSize)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("no project file at %s: run `fleetbake` to make one, or pass --config", path)
@@ -245,7 +245,7 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
-	cur, err := os.ReadFile(real)
+	cur, err := ReadRegularFile(real, MaxProjectFileSize)
 	switch {
 	case err == nil:
 		if base, err := Parse(cur); err == nil {
@@ -302,7 +302,7 @@ func (p *Project) saveUpdateOnce(update func(*Project)) (merged bool, err error)
 	if err != nil {
 		return false, err
 	}
-	cur, err := os.ReadFile(real)
+	cur, err := ReadRegularFile(real, MaxProjectFileSize)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
 	case os.IsNotExist(err) && p.loaded == nil:

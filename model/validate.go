@@ -342,6 +342,7 @@ func (p *Project) Validate() error {
 	check("greengrass.claim_policy", g.ClaimPolicy)
 	check("greengrass.data_endpoint", g.DataEndpoint)
 	check("greengrass.credential_endpoint", g.CredentialEndpoint)
+	probs = append(probs, p.literalProblems(probs)...)
 
 	if len(probs) == 0 {
 		return nil

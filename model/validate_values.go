@@ -32,7 +32,8 @@ func unsafeForBitBake(v string, allowVarRefs bool) string {
 	if !allowVarRefs && strings.Contains(v, "${") {
 		return "must not contain ${...}: fleetbake writes this value literally; write the value itself (relative paths are relative to fleetbake.toml)"
 	}
-	return ""
+	// What a $ may be, so that no concatenation forms ${@ (bbexpand.go).
+	return ValueExpansionProblem(v, allowVarRefs)
 }
 
 func checkVarName(name string) *FieldError {
@@ -42,6 +43,9 @@ func checkVarName(name string) *FieldError {
 	}
 	base := name
 	if i := strings.IndexByte(base, ':'); i >= 0 {
+		if p := ValueExpansionProblem(base[i+1:], true); p != "" {
+			return fe(field, name, "the overrides "+p)
+		}
 		base = base[:i]
 	}
 	for _, o := range OwnedVariables {

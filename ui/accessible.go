@@ -40,7 +40,12 @@ type asker struct {
 
 var errEOF = fmt.Errorf("input ended before the questions did; answers so far are saved")
 
-func (a *asker) say(format string, args ...any) { fmt.Fprintf(a.out, format+"\n", args...) }
+// say prints one line; its arguments may come from files fleetbake did not
+// write (machine names and descriptions), so what a terminal would act on
+// is escaped.
+func (a *asker) say(format string, args ...any) {
+	fmt.Fprintln(a.out, model.PrintableLines(fmt.Sprintf(format, args...)))
+}
 
 // ask prompts until the answer passes ValidateField (and check, if any).
 func (a *asker) ask(field, question, def string, check func(string) error) (string, error) {

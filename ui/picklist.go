@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"fleetbake/model"
 )
 
 // pickItem is one row of a pickList.
@@ -207,6 +209,10 @@ func (l *pickList) View(width, height int) string {
 
 func (l *pickList) row(it pickItem, sel bool, width, nameW, metaW int) string {
 	st := l.ctx.Styles
+	// Names, descriptions and layers come from files fleetbake did not
+	// write (layer.conf, #@DESCRIPTION headers): escape what the terminal
+	// would act on before the styles add their own sequences.
+	it.Value, it.Desc, it.Meta = model.Printable(it.Value), model.Printable(it.Desc), model.Printable(it.Meta)
 	marker := "  "
 	name := ansi.Truncate(it.Value, nameW, "…")
 	name += strings.Repeat(" ", max(0, nameW-ansi.StringWidth(name)))

@@ -114,7 +114,7 @@ func (s *workspaceScreen) View(height int) string {
 			lines = append(lines, line)
 		}
 		if len(ws.Roots) > 0 {
-			lines = append(lines, st.Subtle.Render("searched "+strings.Join(ws.Roots, ", ")))
+			lines = append(lines, st.Subtle.Render("searched "+model.Printable(strings.Join(ws.Roots, ", "))))
 		}
 		rel := ws.Release
 		if rel == "" {
@@ -130,7 +130,7 @@ func (s *workspaceScreen) View(height int) string {
 				lines = append(lines, st.Warn.Render(fmt.Sprintf("… and %d more problems", len(ws.Problems)-3)))
 				break
 			}
-			lines = append(lines, st.Warn.Render("! "+p))
+			lines = append(lines, st.Warn.Render("! "+model.Printable(p)))
 		}
 	}
 	if g := c.Guess; g != nil && (g.Machine != "" || len(g.Layers) > 0) {
