@@ -421,3 +421,21 @@ func TestFlowFetchesMissingLayers(t *testing.T) {
 		t.Fatalf("meta-aws not cloned into sources/: %v", err)
 	}
 }
+
+// A filter typed and cleared on the real machine list (hundreds of catalog
+// machines, the first of them a BSP's) leaves the answer as it was.
+func TestFlowClearedFilterKeepsMachine(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.keys("esc")
+	f.waitStep(StepMachine)
+	f.waitText("machines")
+	f.keys("/ type:raspberry esc enter")
+	f.waitStep(StepLayers)
+	if p := f.saved(); p.Machine != "qemuarm64" {
+		t.Errorf("a cleared filter then enter set machine %q, want qemuarm64", p.Machine)
+	}
+}

@@ -280,3 +280,25 @@ func TestApplyShowsProvisionWarnings(t *testing.T) {
 		t.Errorf("a warning reads as a failure:\n%s", screen)
 	}
 }
+
+// Clearing a filter puts the cursor back on the answer (item 3 of issue
+// 10): the enter after it keeps the answer rather than picking the first
+// item of the list.
+func TestGoldenFilterClearedKeepsAnswer(t *testing.T) {
+	m := at(t, StepMachine, nil)
+	want := m.ctx.Project.Machine
+	drive(t, m, press("/ type:rasp esc")...)
+	golden(t, "machine_filter_cleared", m)
+	// Deleting the filter text back to nothing is the same as esc.
+	drive(t, m, press("/ type:be backspace backspace esc enter")...)
+	if m.Step() != StepLayers || m.ctx.Project.Machine != want {
+		t.Errorf("after clearing the filter, enter set machine %q (step %v), want %q", m.ctx.Project.Machine, m.Step(), want)
+	}
+
+	m = at(t, StepImage, nil)
+	img, distro := m.ctx.Project.Image, m.ctx.Project.Distro
+	drive(t, m, press("/ type:weston esc enter / type:tiny esc enter")...)
+	if m.Step() != StepSettings || m.ctx.Project.Image != img || m.ctx.Project.Distro != distro {
+		t.Errorf("after clearing the filters: image %q distro %q (step %v), want %q %q", m.ctx.Project.Image, m.ctx.Project.Distro, m.Step(), img, distro)
+	}
+}
