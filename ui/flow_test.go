@@ -439,3 +439,25 @@ func TestFlowClearedFilterKeepsMachine(t *testing.T) {
 		t.Errorf("a cleared filter then enter set machine %q, want qemuarm64", p.Machine)
 	}
 }
+
+// In a text field ? and q are text, and the footer does not offer them
+// then; esc leaves the first step (issue 10, item 10).
+func TestFlowWorkspaceKeys(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.waitStep(StepWorkspace)
+	f.waitText("release scarthgap")
+	f.keys("type:q?")
+	f.waitFor("q? typed into the build folder", func(m *Model, screen string) bool {
+		s := m.screens[StepWorkspace].(*workspaceScreen)
+		lines := strings.Split(screen, "\n")
+		help := lines[len(lines)-1]
+		return m.Step() == StepWorkspace && strings.HasSuffix(s.buildDir.Value(), "q?") &&
+			!strings.Contains(help, "? help") && !strings.Contains(help, "q quit") && strings.Contains(help, "esc quit")
+	})
+	f.tm.Send(keyMsg("esc"))
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if code := f.m.ExitCode(); code != 0 {
+		t.Errorf("esc on the first step exits %d, want 0", code)
+	}
+}

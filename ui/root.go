@@ -451,8 +451,11 @@ func (m *Model) helpView(width int) string {
 		return m.help.View(m.active())
 	}
 	var bs []key.Binding
+	typing := m.active().Capturing()
 	for _, b := range m.active().ShortHelp() {
-		if b.Enabled() {
+		// While a text field has focus, ? and q are text (the root hands
+		// them to the field): advertising them would be a lie.
+		if b.Enabled() && !(typing && rootRune(b)) {
 			bs = append(bs, b)
 		}
 	}
@@ -476,6 +479,17 @@ func (m *Model) helpView(width int) string {
 		bs = slices.Delete(bs, i, i+1)
 	}
 	return m.help.ShortHelpView(bs)
+}
+
+// rootRune: a binding of a printable key the root handles itself (help,
+// quit) unless a screen is capturing typed text.
+func rootRune(b key.Binding) bool {
+	for _, k := range b.Keys() {
+		if k == "?" || k == "q" {
+			return true
+		}
+	}
+	return false
 }
 
 // essentialKey: a binding the short help keeps as long as it can.

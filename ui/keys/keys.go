@@ -16,6 +16,7 @@ type KeyMap struct {
 	ShiftTab     key.Binding
 	Toggle       key.Binding
 	Back         key.Binding
+	Leave        key.Binding // esc on the first step: leave the wizard
 	Filter       key.Binding
 	ClearFilter  key.Binding
 	Help         key.Binding
@@ -44,6 +45,7 @@ func Default() KeyMap {
 		ShiftTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
 		Toggle:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
 		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Leave:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "quit")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
