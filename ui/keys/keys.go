@@ -27,6 +27,7 @@ type KeyMap struct {
 	PageUp       key.Binding
 	PageDown     key.Binding
 	ApplyChanges key.Binding
+	SkipAWS      key.Binding
 	Detach       key.Binding
 	CancelBuild  key.Binding
 	FetchLayers  key.Binding
@@ -57,6 +58,7 @@ func Default() KeyMap {
 		PageUp:       key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
 		PageDown:     key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
 		ApplyChanges: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+		SkipAWS:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip AWS (files only)")),
 		Detach:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave (build keeps running)")),
 		CancelBuild:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop the build")),
 		FetchLayers:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fetch")),
