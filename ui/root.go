@@ -63,7 +63,11 @@ type screen interface {
 
 // Navigation messages screens send to the root.
 type (
-	nextMsg struct{}
+	// nextMsg goes on from the screen that sent it. Keys typed ahead (enter
+	// pressed on through a form) each make one; only the first counts, as
+	// the others come from a screen no longer shown: without this, the
+	// spare enters of the Greengrass step skipped Review and Apply.
+	nextMsg struct{ from screen }
 	backMsg struct{}
 	gotoMsg struct{ step Step }
 	// quitMsg leaves the UI with a message printed afterwards.
@@ -71,7 +75,10 @@ type (
 )
 
 func next() tea.Msg { return nextMsg{} }
-func back() tea.Msg { return backMsg{} }
+
+// nextFrom is next sent by the screen s.
+func nextFrom(s screen) tea.Cmd { return func() tea.Msg { return nextMsg{from: s} } }
+func back() tea.Msg             { return backMsg{} }
 
 // workspaceMsg carries the result of discovery.
 type workspaceMsg struct {
@@ -270,6 +277,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case nextMsg:
+		if msg.from != nil && msg.from != m.active() {
+			return m, nil // typed ahead on a screen already left
+		}
 		return m, m.goTo(m.step + 1)
 	case backMsg:
 		return m, m.goTo(m.step - 1)

@@ -132,7 +132,7 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Retry) && !s.done:
 			return s.start()
 		case key.Matches(msg, k.Enter) && s.done:
-			return next
+			return nextFrom(s)
 		}
 	}
 	return nil

@@ -72,7 +72,7 @@ func (s *machineScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	s.err = ""
 	s.ctx.Project.Machine = it.Value
-	return tea.Batch(s.ctx.SaveProject(), next)
+	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
 func (s *machineScreen) View(height int) string {

@@ -176,7 +176,7 @@ func (s *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Yes):
 			s.confirming = false
 			c.SkipAWS = false
-			return next
+			return nextFrom(s)
 		case key.Matches(msg, k.No):
 			s.confirming = false
 		}
@@ -190,13 +190,13 @@ func (s *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		c.SkipAWS = false
-		return next
+		return nextFrom(s)
 	case key.Matches(msg, k.SkipAWS) && aws:
 		if !ready {
 			return nil
 		}
 		c.SkipAWS = true
-		return next
+		return nextFrom(s)
 	}
 	{
 		var cmd tea.Cmd

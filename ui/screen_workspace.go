@@ -59,7 +59,7 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 		p.Release = model.DefaultRelease
 		s.release.SetValue(p.Release)
 	}
-	return tea.Batch(s.ctx.SaveProject(), next)
+	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
 func (s *workspaceScreen) View(height int) string {
