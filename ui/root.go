@@ -75,10 +75,10 @@ type (
 )
 
 func next() tea.Msg { return nextMsg{} }
+func back() tea.Msg { return backMsg{} }
 
 // nextFrom is next sent by the screen s.
 func nextFrom(s screen) tea.Cmd { return func() tea.Msg { return nextMsg{from: s} } }
-func back() tea.Msg             { return backMsg{} }
 
 // workspaceMsg carries the result of discovery.
 type workspaceMsg struct {
