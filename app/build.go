@@ -122,6 +122,10 @@ func buildStatus(st *engine.State, pr engine.Progress) BuildStatus {
 	if pr.Step != "" && pr.Total == 0 {
 		s.Phase = pr.Step
 	}
+	for _, m := range pr.ErrorMessages {
+		s.Errors = append(s.Errors, BuildError{Text: m.Text, Context: m.Context})
+	}
+	s.ParsePercent = pr.StepPercent()
 	for _, f := range pr.Failures {
 		task := f.Task
 		if f.Recipe != "" {
@@ -131,6 +135,7 @@ func buildStatus(st *engine.State, pr engine.Progress) BuildStatus {
 	}
 	if pr.ExitCode != nil {
 		s.Finished, s.ExitCode = true, *pr.ExitCode
+		s.Phase = pr.Outcome()
 	} else if pr.Stale {
 		s.Finished, s.ExitCode = true, -1
 		s.Phase = "ended without recording an exit code (the build's supervisor was killed)"

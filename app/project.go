@@ -25,7 +25,7 @@ func Open(path string) (*model.Project, error) {
 		return nil, err
 	}
 	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path(), err)
+		return nil, err // names the file itself
 	}
 	return p, nil
 }

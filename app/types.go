@@ -107,9 +107,11 @@ type Build interface {
 
 // BuildStatus is one snapshot of a build.
 type BuildStatus struct {
-	Phase    string // "parsing", "running tasks", "done", "failed"
-	Done     int    // tasks finished
-	Total    int    // tasks in the run queue, 0 when not known yet
+	// Phase is where the build is ("Parsing recipes", "running"), and once
+	// it ended: "done" (exit 0), "stopped" (a user's stop) or "failed".
+	Phase    string
+	Done     int // tasks finished
+	Total    int // tasks in the run queue, 0 when not known yet
 	Running  []string
 	Failures []BuildFailure
 	Started  time.Time
@@ -118,6 +120,17 @@ type BuildStatus struct {
 	Finished bool
 	ExitCode int
 	Log      string // console log path
+	// Errors are BitBake's ERROR messages with the lines that explain them.
+	Errors []BuildError
+	// ParsePercent is how far the open "Loading cache" or "Parsing recipes"
+	// step is, 0-100, or -1 when unknown or no such step is open.
+	ParsePercent int
+}
+
+// BuildError is one ERROR message and the lines after it that explain it.
+type BuildError struct {
+	Text    string
+	Context []string
 }
 
 // BuildFailure is one failed task and its log.

@@ -27,6 +27,8 @@ const (
 	Pass CheckStatus = "PASS"
 	Fail CheckStatus = "FAIL"
 	Skip CheckStatus = "SKIP"
+	// Info is a fact worth knowing that passes or fails nothing.
+	Info CheckStatus = "INFO"
 )
 
 // Check is the outcome of one verify check: what it proves when it passes,
@@ -37,6 +39,8 @@ type Check struct {
 	Status CheckStatus `json:"status"`
 	Detail string      `json:"detail,omitempty"`
 	Fix    string      `json:"fix,omitempty"`
+	// Steps are the exchanges of a live check, in order.
+	Steps []Exchange `json:"steps,omitempty"`
 }
 
 // VerifyReport is every check's outcome, in the order of Checks.
@@ -51,9 +55,8 @@ type VerifyReport struct {
 }
 
 // CheckSpec is one check verify can run. Live checks talk to the device
-// side of AWS IoT (an MQTT connection with the claim); they run only when
-// asked for (--register) and none is implemented yet: the live MQTT
-// handshake is added here as a CheckSpec with Live set.
+// side of AWS IoT (an MQTT connection with the claim) and make and delete a
+// thing; they run only when asked for (--register, verify_live.go).
 type CheckSpec struct {
 	Name, Proves string
 	Live         bool
@@ -78,7 +81,8 @@ var Checks = []CheckSpec{
 	{Name: "time sync", Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
 	{Name: "claim files in image", Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
 	{Name: "device serial", Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
-	{Name: "register", Proves: "a device with the claim completes the MQTT provisioning handshake (live, --register)", Live: true},
+	{Name: "register", Proves: "a device with the claim provisions itself over MQTT as the device profile does, and what it made is deleted (live, --register)", Live: true, Run: checkRegister},
+	{Name: "other port", Proves: "whether the claim can also reach the data endpoint on the port the devices do not use (information, --register)", Live: true, Run: checkOtherPort},
 }
 
 // Verifier holds the project, the provisioner and the memoised look-ups the
@@ -87,11 +91,12 @@ var Checks = []CheckSpec{
 type Verifier struct {
 	p      *model.Project
 	pv     *provision.Provisioner
-	id     provision.Identity
+	ident  func() (provision.Identity, error)
 	region string
 	names  provision.Names
 	device model.DeviceProfile
 	gen    model.Generation
+	live   LiveOptions
 
 	conf        func() (*confView, error)
 	dataEP      func() (string, error)
@@ -111,6 +116,12 @@ type Verifier struct {
 // in the order of Checks. An error means verify could not run at all (no
 // AWS configuration or credentials); a failed check is in the report.
 func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport, error) {
+	return VerifyWith(ctx, p, VerifyOptions{AWSOptions: o})
+}
+
+// VerifyWith is Verify, with the live checks too when o.Register is set.
+func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*VerifyReport, error) {
+	o := vo.AWSOptions
 	if !p.Greengrass.Enabled {
 		return nil, fmt.Errorf("greengrass is off in %s: there is nothing to verify", p.Path())
 	}
@@ -119,28 +130,32 @@ func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport,
 	if err != nil {
 		return nil, err
 	}
-	id, err := pv.Identity(ctx)
-	if err != nil {
-		return nil, err
-	}
-	v := newVerifier(ctx, p, pv, id)
-	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath()}
+	// The account is looked up while the checks run: only the ARNs they
+	// ask TestAuthorization about need it, so it is not a round trip of
+	// its own before them. Without it verify could not run at all.
+	v := newVerifier(ctx, p, pv)
+	v.live = vo.Live
 	var specs []CheckSpec
 	for _, c := range Checks {
-		if !c.Live && c.Run != nil {
+		if (!c.Live || vo.Register) && c.Run != nil {
 			specs = append(specs, c)
 		}
 	}
-	rep.Checks = make([]Check, len(specs))
+	checks := make([]Check, len(specs))
 	var wg sync.WaitGroup
 	for i, c := range specs {
 		wg.Go(func() {
 			r := c.Run(ctx, v)
 			r.Name, r.Proves = c.Name, c.Proves
-			rep.Checks[i] = r
+			checks[i] = r
 		})
 	}
+	id, err := v.ident()
 	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath(), Checks: checks}
 	rep.Passed = true
 	for _, c := range rep.Checks {
 		if c.Status == Fail {
@@ -150,8 +165,9 @@ func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport,
 	return rep, nil
 }
 
-func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisioner, id provision.Identity) *Verifier {
-	v := &Verifier{p: p, pv: pv, id: id, region: pv.Region(), names: pv.Names(), device: pv.Device(), gen: pv.Generation()}
+func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisioner) *Verifier {
+	v := &Verifier{p: p, pv: pv, region: pv.Region(), names: pv.Names(), device: pv.Device(), gen: pv.Generation()}
+	v.ident = sync.OnceValues(func() (provision.Identity, error) { return pv.Identity(ctx) })
 	v.conf = sync.OnceValues(func() (*confView, error) { return readConfView(v.confPath()) })
 	v.dataEP = sync.OnceValues(func() (string, error) { return pv.DescribeEndpoint(ctx, "iot:Data-ATS") })
 	v.credEP = sync.OnceValues(func() (string, error) { return pv.DescribeEndpoint(ctx, "iot:CredentialProvider") })
@@ -274,7 +290,9 @@ func (v *Verifier) corePolicyName() string {
 	return v.names.CorePolicy
 }
 
-// iotARN is an IoT resource ARN of this account and region.
+// iotARN is an IoT resource ARN of this account and region. It waits for
+// the account; when that look-up failed, Verify reports only its error.
 func (v *Verifier) iotARN(resource string) string {
-	return fmt.Sprintf("arn:%s:iot:%s:%s:%s", v.id.Partition(), v.region, v.id.Account, resource)
+	id, _ := v.ident()
+	return fmt.Sprintf("arn:%s:iot:%s:%s:%s", id.Partition(), v.region, id.Account, resource)
 }

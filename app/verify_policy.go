@@ -72,12 +72,6 @@ func checkClaimPolicy(ctx context.Context, v *Verifier) Check {
 	if err != nil {
 		return skip("no claim certificate on disk (see claim certificate)")
 	}
-	if pol, err := v.claimPolicy(); err == nil && !pol.Found {
-		return fail("claim policy "+v.names.ClaimPolicy+" does not exist", applyFix("create it and attach it to the claim certificate"))
-	}
-	if ci, err := v.cert(); err == nil && !ci.Found {
-		return skip("claim certificate not in AWS IoT (see claim certificate)")
-	}
 	t := v.device.Topics(v.names.ProvisioningTemplate)
 	// The devices connect with a fresh random UUID as client ID.
 	const clientID = "3f2b8c1e-5d4a-4e7b-9c0d-1a2b3c4d5e6f"
@@ -91,14 +85,41 @@ func checkClaimPolicy(ctx context.Context, v *Verifier) Check {
 	for _, topic := range t.Receive {
 		items = append(items, authItem{iotpolicy.ActionReceive, v.iotARN("topic/" + topic)})
 	}
-	res, err := v.testAuth(ctx, v.iotARN("cert/"+c.certID), clientID, nil, nil, items)
-	if err != nil {
-		return awsErr(err)
+	// TestAuthorization needs only the certificate ID on disk: it is asked
+	// while the policy and certificate are looked up, and its answer is
+	// used only if both exist.
+	auth := goAuth(ctx, v, v.iotARN("cert/"+c.certID), clientID, nil, nil, items)
+	if pol, err := v.claimPolicy(); err == nil && !pol.Found {
+		<-auth
+		return fail("claim policy "+v.names.ClaimPolicy+" does not exist", applyFix("create it and attach it to the claim certificate"))
+	}
+	if ci, err := v.cert(); err == nil && !ci.Found {
+		<-auth
+		return skip("claim certificate not in AWS IoT (see claim certificate)")
+	}
+	a := <-auth
+	if a.err != nil {
+		return awsErr(a.err)
 	}
 	pol, perr := v.claimPolicy()
-	return v.authOutcome(items, res, v.names.ClaimPolicy, pol, perr, nil,
+	return v.authOutcome(items, a.res, v.names.ClaimPolicy, pol, perr, nil,
 		fmt.Sprintf("TestAuthorization: the claim certificate may Connect, Subscribe (%d filters), Publish (%d) and Receive (%d) for template %s",
 			len(t.Subscribe), len(t.Publish), len(t.Receive), v.names.ProvisioningTemplate), "policy "+v.names.ClaimPolicy)
+}
+
+type authAnswer struct {
+	res []provision.AuthResult
+	err error
+}
+
+// goAuth asks TestAuthorization in the background; the channel gets the answer.
+func goAuth(ctx context.Context, v *Verifier, principal, clientID string, add, skip []string, items []authItem) <-chan authAnswer {
+	ch := make(chan authAnswer, 1)
+	go func() {
+		res, err := v.testAuth(ctx, principal, clientID, add, skip, items)
+		ch <- authAnswer{res, err}
+	}()
+	return ch
 }
 
 // authOutcome turns TestAuthorization results into a check, explaining
@@ -173,18 +194,17 @@ func checkCorePolicy(ctx context.Context, v *Verifier) Check {
 		return skip("no claim certificate on disk to test with (see claim certificate)")
 	}
 	name := v.corePolicyName()
-	pol, perr := v.corePolicy()
-	if perr != nil {
-		return awsErr(perr)
-	}
-	if !pol.Found {
-		return fail("core policy "+name+" (attached by the template to each device) does not exist", applyFix("create it"))
-	}
+	// The policy document is only needed to explain a denial: it is read
+	// while TestAuthorization is asked.
+	go v.corePolicy()
 	ci, err := v.cert()
 	if err != nil {
 		return awsErr(err)
 	}
 	if !ci.Found {
+		if pol, err := v.corePolicy(); err == nil && !pol.Found {
+			return fail("core policy "+name+" (attached by the template to each device) does not exist", applyFix("create it"))
+		}
 		return skip("claim certificate not in AWS IoT, needed as TestAuthorization's principal (see claim certificate)")
 	}
 	thing := v.sampleThing()
@@ -207,7 +227,16 @@ func checkCorePolicy(ctx context.Context, v *Verifier) Check {
 	// claim certificate skipped (policyNamesToSkip): only the core policy
 	// decides, as on a provisioned device, and nothing is attached.
 	skipNames := slices.DeleteFunc(slices.Clone(ci.Policies), func(n string) bool { return n == name })
-	res, err := v.testAuth(ctx, ci.ARN, thing, []string{name}, skipNames, items)
+	auth := goAuth(ctx, v, ci.ARN, thing, []string{name}, skipNames, items)
+	pol, perr := v.corePolicy()
+	a := <-auth
+	if perr != nil {
+		return awsErr(perr)
+	}
+	if !pol.Found {
+		return fail("core policy "+name+" (attached by the template to each device) does not exist", applyFix("create it"))
+	}
+	res, err := a.res, a.err
 	if err != nil {
 		return awsErr(err)
 	}

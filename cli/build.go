@@ -202,14 +202,12 @@ func runBuildStatus(env *cliEnv, args []string) error {
 	w := env.stdout
 	state := "running"
 	switch {
-	case p.ExitCode != nil && *p.ExitCode == 0:
-		state = "succeeded"
-	case p.ExitCode != nil && p.Interrupted > 0:
-		state = fmt.Sprintf("stopped (exit code %d)", *p.ExitCode)
-	case p.ExitCode != nil:
-		state = fmt.Sprintf("failed (exit code %d)", *p.ExitCode)
 	case p.Stale:
-		state = "stale: bitbake is gone and no exit code was recorded"
+		state = "failed: bitbake is gone and no exit code was recorded"
+	case p.ExitCode != nil && *p.ExitCode == 0:
+		state = p.Outcome()
+	case p.ExitCode != nil:
+		state = fmt.Sprintf("%s (exit code %d)", p.Outcome(), *p.ExitCode)
 	}
 	fmt.Fprintf(w, "build:    bitbake %s, %s\n", st.Target, state)
 	fmt.Fprintf(w, "phase:    %s\n", phaseText(p))
@@ -223,8 +221,16 @@ func runBuildStatus(env *cliEnv, args []string) error {
 	if p.Warnings+p.Errors > 0 {
 		fmt.Fprintf(w, "messages: %d warnings, %d errors\n", p.Warnings, p.Errors)
 	}
+	if len(p.ErrorMessages) > 0 {
+		fmt.Fprintln(w)
+		for _, m := range p.ErrorMessages {
+			printErrorMessage(w, m)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, f := range p.Failures {
-		fmt.Fprintf(w, "failed:   %s\n          log: %s\n", f.Task, orNone(f.LogFile))
+		fmt.Fprintln(w, "failed:")
+		printFailure(w, "  ", f)
 	}
 	fmt.Fprintf(w, "log:      %s\n", st.LogPath)
 	switch {
@@ -234,28 +240,6 @@ func runBuildStatus(env *cliEnv, args []string) error {
 		return &exitError{code: *p.ExitCode}
 	}
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none printed)"
-	}
-	return s
-}
-
-func phaseText(p engine.Progress) string {
-	switch p.Phase {
-	case engine.PhaseSetscene:
-		return fmt.Sprintf("setscene, %d of %d tasks from sstate", p.SetsceneDone, p.SetsceneTotal)
-	case engine.PhaseRunning, engine.PhaseDone:
-		if p.Total > 0 {
-			return fmt.Sprintf("%s, %d of %d tasks", p.Phase, p.Done, p.Total)
-		}
-	}
-	if p.Step != "" {
-		return fmt.Sprintf("%s (%s)", p.Phase, p.Step)
-	}
-	return p.Phase.String()
 }
 
 func fmtDuration(d time.Duration) string {
@@ -284,6 +268,7 @@ type progressPrinter struct {
 	phase      engine.Phase
 	step       string
 	failures   int
+	errors     int // ERROR messages printed
 	lastStatus time.Time
 	drawn      bool
 }
@@ -298,10 +283,21 @@ func (pr *progressPrinter) update(p engine.Progress) {
 		fmt.Fprintf(pr.w, "[%s] %s\n", time.Now().Format("15:04:05"), phaseText(p))
 		pr.phase, pr.step = p.Phase, p.Step
 	}
+	// An ERROR message is printed once the next one exists (its context
+	// lines are then complete); the last one with the final lines.
+	for ; pr.errors < len(p.ErrorMessages)-1; pr.errors++ {
+		pr.clear()
+		printErrorMessage(pr.w, p.ErrorMessages[pr.errors])
+	}
 	for ; pr.failures < len(p.Failures); pr.failures++ {
 		f := p.Failures[pr.failures]
 		pr.clear()
-		fmt.Fprintf(pr.w, "FAILED %s (exit code %d)\n  log: %s\n", f.Task, f.ExitCode, orNone(f.LogFile))
+		if f.ExitCode >= 0 { // -1: known only from BitBake's summary
+			fmt.Fprintf(pr.w, "FAILED (exit code %d) ", f.ExitCode)
+		} else {
+			fmt.Fprint(pr.w, "FAILED ")
+		}
+		printFailure(pr.w, "", f)
 	}
 	every := 30 * time.Second
 	if pr.tty {
@@ -337,6 +333,9 @@ func (pr *progressPrinter) clear() {
 }
 
 func (pr *progressPrinter) final(p engine.Progress) {
+	for ; pr.errors < len(p.ErrorMessages); pr.errors++ {
+		printErrorMessage(pr.w, p.ErrorMessages[pr.errors])
+	}
 	if p.Summary != "" {
 		fmt.Fprintln(pr.w, p.Summary)
 	}
@@ -344,6 +343,6 @@ func (pr *progressPrinter) final(p engine.Progress) {
 		fmt.Fprintf(pr.w, "%d warnings, %d errors\n", p.Warnings, p.Errors)
 	}
 	if p.ExitCode != nil {
-		fmt.Fprintf(pr.w, "bitbake exited with code %d after %s; log: %s\n", *p.ExitCode, fmtDuration(p.Elapsed), p.LogPath)
+		fmt.Fprintf(pr.w, "%s: bitbake exited with code %d after %s; log: %s\n", p.Outcome(), *p.ExitCode, fmtDuration(p.Elapsed), p.LogPath)
 	}
 }

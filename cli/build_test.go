@@ -199,7 +199,7 @@ func TestCLIBuildSurvivesHangup(t *testing.T) {
 		t.Fatalf("exit code %d", *s.ExitCode)
 	}
 	code, out = fb(t, env, "--config", cfg, "build", "status")
-	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "15 of 15 tasks") {
+	if code != 0 || !strings.Contains(out, "bitbake fake-image, done") || !strings.Contains(out, "15 of 15 tasks") {
 		t.Errorf("status after: %d\n%s", code, out)
 	}
 }
@@ -300,7 +300,7 @@ func TestCLIRealBitBakeSurvivesHangup(t *testing.T) {
 		t.Fatalf("exit code %d:\n%s", *s.ExitCode, log)
 	}
 	code, out := fb(t, env, "--config", cfg, "build", "status")
-	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "6 of 6 tasks") {
+	if code != 0 || !strings.Contains(out, ", done") || !strings.Contains(out, "6 of 6 tasks") {
 		t.Errorf("status: %d\n%s", code, out)
 	}
 }

@@ -31,6 +31,7 @@ var commandTable = []command{
 	{name: "init", summary: "write a new fleetbake.toml (--machine, --distro, --image, --layers, --release, ...)", run: runInit},
 	{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers},
 	{name: "layers fetch", summary: "clone the catalog layers the project needs at the release's branch", run: runLayersFetch},
+	{name: "layers lock", summary: "record the commit of every layer repository in fleetbake.toml [pins]", run: runLayersLock},
 	{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate},
 	{name: "export kas", summary: "print (or -o write) the equivalent kas project file", run: runExportKas},
 	{name: "doctor", summary: "check the host for a build: BitBake, en_US.UTF-8 locale, host tools, disk space, not root", run: runDoctor},
@@ -103,6 +104,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "help", "-h", "--help":
+		if len(rest) > 1 && rest[1] == "settings" {
+			model.WriteSettings(stdout)
+			return 0
+		}
 		usage(stdout)
 		return 0
 	}
@@ -178,7 +183,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-26s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The project file is fleetbake.toml in the current folder unless --config or FLEETBAKE_CONFIG names another.")
+	fmt.Fprintln(w, "The project file is fleetbake.toml in the current folder unless --config or FLEETBAKE_CONFIG names another;")
+	fmt.Fprintln(w, "`fleetbake help settings` lists every setting it holds.")
 }
 
 func runVersion(env *cliEnv, args []string) error {

@@ -1,6 +1,7 @@
 package cli
 
-// Subcommands of the layer area: `layers`, `layers fetch` and `init`.
+// Subcommands of the layer area: `layers`, `layers fetch` and `init`
+// (`layers lock` is in lock.go).
 
 import (
 	"context"
@@ -56,6 +57,8 @@ type jsonResolved struct {
 	NotOnDisk    []string    `json:"not_on_disk"`
 	Missing      []string    `json:"missing"`
 	Incompatible []string    `json:"incompatible"`
+	Pins         []jsonPin   `json:"pins"` // each layer checkout against fleetbake.toml [pins]
+	Notes        []string    `json:"notes,omitempty"`
 	Error        string      `json:"error,omitempty"`
 }
 
@@ -143,7 +146,7 @@ func resolveReport(p *model.Project, w *model.Workspace) *jsonResolved {
 		return &jsonResolved{Error: err.Error(), Layers: []jsonLayer{}, NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
 	}
 	r := &jsonResolved{Release: res.Release, Generation: string(res.Generation), Layers: []jsonLayer{},
-		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
+		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}, Pins: pinReport(p, res)}
 	for _, l := range res.Layers {
 		j := toJSONLayer(l)
 		j.AddedBy = res.AddedBy[l.Name]
@@ -158,6 +161,7 @@ func resolveReport(p *model.Project, w *model.Workspace) *jsonResolved {
 	for _, s := range res.Incompatible {
 		r.Incompatible = append(r.Incompatible, s.String())
 	}
+	r.Notes = res.Notes
 	if err != nil {
 		r.Error = err.Error()
 	}
@@ -240,9 +244,13 @@ func printLayers(out io.Writer, p *model.Project, haveProject bool, w *model.Wor
 	for _, s := range r.Incompatible {
 		fmt.Fprintln(out, "  incompatible: "+s)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(out, "  note: "+n)
+	}
 	if len(r.NotOnDisk) > 0 {
 		fmt.Fprintf(out, "  %d layer(s) not on disk: run `fleetbake layers fetch`\n", len(r.NotOnDisk))
 	}
+	printPins(out, r.Pins)
 }
 
 func runLayersFetch(env *cliEnv, args []string) error {
@@ -328,15 +336,27 @@ func runInit(env *cliEnv, args []string) error {
 	}
 	// On a fresh machine nothing on disk names the release; write the default
 	// so that `generate` works from the catalog at once.
-	var releaseNote string
-	if p.Release == "" {
-		if w, err := model.Discover(p.SourceRoots()...); err == nil && w.Release == "" {
-			p.Release = model.DefaultRelease
-			releaseNote = fmt.Sprintf("No oe-core on disk: release %s (the LTS every catalog layer supports); change release in %s to build another.", p.Release, env.configPath)
-		}
+	var notes []string
+	w, derr := model.Discover(p.SourceRoots()...)
+	if p.Release == "" && derr == nil && w.Release == "" {
+		p.Release = model.DefaultRelease
+		notes = append(notes, fmt.Sprintf("No oe-core on disk: release %s (the LTS every catalog layer supports); change release in %s to build another.", p.Release, env.configPath))
 	}
 	if err := p.Validate(); err != nil {
 		return err
+	}
+	// A MACHINE no layer has is refused here, not after the conf files
+	// are written without its BSP layer; other missing layers are for
+	// `layers` and `layers fetch` to report.
+	if derr == nil {
+		if res, _ := model.Resolve(p, w); res != nil {
+			for _, m := range res.Missing {
+				if m.Machine != "" {
+					return fmt.Errorf("--machine %s: %s", p.Machine, m.Hint)
+				}
+			}
+			notes = append(notes, res.Notes...)
+		}
 	}
 	data, err := p.Encode()
 	if err != nil {
@@ -346,8 +366,8 @@ func runInit(env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "Wrote %s (MACHINE %s, DISTRO %s, image %s, layers %s).\n", env.configPath, p.Machine, p.Distro, p.Image, strings.Join(p.Layers, " "))
-	if releaseNote != "" {
-		fmt.Fprintln(env.stdout, releaseNote)
+	for _, n := range notes {
+		fmt.Fprintln(env.stdout, n)
 	}
 	fmt.Fprintln(env.stdout, "Next: `fleetbake layers` to see what is on disk, `fleetbake layers fetch` to clone the rest.")
 	return nil

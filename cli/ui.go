@@ -46,7 +46,11 @@ func runUI(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := ui.Real(ui.RealOptions{AWS: app.AWSOptions{EndpointURL: *endpoint, Profile: *profile}})
+	ro := ui.RealOptions{AWS: app.AWSOptions{EndpointURL: *endpoint, Profile: *profile}}
+	if testCmd := os.Getenv(bitbakeCmdEnv); testCmd != "" {
+		ro.BuildCommand = []string{testCmd} // as `fleetbake build` does (test/e2e-tmux.sh)
+	}
+	svc := ui.Real(ro)
 	if plain {
 		return ui.RunAccessible(ui.AccessibleOptions{In: env.stdin, Out: env.stdout, Services: svc, Project: p, Existing: existing})
 	}

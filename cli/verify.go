@@ -1,19 +1,22 @@
 package cli
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"fleetbake/app"
 	"fleetbake/model"
 )
 
 // runVerify is `fleetbake verify`: read-only checks of the generated conf,
-// the claim files and the AWS account. Exit 0 when every check passed, 1
+// the claim files and the AWS account; with --register, also a live device
+// provisioned over MQTT and deleted. Exit 0 when every check passed, 1
 // when one failed, 2 when verify could not run.
 func runVerify(env *cliEnv, args []string) error {
-	var profile, region, endpoint, generation string
+	var profile, region, endpoint, generation, mqttAddr, mqttCA string
 	var asJSON, register bool
 	fs := newFlags(env, "verify")
 	fs.StringVar(&profile, "profile", "", "AWS shared config profile (default: $AWS_PROFILE or default)")
@@ -21,7 +24,9 @@ func runVerify(env *cliEnv, args []string) error {
 	fs.StringVar(&endpoint, "endpoint-url", "", "send IoT, IAM and STS calls to this endpoint (LocalStack: http://localhost:4566)")
 	fs.StringVar(&generation, "generation", "", "meta-aws generation: new or old; default: detected as generate does")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	fs.BoolVar(&register, "register", false, "also run the live MQTT provisioning handshake with the claim (not available yet)")
+	fs.BoolVar(&register, "register", false, "also provision a test device with the claim over MQTT, then delete its thing and certificate")
+	fs.StringVar(&mqttAddr, "mqtt-endpoint", "", "testing only: with --register, connect to this host:port instead of the account's data endpoint (a local stand-in)")
+	fs.StringVar(&mqttCA, "mqtt-ca", "", "testing only: with --mqtt-endpoint, trust the CA in this PEM file instead of the image's root CA")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -33,8 +38,19 @@ func runVerify(env *cliEnv, args []string) error {
 	default:
 		return &exitError{code: 2, err: fmt.Errorf("--generation %q: use new or old", generation)}
 	}
-	if register {
-		return &exitError{code: 2, err: errors.New("verify --register (the live MQTT provisioning handshake) is not available yet; run verify without it for the read-only checks")}
+	live := app.LiveOptions{Addr: mqttAddr}
+	if (mqttAddr != "" || mqttCA != "") && !register {
+		return &exitError{code: 2, err: errors.New("--mqtt-endpoint and --mqtt-ca are for the live check: add --register")}
+	}
+	if mqttCA != "" {
+		b, err := os.ReadFile(mqttCA)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--mqtt-ca: %w", err)}
+		}
+		live.RootCAs = x509.NewCertPool()
+		if !live.RootCAs.AppendCertsFromPEM(b) {
+			return &exitError{code: 2, err: fmt.Errorf("--mqtt-ca %s holds no PEM certificate", mqttCA)}
+		}
 	}
 	p, err := app.Open(env.configPath)
 	if err != nil {
@@ -42,7 +58,8 @@ func runVerify(env *cliEnv, args []string) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	rep, err := app.Verify(ctx, p, app.AWSOptions{Profile: profile, Region: region, EndpointURL: endpoint, Generation: model.Generation(generation)})
+	rep, err := app.VerifyWith(ctx, p, app.VerifyOptions{Register: register, Live: live,
+		AWSOptions: app.AWSOptions{Profile: profile, Region: region, EndpointURL: endpoint, Generation: model.Generation(generation)}})
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("verify could not run: %w", err)}
 	}
@@ -57,6 +74,13 @@ func runVerify(env *cliEnv, args []string) error {
 		failed := 0
 		for _, c := range rep.Checks {
 			fmt.Fprintf(env.stdout, "%-4s  %s: %s\n", c.Status, c.Name, c.Detail)
+			for _, st := range c.Steps {
+				mark := "ok  "
+				if !st.OK {
+					mark = "FAIL"
+				}
+				fmt.Fprintf(env.stdout, "  %s %s: %s\n", mark, st.Name, st.Detail)
+			}
 			fmt.Fprintf(env.stdout, "  proves: %s\n", c.Proves)
 			if c.Fix != "" {
 				fmt.Fprintf(env.stdout, "  fix: %s\n", c.Fix)

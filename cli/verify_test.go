@@ -228,9 +228,9 @@ func TestVerifyExitCodes(t *testing.T) {
 		t.Fatalf("no project: exit %d\n%s", code, out)
 	}
 	_, cfg := verifyProject(t, s)
-	// --register is not there yet: 2.
-	if code, out := runVerifyCLI(t, cfg, s.URL, "--register"); code != 2 || !strings.Contains(out, "not available yet") {
-		t.Fatalf("--register: exit %d\n%s", code, out)
+	// The live check's test endpoint without the live check: 2.
+	if code, out := runVerifyCLI(t, cfg, s.URL, "--mqtt-endpoint", "127.0.0.1:1"); code != 2 || !strings.Contains(out, "add --register") {
+		t.Fatalf("--mqtt-endpoint alone: exit %d\n%s", code, out)
 	}
 	// No credentials: 2.
 	t.Setenv("AWS_ACCESS_KEY_ID", "")

@@ -66,6 +66,11 @@ func TestRealBitBakeSuccess(t *testing.T) {
 	if n < 2 {
 		t.Errorf("only %d updates", n)
 	}
+	// Started with -w, BitBake wrote the event log the parse percentage comes from.
+	ev := newEventLogReader(EventLogPath(dir))
+	if ev.read(); ev.parseN != 5 || ev.parseM != 5 {
+		t.Errorf("event log %s: parsed %d of %d, want 5 of 5", EventLogPath(dir), ev.parseN, ev.parseM)
+	}
 }
 
 func TestRealBitBakeFailingTask(t *testing.T) {

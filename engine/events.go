@@ -50,11 +50,18 @@ const (
 	EvStarted
 	// EvExit: fleetbake's supervisor line "fleetbake: bitbake exited with code N" (ExitCode).
 	EvExit
+	// EvErrorContext: a line that continues the ERROR message before it (Text
+	// is the line as printed, "" for a blank one). BitBake's log formatter
+	// (lib/bb/msg.py BBLogFormatter.format) prints a message's further lines
+	// and its formatted exception without a level prefix, and knotty's
+	// print_event_log (lib/bb/ui/knotty.py) follows "Logfile of failure" with
+	// "Log data follows:" and the log's lines as "| line".
+	EvErrorContext
 )
 
 var kindNames = [...]string{"none", "progress-start", "progress-done", "parse-complete", "executing",
 	"task-running", "task-started", "task-succeeded", "task-failed", "logfile", "sstate", "tasks-summary",
-	"summary-task", "warning", "error", "interrupted", "message-count", "setscene-done", "started", "exit"}
+	"summary-task", "warning", "error", "interrupted", "message-count", "setscene-done", "started", "exit", "error-context"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) {

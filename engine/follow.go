@@ -112,8 +112,9 @@ func finishProgress(p *Progress, st *State) {
 	}
 }
 
-// Snapshot reads the whole log of the build once and returns its progress
-// (for `fleetbake build status`).
+// Snapshot returns the build's progress (for `fleetbake build status`). It
+// reads the log from where the last Snapshot stopped (checkpoint.go), the
+// whole log the first time.
 func Snapshot(st *State) (Progress, error) {
 	f, err := os.Open(st.LogPath)
 	if err != nil {
@@ -121,8 +122,18 @@ func Snapshot(st *State) (Progress, error) {
 	}
 	defer f.Close()
 	r := newLogReader(f)
+	cp := st.LogPath + CheckpointSuffix
+	from, ok := int64(0), r.restore(cp, st)
+	if ok {
+		from = r.total
+	}
 	if err := r.drain(); err != nil {
 		return Progress{}, err
+	}
+	if !ok || r.total != from {
+		// A cache: when it cannot be written (a build folder this user
+		// cannot write), the next status reads the whole log again.
+		_ = r.save(cp, st)
 	}
 	now := time.Now()
 	if st.EndTime != nil {
@@ -130,6 +141,11 @@ func Snapshot(st *State) (Progress, error) {
 	}
 	p := r.t.Snapshot(st.StartTime, now)
 	finishProgress(&p, st)
+	if wantsEventLog(&p) {
+		ev := newEventLogReader(EventLogPath(st.BuildDir))
+		ev.read()
+		ev.apply(&p)
+	}
 	return p, nil
 }
 
@@ -168,6 +184,27 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 	}
 	defer f.Close()
 	r := newLogReader(f)
+	// Start from where the last status or follower stopped, and leave a
+	// checkpoint for the next one (checkpoint.go).
+	cp := st.LogPath + CheckpointSuffix
+	from := int64(0)
+	if r.restore(cp, st) {
+		from = r.total
+	}
+	defer func() {
+		// Only once the build is over: a cancelled follower's caller has
+		// gone and may be removing the folder.
+		if ctx.Err() == nil && r.total-int64(r.n) > from {
+			_ = r.save(cp, st)
+		}
+	}()
+	ev := newEventLogReader(EventLogPath(st.BuildDir))
+	snapshot := func(now time.Time) Progress {
+		p := r.t.Snapshot(st.StartTime, now)
+		ev.apply(&p)
+		finishProgress(&p, st)
+		return p
+	}
 	var lastSend time.Time
 	begin := time.Now()
 	lastState := begin
@@ -188,9 +225,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		if m > 0 {
 			dirty = true
 			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
-				p := r.t.Snapshot(st.StartTime, time.Now())
-				finishProgress(&p, st)
-				send(p)
+				send(snapshot(time.Now()))
 				lastSend, dirty = time.Now(), false
 			}
 			if ctx.Err() != nil {
@@ -202,6 +237,9 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		caughtUp = true
 		r.partial()
 		r.t.MarkLive(time.Now())
+		if wantsEventLog(&r.t.p) && ev.read() {
+			dirty = true
+		}
 		if r.t.p.ExitCode != nil {
 			// The supervisor's last line is in: the build is over.
 			if s, err := FindBuild(st.BuildDir); err == nil && s.StartTime.Equal(st.StartTime) {
@@ -229,9 +267,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			}
 		}
 		if dirty && time.Since(lastSend) >= MinUpdateInterval {
-			p := r.t.Snapshot(st.StartTime, time.Now())
-			finishProgress(&p, st)
-			send(p)
+			send(snapshot(time.Now()))
 			lastSend, dirty = time.Now(), false
 		}
 		select {

@@ -104,6 +104,10 @@ func Start(opts StartOptions) (*State, error) {
 			return nil, fmt.Errorf("cannot keep the previous build log: %w", err)
 		}
 	}
+	// BitBake appends to an event log: start each build with a new one.
+	if err := os.Rename(EventLogPath(buildDir), EventLogPath(buildDir)+".1"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cannot keep the previous event log: %w", err)
+	}
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -234,9 +238,14 @@ func validTarget(target string) error {
 // inject shell syntax.
 func bitbakeCommand(opts StartOptions, buildDir string) ([]string, error) {
 	targets := strings.Fields(opts.Target)
-	switch {
-	case len(opts.Command) > 0:
+	if len(opts.Command) > 0 {
 		return append(append([]string(nil), opts.Command...), targets...), nil
+	}
+	// The event log carries the parse progress a non-terminal never sees
+	// (eventlog.go). With -w, BitBake writes it there instead of OE's
+	// BB_DEFAULT_EVENTLOG (tmp/log/eventlog/; setupEventLog in lib/bb/cooker.py).
+	targets = append([]string{"-w", EventLogPath(buildDir)}, targets...)
+	switch {
 	case opts.OEInit != "":
 		if _, err := os.Stat(filepath.Join(opts.OEInit, "oe-init-build-env")); err != nil {
 			return nil, fmt.Errorf("no oe-init-build-env in %s: point sources at your poky or openembedded-core checkout", opts.OEInit)

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
-	"io"
 )
 
 // Parser turns BitBake's plain (non-terminal, "knotty" non-interactive)
@@ -14,7 +12,10 @@ import (
 type Parser struct {
 	openProgress  string
 	inFailSummary bool
-	ev            Event
+	// inError: the last line was an ERROR message or continued one, so a
+	// following line without a level prefix continues it (EvErrorContext).
+	inError bool
+	ev      Event
 }
 
 // NewParser returns a parser at the start of a log.
@@ -73,6 +74,13 @@ func (p *Parser) Feed(line []byte, emit func(*Event)) {
 	// for the last one.)
 	if bytes.IndexByte(line, '\r') >= 0 {
 		line = line[bytes.LastIndexByte(line, '\r')+1:]
+	}
+	if p.inError {
+		if continuesError(line) {
+			p.emitText(EvErrorContext, line, emit)
+			return
+		}
+		p.inError = false
 	}
 	if len(line) == 0 {
 		return
@@ -308,26 +316,6 @@ func (p *Parser) tasksSummary(rest []byte, emit func(*Event)) {
 	emit(&p.ev)
 }
 
-func (p *Parser) errorLine(rest []byte, emit func(*Event)) {
-	switch {
-	case bytes.HasPrefix(rest, pLogfile):
-		p.reset(EvLogFile)
-		p.ev.LogFile = string(bytes.TrimSpace(rest[len(pLogfile):]))
-		emit(&p.ev)
-		return
-	case bytes.HasPrefix(rest, pTaskParen):
-		if i := bytes.Index(rest, pFailedWith); i > 0 {
-			p.reset(EvTaskFailed)
-			p.ev.Task = string(rest[len(pTaskParen):i])
-			p.ev.ExitCode, _ = atoi(rest[i+len(pFailedWith):])
-			p.ev.Text = string(rest)
-			emit(&p.ev)
-			// A failed task is also one of BitBake's ERROR messages.
-		}
-	}
-	p.emitText(EvError, rest, emit)
-}
-
 // summary handles the lines knotty prints at the very end.
 func (p *Parser) summary(rest []byte, emit func(*Event)) {
 	switch {
@@ -395,40 +383,4 @@ func atoi(b []byte) (n, k int) {
 		k++
 	}
 	return n, k
-}
-
-// ParseReader feeds every line of r to the parser (the last line even
-// without a newline) and calls emit for each event. Lines longer than 1 MiB
-// are cut, not fatal.
-func (p *Parser) ParseReader(r io.Reader, emit func(*Event)) error {
-	br := bufio.NewReaderSize(r, 256<<10)
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			p.Feed(line, emit)
-			// Skip the rest of an over-long line.
-			for err == bufio.ErrBufferFull {
-				_, err = br.ReadSlice('\n')
-			}
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			line = line[:len(line)-1]
-		}
-		if len(line) > 0 {
-			p.Feed(line, emit)
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }

@@ -42,23 +42,61 @@ type Progress struct {
 	Step                        string // the open progress step ("Parsing recipes") or ""
 	Done, Total                 int    // tasks finished and total ("Running task N of M")
 	SetsceneDone, SetsceneTotal int
-	Recipes                     int      // recipes parsed
-	Running                     []string // tasks running now, "busybox do_compile", oldest first
-	Failures                    []Failure
-	Warnings, Errors            int
-	Sstate                      string // the last "Sstate summary: ..." line
-	Summary                     string // "Tasks Summary: ..." once printed
-	Interrupted                 int    // 1 after a first SIGINT was seen, 2 after the second
-	LastLines                   []string
-	Elapsed, ETA                time.Duration // ETA 0 when unknown
-	ExitCode                    *int          // set once the build has ended
-	Stale                       bool          // bitbake is gone and no exit code was recorded
-	LogPath                     string
-	Target                      string
+	Recipes                     int // recipes parsed
+	// Loading the cache and parsing recipes, done of total, from BitBake's
+	// event log (see eventlog.go); 0 of 0 when unknown.
+	CacheLoaded, CacheTotal int
+	Parsed, ParseTotal      int
+	Running                 []string // tasks running now, "busybox do_compile", oldest first
+	Failures                []Failure
+	Warnings, Errors        int
+	// ErrorMessages are BitBake's ERROR messages in order, each with the
+	// lines that explain it (the first maxErrorMessages; Errors counts all).
+	ErrorMessages []ErrorMessage
+	Sstate        string // the last "Sstate summary: ..." line
+	Summary       string // "Tasks Summary: ..." once printed
+	Interrupted   int    // 1 after a first SIGINT was seen, 2 after the second
+	LastLines     []string
+	Elapsed, ETA  time.Duration // ETA 0 when unknown
+	ExitCode      *int          // set once the build has ended
+	Stale         bool          // bitbake is gone and no exit code was recorded
+	LogPath       string
+	Target        string
 }
 
 // Ended reports whether the build is over (exit code known or stale).
 func (p Progress) Ended() bool { return p.ExitCode != nil || p.Stale }
+
+// StepPercent is how far the open "Loading cache" or "Parsing recipes"
+// step is, 0-100, or -1 when no such step is open or its count is unknown.
+func (p Progress) StepPercent() int {
+	n, m := -1, 0
+	switch p.Step {
+	case "Loading cache":
+		n, m = p.CacheLoaded, p.CacheTotal
+	case "Parsing recipes":
+		n, m = p.Parsed, p.ParseTotal
+	}
+	if m <= 0 || n < 0 {
+		return -1
+	}
+	return n * 100 / m
+}
+
+// Outcome says how an ended build ended: "done" only when BitBake exited
+// 0, "stopped" when it was interrupted (a user's stop: BitBake printed
+// "Keyboard Interrupt"), "failed" otherwise; "" while it runs.
+func (p Progress) Outcome() string {
+	switch {
+	case !p.Ended():
+		return ""
+	case p.ExitCode != nil && *p.ExitCode == 0:
+		return "done"
+	case p.Interrupted > 0:
+		return "stopped"
+	}
+	return "failed"
+}
 
 // tailLines is how many of the last log lines a Progress carries.
 const tailLines = 20
@@ -69,6 +107,7 @@ type Tracker struct {
 	p       Progress
 	running []runningTask
 	pending map[string]string // task name ("do_compile") -> last "Logfile of failure" path
+	errs    errorLog
 	tail    [tailLines][]byte
 	tailN   int
 	// runStart is when the running phase was first seen live, for the ETA.
@@ -86,7 +125,7 @@ type runningTask struct {
 
 // NewTracker starts an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{pending: map[string]string{}}
+	return &Tracker{pending: map[string]string{}, errs: errorLog{open: -1}}
 }
 
 // Line records a raw log line for the tail view. The bytes are copied into
@@ -100,6 +139,9 @@ func (t *Tracker) Line(line []byte) {
 // Apply folds one event into the progress.
 func (t *Tracker) Apply(e *Event) {
 	p := &t.p
+	if e.Kind != EvErrorContext && e.Kind != EvError && e.Kind != EvLogFile && e.Kind != EvTaskFailed {
+		t.errs.close()
+	}
 	switch e.Kind {
 	case EvProgressStart:
 		p.Step = e.Text
@@ -154,6 +196,7 @@ func (t *Tracker) Apply(e *Event) {
 		t.addFailure(e.Task, e.ExitCode)
 	case EvLogFile:
 		t.pending[logTaskName(e.LogFile)] = e.LogFile
+		t.errs.add("Logfile of failure stored in: " + e.LogFile)
 	case EvSummaryTask:
 		if e.Task != "" {
 			t.addFailure(e.Task, -1)
@@ -176,6 +219,9 @@ func (t *Tracker) Apply(e *Event) {
 		p.Warnings++
 	case EvError:
 		p.Errors++
+		t.errs.add(e.Text)
+	case EvErrorContext:
+		t.errs.context(e.Text)
 	case EvMessageCount:
 		if e.Text == "WARNING" {
 			p.Warnings = e.N
@@ -308,6 +354,7 @@ func (t *Tracker) Snapshot(start, now time.Time) Progress {
 		p.Running[i] = r.label
 	}
 	p.Failures = append([]Failure(nil), t.p.Failures...)
+	p.ErrorMessages = t.errs.snapshot()
 	n := min(t.tailN, tailLines)
 	p.LastLines = make([]string, n)
 	for i := 0; i < n; i++ {

@@ -44,6 +44,8 @@ var readBacks = []readBack{
 	{func(p *model.Project, v string) { p.Greengrass.ClaimDir = v }, []string{"CLAIM_CERT_PATH" + pnPlugin},
 		func(p *model.Project, v string) string { return filepath.Join(absUnder(p, v), "claim.cert.pem") }},
 	{func(p *model.Project, v string) { p.LocalConf = map[string]string{"FUZZ_EXTRA": v} }, []string{"FUZZ_EXTRA"}, same},
+	// The image names the variable itself: checked for every input below.
+	{func(p *model.Project, v string) { p.Image = v }, nil, same},
 }
 
 // FuzzGeneratedValuesReadBack: whatever value lands in a setting, the
@@ -82,6 +84,12 @@ func FuzzGeneratedValuesReadBack(f *testing.F) {
 			}
 			if strings.HasSuffix(fc.Rel, "local.conf") {
 				lc = string(fc.New)
+			}
+		}
+		// Whatever the image is called, the nucleus is appended to it alone.
+		if p.Greengrass.Enabled {
+			if got, ok := valueOf(t, lc, "IMAGE_INSTALL:append:pn-"+p.Image); !ok || got != " "+nucleus(p.Greengrass) {
+				t.Fatalf("IMAGE_INSTALL:append:pn-%s reads back %q (set %v)", p.Image, got, ok)
 			}
 		}
 		if v == "" {

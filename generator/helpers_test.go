@@ -21,7 +21,16 @@ type fixture struct {
 // as folders under sources/, and a Resolution for them built by hand.
 func newFixture(t testing.TB, gen model.Generation) *fixture {
 	t.Helper()
-	dir := t.TempDir()
+	return newFixtureGen(t, t.TempDir(), gen)
+}
+
+// newFixtureIn is newFixture in a given folder (for a child process).
+func newFixtureIn(t testing.TB, dir string) *fixture {
+	return newFixtureGen(t, dir, model.GenerationNew)
+}
+
+func newFixtureGen(t testing.TB, dir string, gen model.Generation) *fixture {
+	t.Helper()
 	p := model.Default()
 	p.SetPath(filepath.Join(dir, model.DefaultFile))
 	p.Release = "scarthgap"

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,6 +70,17 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	repos := map[string]*kasRepo{}
 	for i, l := range in.layers {
 		root, sub, url := repoOf(l)
+		if l.GitURL == "" {
+			// A layer found on disk: the catalog's URL when the catalog
+			// knows its repository, not the checkout's origin, which may
+			// be a mirror folder of this machine.
+			if cr, ok := catalogRepoAt(l, root, sub); ok {
+				c := *l
+				c.Repo, c.GitURL = cr.Name, cr.GitURL
+				l = &c
+				url = cr.GitURL
+			}
+		}
 		id := l.Repo
 		if id == "" {
 			id = filepath.Base(root)
@@ -79,6 +92,10 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 				r.URL = url
 				if commit, branch := gitHead(root); commit != "" {
 					r.Commit, r.Branch = commit, branch
+				}
+				// The pin from `layers lock` wins over what is checked out.
+				if pin := p.Pins[model.PinKey(p, root)]; pin != "" {
+					r.Commit = pin
 				} else if cr, ok := model.CatalogRepoNamed(l.Repo); ok {
 					r.Branch, _ = cr.Branch(in.release)
 				} else {
@@ -189,6 +206,60 @@ func repoOf(l *model.Layer) (root, sub, url string) {
 		url = gitOrigin(root)
 	}
 	return root, sub, url
+}
+
+// catalogRepoAt finds the catalog repository a checkout at root is a clone
+// of, from the layer it holds at sub: the repositories whose catalog layer
+// of that collection lives at sub; when several do (core is meta/ in poky
+// and in openembedded-core), the one named like the checkout's origin or
+// folder, else the one whose every layer folder is in the checkout (poky has
+// meta-poky, openembedded-core does not).
+func catalogRepoAt(l *model.Layer, root, sub string) (model.CatalogRepo, bool) {
+	var cands []model.CatalogRepo
+	for _, c := range model.Catalog() {
+		if c.Collection != l.Collection || filepath.FromSlash(strings.Trim(c.Subdir, "/")) != sub {
+			continue
+		}
+		if cr, ok := model.CatalogRepoNamed(c.Repo); ok && !slices.ContainsFunc(cands, func(x model.CatalogRepo) bool { return x.Name == cr.Name }) {
+			cands = append(cands, cr)
+		}
+	}
+	if len(cands) <= 1 {
+		return firstRepo(cands)
+	}
+	names := []string{filepath.Base(root)}
+	if o := gitOrigin(root); o != "" {
+		names = append([]string{strings.TrimSuffix(path.Base(strings.TrimRight(filepath.ToSlash(o), "/")), ".git")}, names...)
+	}
+	for _, n := range names {
+		for _, cr := range cands {
+			if cr.Name == n {
+				return cr, true
+			}
+		}
+	}
+	for _, cr := range cands {
+		whole := true
+		for _, c := range model.Catalog() {
+			if c.Repo == cr.Name {
+				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c.Subdir), "conf", "layer.conf")); err != nil {
+					whole = false
+					break
+				}
+			}
+		}
+		if whole {
+			return cr, true
+		}
+	}
+	return firstRepo(cands)
+}
+
+func firstRepo(rs []model.CatalogRepo) (model.CatalogRepo, bool) {
+	if len(rs) == 0 {
+		return model.CatalogRepo{}, false
+	}
+	return rs[0], true
 }
 
 // gitOrigin reads remote.origin.url from .git/config without running git.

@@ -229,7 +229,7 @@ func renderTargets(in *input) ([]target, []string, error) {
 	}
 
 	if _, err := add(filepath.Join(build, "conf", "bblayers.conf"), "bblayers.conf.head.tmpl", "bblayers.conf.block.tmpl",
-		layersData{Source: source(p), Layers: in.layerPaths()}, true); err != nil {
+		layersData{Source: source(p), Layers: in.layerPaths(), Pins: pinLines(p)}, true); err != nil {
 		return nil, nil, err
 	}
 	lcBlock, err := add(filepath.Join(build, "conf", "local.conf"), "local.conf.head.tmpl", "local.conf.block.tmpl", in.localData(), true)

@@ -40,21 +40,23 @@ func TestGenerateCreatesCompleteFiles(t *testing.T) {
 	cert, key, root := f.p.ClaimFiles()
 	const pn = ":pn-greengrass-plugin-fleetprovisioning"
 	for k, want := range map[string]string{
-		"CONF_VERSION":                     "2",
-		"MACHINE":                          "qemux86-64",
-		"DISTRO":                           "poky",
-		"INIT_MANAGER":                     "systemd",
-		"IMAGE_INSTALL:append":             " greengrass-bin",
-		"PACKAGECONFIG:pn-greengrass-bin":  "fleetprovisioning",
-		"GGV2_REGION":                      "eu-west-1",
-		"AWS_REGION" + pn:                  "eu-west-1",
-		"IOT_DATA_ENDPOINT" + pn:           f.p.Greengrass.DataEndpoint,
-		"IOT_CRED_ENDPOINT" + pn:           f.p.Greengrass.CredentialEndpoint,
-		"IOT_ROLE_ALIAS" + pn:              "fleetbake-TokenExchangeRoleAlias",
-		"FLEET_PROVISIONING_TEMPLATE" + pn: "fleetbake-Template",
-		"CLAIM_CERT_PATH" + pn:             cert,
-		"CLAIM_KEY_PATH" + pn:              key,
-		"ROOT_CA_PATH" + pn:                root,
+		"CONF_VERSION":                         "2",
+		"MACHINE":                              "qemux86-64",
+		"DISTRO":                               "poky",
+		"INIT_MANAGER":                         "systemd",
+		"IMAGE_INSTALL:append:pn-" + f.p.Image: " greengrass-bin",
+		"USER_CLASSES":                         "buildstats",
+		"PATCHRESOLVE":                         "noop",
+		"PACKAGECONFIG:pn-greengrass-bin":      "fleetprovisioning",
+		"GGV2_REGION":                          "eu-west-1",
+		"AWS_REGION" + pn:                      "eu-west-1",
+		"IOT_DATA_ENDPOINT" + pn:               f.p.Greengrass.DataEndpoint,
+		"IOT_CRED_ENDPOINT" + pn:               f.p.Greengrass.CredentialEndpoint,
+		"IOT_ROLE_ALIAS" + pn:                  "fleetbake-TokenExchangeRoleAlias",
+		"FLEET_PROVISIONING_TEMPLATE" + pn:     "fleetbake-Template",
+		"CLAIM_CERT_PATH" + pn:                 cert,
+		"CLAIM_KEY_PATH" + pn:                  key,
+		"ROOT_CA_PATH" + pn:                    root,
 	} {
 		if v, ok := valueOf(t, lc, k); !ok || v != want {
 			t.Errorf("local.conf %s = %q (set %v), want %q", k, v, ok, want)
@@ -64,6 +66,19 @@ func TestGenerateCreatesCompleteFiles(t *testing.T) {
 		if _, ok := valueOf(t, lc, old); ok {
 			t.Errorf("new generation tree got old variable %s", old)
 		}
+	}
+	// The nucleus reaches the chosen image only, never every image (a
+	// BSP's initramfs is an image too); no password-less root login.
+	for _, never := range []string{"IMAGE_INSTALL:append", "EXTRA_IMAGE_FEATURES"} {
+		if v, ok := valueOf(t, lc, never); ok {
+			t.Errorf("local.conf sets %s = %q", never, v)
+		}
+	}
+	// What oe-init-build-env writes and a new local.conf must not lack:
+	// BitBake stops before a full disk corrupts TMPDIR, DL_DIR or SSTATE_DIR.
+	disk, ok := valueOf(t, lc, "BB_DISKMON_DIRS")
+	if got := strings.Fields(disk); !ok || len(got) != 8 || got[0] != "STOPTASKS,${TMPDIR},1G,100K" || got[7] != "HALT,/tmp,10M,1K" {
+		t.Errorf("BB_DISKMON_DIRS = %q (set %v)", disk, ok)
 	}
 	if _, err := os.Stat(f.path(ClaimLayerDir)); err == nil {
 		t.Error("claim layer written for a new-generation tree")
@@ -462,7 +477,7 @@ func TestGreengrassLiteAndDisabled(t *testing.T) {
 	f.generate(t)
 	lc := f.read(t, "build/conf/local.conf")
 	for k, want := range map[string]string{
-		"IMAGE_INSTALL:append":                           " greengrass-lite",
+		"IMAGE_INSTALL:append:pn-" + f.p.Image:           " greengrass-lite",
 		"PACKAGECONFIG:append:pn-greengrass-lite":        " fleetprovisioning",
 		"IOT_DATA_ENDPOINT:pn-greengrass-lite":           f.p.Greengrass.DataEndpoint,
 		"FLEET_PROVISIONING_TEMPLATE:pn-greengrass-lite": "fleetbake-Template",

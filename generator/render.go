@@ -39,6 +39,7 @@ type localData struct {
 	Source     string
 	Machine    string
 	Distro     string
+	Image      string // the nucleus is installed into this image only
 	Shared     model.Shared
 	Greengrass *greengrassData // nil when Greengrass is off
 	Extras     []extra
@@ -69,6 +70,17 @@ type extra struct{ Var, Value string }
 type layersData struct {
 	Source string
 	Layers []string // absolute layer folders, dependency order
+	Pins   []string // "<checkout> <commit>" of fleetbake.toml [pins], sorted
+}
+
+// pinLines lists the project's pins for the bblayers.conf header.
+func pinLines(p *model.Project) []string {
+	var out []string
+	for k, c := range p.Pins {
+		out = append(out, k+" "+c)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type claimLayerData struct {
@@ -177,7 +189,7 @@ func absPath(p string) string {
 
 func (in *input) localData() localData {
 	p := in.p
-	d := localData{Source: source(p), Machine: p.Machine, Distro: p.Distro, Shared: p.Shared}
+	d := localData{Source: source(p), Machine: p.Machine, Distro: p.Distro, Image: p.Image, Shared: p.Shared}
 	d.Shared.DLDir = absIfSet(p, p.Shared.DLDir)
 	d.Shared.SstateDir = absIfSet(p, p.Shared.SstateDir)
 	// A hash equivalence server is only asked when the signature handler

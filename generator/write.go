@@ -6,13 +6,21 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
+	"time"
+
+	"fleetbake/model"
 )
 
 // BackupSuffix names the one backup Apply keeps of a file it replaces:
 // conf/local.conf.fleetbake-bak.
 const BackupSuffix = ".fleetbake-bak"
+
+// lockWait is how long Apply waits for another run writing the same build
+// folder; a run writes for milliseconds, so a longer wait means it is stuck.
+var lockWait = 10 * time.Second
 
 // ChangedOnDiskError is a file that changed between Plan reading it and
 // Apply writing it (an editor saved it, another run wrote it). Nothing is
@@ -27,63 +35,107 @@ func (e *ChangedOnDiskError) Error() string {
 // back if a later step fails.
 type pending struct {
 	fc         *FileChange
+	real       string // fc.Path with symlinks followed: the file replaced
 	tmp        string // new content, synced, in the same folder
-	bakTmp     string // backup of the old content, "" when the file is new
+	bakTmp     string // backup of the old content (only without exchange)
 	bakPath    string
 	oldBak     []byte // the previous backup, to restore on rollback
 	oldBakSeen bool
 	renamed    bool
 	bakDone    bool
+	exchanged  bool // the old file itself became the backup
 }
 
-// Apply writes every changed file of c. It first checks that no file changed
-// on disk since Plan read it, creates missing folders (conf/), writes every
-// new content and backup to a temporary file in its folder and syncs it, and
-// only then renames them into place. Any failure leaves every file, backup
-// and folder as it was, and says which file and why. c itself is not
-// changed: its Summary still says what was created or updated, and applying
-// it a second time fails (the files no longer match what Plan read).
+// Apply writes every changed file of c. It takes the build folder's lock
+// (one run writes it at a time; another waits, then finds the files changed
+// and writes nothing), checks that no file changed on disk since Plan read
+// it, creates missing folders (conf/), writes every new content to a synced
+// temporary file in its folder, and only then puts them in place, each with
+// an exchange that shows what it replaced: an edit that landed after the
+// last check is put back and reported, never lost (see replace.go). Any
+// failure leaves every file, backup and folder as it was, and says which
+// file and why. Symlinked files are written through the link. c itself is
+// not changed: its Summary still says what was created or updated, and
+// applying it a second time fails (the files no longer match what Plan read).
 func Apply(c *Changes) error {
-	var todo []*pending
-	for i := range c.Files {
-		if c.Files[i].Changed {
-			todo = append(todo, &pending{fc: &c.Files[i]})
-		}
-	}
-	if len(todo) == 0 {
+	start := time.Now()
+	if len(c.Files) == 0 {
 		return nil
 	}
-	for _, p := range todo {
-		if err := checkUnchanged(p.fc); err != nil {
-			return err
+	var todo []*pending
+	reals := make([]string, len(c.Files))
+	for i := range c.Files {
+		real, err := model.RealPath(c.Files[i].Path)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w; nothing was written", c.Files[i].Rel, err)
+		}
+		reals[i] = real
+		if c.Files[i].Changed {
+			todo = append(todo, &pending{fc: &c.Files[i], real: real})
+		}
+	}
+	// The lock is in the folder of the first file (build/conf).
+	lockDir := filepath.Dir(reals[0])
+	if len(todo) == 0 {
+		if _, err := os.Stat(lockDir); err != nil {
+			return nil
 		}
 	}
 
 	var created []string
+	// Phase 1: folders and the lock, then everything that can fail for lack
+	// of room or permission.
+	for _, p := range todo {
+		dirs, err := mkdirAll(filepath.Dir(p.real))
+		created = append(created, dirs...)
+		if err != nil {
+			removeCreated(created)
+			return writeError(p.fc, err)
+		}
+	}
+	dropLock := func() {
+		if slices.Contains(created, lockDir) {
+			os.Remove(filepath.Join(lockDir, model.LockName))
+		}
+	}
+	lock, err := model.LockDir(lockDir, lockWait)
+	if err != nil {
+		dropLock()
+		removeCreated(created)
+		return err
+	}
+	defer lock.Unlock()
+	// Runs killed before this one left their temporary files; the lock
+	// says none is writing now.
+	for _, real := range reals {
+		model.RemoveStaleTemps(real, start)
+		model.RemoveStaleTemps(real+BackupSuffix, start)
+	}
 	cleanup := func() {
 		for _, p := range todo {
 			if p.tmp != "" {
-				os.Remove(p.tmp)
+				model.RemoveTemp(p.tmp)
 			}
 			if p.bakTmp != "" {
-				os.Remove(p.bakTmp)
+				model.RemoveTemp(p.bakTmp)
 			}
 		}
+		dropLock()
 		removeCreated(created)
 	}
-
-	// Phase 1: everything that can fail for lack of room or permission.
 	for _, p := range todo {
-		dirs, err := mkdirAll(filepath.Dir(p.fc.Path))
-		created = append(created, dirs...)
-		if err != nil {
+		if err := checkUnchanged(p); err != nil {
 			cleanup()
-			return writeError(p.fc, err)
+			return err
 		}
 		if p.fc.Exists {
-			p.bakPath = p.fc.Path + BackupSuffix
+			p.bakPath = p.real + BackupSuffix
 			if old, err := os.ReadFile(p.bakPath); err == nil {
 				p.oldBak, p.oldBakSeen = old, true
+			}
+			if err := checkOldBackup(p); err != nil {
+				cleanup()
+				return err
 			}
 		}
 	}
@@ -95,68 +147,49 @@ func Apply(c *Changes) error {
 		return err
 	}
 
-	// Phase 2: last check, then renames, rolled back on the first failure.
+	// Phase 2: last check, then each file put in place; rolled back on the
+	// first failure.
 	for _, p := range todo {
-		if err := checkUnchanged(p.fc); err != nil {
+		if err := checkUnchanged(p); err != nil {
 			cleanup()
 			return err
 		}
 	}
 	for _, p := range todo {
-		if p.bakTmp != "" {
-			if err := os.Rename(p.bakTmp, p.bakPath); err != nil {
-				rollback(todo)
-				cleanup()
-				return writeError(p.fc, err)
-			}
-			p.bakTmp, p.bakDone = "", true
-		}
-		if err := os.Rename(p.tmp, p.fc.Path); err != nil {
+		if err := replace(p); err != nil {
 			rollback(todo)
 			cleanup()
-			return writeError(p.fc, err)
+			return err
 		}
-		p.tmp, p.renamed = "", true
 	}
 	syncDirs(todo)
+	// An editor that had the file open may have written into the old file
+	// after it left its place: it is the backup now. Say so.
+	for _, p := range todo {
+		if err := checkBackup(p); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// writeTemps writes every new content and backup of todo to its temporary
-// file concurrently; on error the first failure is returned and the
-// temporary files made so far stay recorded in todo for cleanup.
+// writeTemps writes every new content of todo to its temporary file
+// concurrently; on error the first failure is returned and the temporary
+// files made so far stay recorded in todo for cleanup.
 func writeTemps(todo []*pending) error {
 	var wg sync.WaitGroup
-	errs := make([]error, 2*len(todo)) // new content at 2i, backup at 2i+1
+	errs := make([]error, len(todo))
 	for i, p := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tmp, err := writeTemp(p.fc.Path, p.fc.New, p.fc.Perm)
+		wg.Go(func() {
+			tmp, err := model.CreateTemp(p.real, p.fc.New, p.fc.Perm)
 			p.tmp = tmp
 			if err != nil {
-				errs[2*i] = writeError(p.fc, err)
+				errs[i] = writeError(p.fc, err)
 			}
-		}()
-		if p.bakPath != "" {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tmp, err := writeTemp(p.bakPath, p.fc.Old, p.fc.Perm)
-				p.bakTmp = tmp
-				if err != nil {
-					errs[2*i+1] = writeError(p.fc, err)
-				}
-			}()
-		}
+		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func writeError(fc *FileChange, err error) error {
@@ -168,43 +201,15 @@ func writeError(fc *FileChange, err error) error {
 }
 
 // checkUnchanged re-reads the file and compares it with what Plan read.
-func checkUnchanged(fc *FileChange) error {
-	_, now, _, err := readStamped(fc.Path)
+func checkUnchanged(p *pending) error {
+	_, now, _, err := readStamped(p.real)
 	if err != nil {
-		return fmt.Errorf("cannot read %s again before writing it: %w; nothing was written", fc.Rel, err)
+		return fmt.Errorf("cannot read %s again before writing it: %w; nothing was written", p.fc.Rel, err)
 	}
-	if !now.same(fc.read) {
-		return &ChangedOnDiskError{Rel: fc.Rel}
+	if !now.same(p.fc.read) {
+		return &ChangedOnDiskError{Rel: p.fc.Rel}
 	}
 	return nil
-}
-
-// writeTemp writes data to a new temporary file next to path and syncs it.
-func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
 }
 
 // mkdirAll is os.MkdirAll that returns the folders it created, so a failed
@@ -245,46 +250,14 @@ func removeCreated(dirs []string) {
 	}
 }
 
-// rollback puts back every file and backup already renamed into place.
-func rollback(todo []*pending) {
-	for _, p := range todo {
-		if p.renamed {
-			if p.fc.Exists {
-				if tmp, err := writeTemp(p.fc.Path, p.fc.Old, p.fc.Perm); err == nil {
-					if os.Rename(tmp, p.fc.Path) != nil {
-						os.Remove(tmp)
-					}
-				}
-			} else {
-				os.Remove(p.fc.Path)
-			}
-		}
-		if p.bakDone {
-			if p.oldBakSeen {
-				if tmp, err := writeTemp(p.bakPath, p.oldBak, p.fc.Perm); err == nil {
-					if os.Rename(tmp, p.bakPath) != nil {
-						os.Remove(tmp)
-					}
-				}
-			} else {
-				os.Remove(p.bakPath)
-			}
-		}
-	}
-}
-
 // syncDirs makes the renames durable.
 func syncDirs(todo []*pending) {
 	seen := map[string]bool{}
 	for _, p := range todo {
-		dir := filepath.Dir(p.fc.Path)
-		if seen[dir] {
-			continue
-		}
-		seen[dir] = true
-		if d, err := os.Open(dir); err == nil {
-			d.Sync()
-			d.Close()
+		dir := filepath.Dir(p.real)
+		if !seen[dir] {
+			seen[dir] = true
+			model.SyncDir(dir)
 		}
 	}
 }

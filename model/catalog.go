@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -66,8 +67,15 @@ type catalogFile struct {
 			Depends    []string `toml:"depends"`
 			Recommends []string `toml:"recommends"`
 			Images     []string `toml:"images"`
-			Distros    []string `toml:"distros"`
-			Machines   []struct {
+			// Release holds what differs on one release's branch (its
+			// conf/layer.conf): a list given here replaces the layer's.
+			Release map[string]struct {
+				Collection string    `toml:"collection"`
+				Depends    *[]string `toml:"depends"`
+				Recommends *[]string `toml:"recommends"`
+			} `toml:"release"`
+			Distros  []string `toml:"distros"`
+			Machines []struct {
 				Name        string `toml:"name"`
 				Description string `toml:"description"`
 			} `toml:"machines"`
@@ -79,7 +87,18 @@ var (
 	catalogOnce   sync.Once
 	catalogLayers []*Layer
 	catalogRepos  []CatalogRepo
+	// catalogByRelease: repo + "/" + layer name -> release -> the layer's
+	// LAYERDEPENDS and LAYERRECOMMENDS on that release's branch, where they
+	// differ from the layer's own lists.
+	catalogByRelease = map[string]map[string]releaseLists{}
 )
+
+// releaseLists is what one release's branch of a layer says differently.
+type releaseLists struct {
+	collection                string // "" when the same
+	depends, recommends       []Dependency
+	hasDepends, hasRecommends bool
+}
 
 // loadCatalog parses the embedded catalog once. The file is part of the
 // program, so a parse error is a programming error and panics (a test
@@ -109,6 +128,29 @@ func loadCatalog() {
 			if layer.Recommends, err = parseDepends(joinFields(l.Recommends)); err != nil {
 				panic(fmt.Sprintf("model: catalog.toml %s: %v", l.Name, err))
 			}
+			for rel, o := range l.Release {
+				if releaseIndex(rel) == len(KnownReleases) {
+					panic(fmt.Sprintf("model: catalog.toml %s: unknown release %q", l.Name, rel))
+				}
+				rl := releaseLists{collection: o.Collection}
+				if o.Depends != nil {
+					rl.hasDepends = true
+					if rl.depends, err = parseDepends(joinFields(*o.Depends)); err != nil {
+						panic(fmt.Sprintf("model: catalog.toml %s %s: %v", l.Name, rel, err))
+					}
+				}
+				if o.Recommends != nil {
+					rl.hasRecommends = true
+					if rl.recommends, err = parseDepends(joinFields(*o.Recommends)); err != nil {
+						panic(fmt.Sprintf("model: catalog.toml %s %s: %v", l.Name, rel, err))
+					}
+				}
+				key := r.Name + "/" + l.Name
+				if catalogByRelease[key] == nil {
+					catalogByRelease[key] = map[string]releaseLists{}
+				}
+				catalogByRelease[key][rel] = rl
+			}
 			for _, m := range l.Machines {
 				layer.Machines = append(layer.Machines, Machine{Name: m.Name, Description: m.Description, Layer: l.Name})
 			}
@@ -127,8 +169,29 @@ func joinFields(f []string) string {
 	return s
 }
 
+// forRelease returns l (a fresh copy from Catalog) with the collection name
+// and dependency lists of its release branch, where the catalog records them
+// as different.
+func forRelease(l *Layer, release string) *Layer {
+	rl, ok := catalogByRelease[l.Repo+"/"+l.Name][release]
+	if !ok {
+		return l
+	}
+	if rl.collection != "" {
+		l.Collection = rl.collection
+	}
+	if rl.hasDepends {
+		l.Depends = slices.Clone(rl.depends)
+	}
+	if rl.hasRecommends {
+		l.Recommends = slices.Clone(rl.recommends)
+	}
+	return l
+}
+
 // Catalog returns the built-in catalog's layers (OnDisk false, Path ""), in
-// catalog order. The same collection may appear twice (core in poky and in
+// catalog order, with the dependency lists of their newest branch (see
+// CatalogLayer for a given release). The same collection may appear twice (core in poky and in
 // openembedded-core); CatalogLayer picks by release. Each call returns fresh
 // copies the caller may change.
 func Catalog() []*Layer {
@@ -158,9 +221,10 @@ func CatalogRepoNamed(name string) (CatalogRepo, bool) {
 }
 
 // CatalogLayer finds a catalog layer by Name or Collection for a release:
-// the first repository with a branch for that release wins; with release ""
-// or no repository having it, the first match is returned. nil when the
-// catalog does not know the layer.
+// the first repository with a branch for that release wins, with the
+// LAYERDEPENDS and LAYERRECOMMENDS of that branch; with release "" or no
+// repository having it, the first match is returned as Catalog has it. nil
+// when the catalog does not know the layer.
 func CatalogLayer(nameOrCollection, release string) *Layer {
 	var first *Layer
 	for _, l := range Catalog() {
@@ -175,7 +239,7 @@ func CatalogLayer(nameOrCollection, release string) *Layer {
 		}
 		if r, ok := CatalogRepoNamed(l.Repo); ok {
 			if _, ok := r.Branch(release); ok {
-				return l
+				return forRelease(l, release)
 			}
 		}
 	}

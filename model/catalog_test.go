@@ -34,7 +34,7 @@ func TestCatalogIsConsistent(t *testing.T) {
 		}
 		// Every dependency is in the catalog for every release the layer has.
 		for _, rel := range l.SeriesCompat {
-			for _, d := range l.Depends {
+			for _, d := range forRelease(Catalog()[slices.IndexFunc(Catalog(), func(c *Layer) bool { return c.Repo == l.Repo && c.Name == l.Name })], rel).Depends {
 				if c := CatalogLayer(d.Collection, rel); c == nil || c.Collection != d.Collection {
 					t.Errorf("%s (%s) depends on %s, which the catalog lacks", l.Name, rel, d.Collection)
 				} else if !SatisfiesConstraint(c.Version, d.Constraint) {
@@ -52,6 +52,43 @@ func TestCatalogIsConsistent(t *testing.T) {
 	layers[0].Path = "/changed"
 	if Catalog()[0].Path != "" {
 		t.Fatal("Catalog must return copies")
+	}
+}
+
+// Dependencies differ between branches of one layer: kirkstone's
+// meta-filesystems does not need networking-layer (meta-openembedded
+// kirkstone:meta-filesystems/conf/layer.conf), scarthgap's does.
+func TestCatalogDependsPerRelease(t *testing.T) {
+	cols := func(rel string) []string {
+		var out []string
+		for _, d := range CatalogLayer("filesystems-layer", rel).Depends {
+			out = append(out, d.Collection)
+		}
+		return out
+	}
+	if got := cols("kirkstone"); slices.Contains(got, "networking-layer") || !slices.Contains(got, "openembedded-layer") {
+		t.Errorf("kirkstone meta-filesystems depends on %v", got)
+	}
+	if got := cols("scarthgap"); !slices.Contains(got, "networking-layer") {
+		t.Errorf("scarthgap meta-filesystems depends on %v", got)
+	}
+	// A kirkstone project choosing meta-filesystems does not pull in meta-networking.
+	p := &Project{Release: "kirkstone", Layers: []string{"meta-filesystems"}}
+	res, err := Resolve(p, &Workspace{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range res.Layers {
+		if l.Collection == "networking-layer" {
+			t.Errorf("kirkstone resolution holds meta-networking: %v", res.AddedBy)
+		}
+	}
+	if c := CatalogLayer("meta-sunxi", "kirkstone"); c == nil || c.Collection != "meta-sunxi" {
+		t.Errorf("kirkstone meta-sunxi: %+v", c)
+	}
+	// The per-release copy leaves the catalog's own lists alone.
+	if c := CatalogLayer("filesystems-layer", ""); !slices.ContainsFunc(c.Depends, func(d Dependency) bool { return d.Collection == "networking-layer" }) {
+		t.Errorf("catalog's meta-filesystems lost networking-layer: %v", c.Depends)
 	}
 }
 
@@ -94,6 +131,7 @@ func TestCatalogMatchesRealLayers(t *testing.T) {
 			t.Errorf("%s: priority %d on disk, %d in catalog", c.Name, d.Priority, c.Priority)
 		}
 		// LAYERDEPENDS is a set: its order means nothing to BitBake.
+		c = forRelease(c, w.Release)
 		if !reflect.DeepEqual(sortedDeps(d.Depends), sortedDeps(c.Depends)) {
 			t.Errorf("%s: LAYERDEPENDS %v on disk, %v in catalog", c.Name, d.Depends, c.Depends)
 		}

@@ -14,9 +14,13 @@ import (
 
 // Workspace is what discovery found under the source roots.
 type Workspace struct {
-	Roots      []string
-	Layers     []*Layer   // on disk, sorted by Name then Path
-	Release    string     // from oe-core (LAYERSERIES_CORENAMES, else LAYERSERIES_COMPAT_core); "" if none
+	Roots   []string
+	Layers  []*Layer // on disk, sorted by Name then Path
+	Release string   // from oe-core: the newest known name of CoreNames (else its last); "" if none
+	// CoreNames is the core layer's LAYERSERIES_CORENAMES (else its
+	// LAYERSERIES_COMPAT_core): the series BitBake accepts layers for.
+	// oe-core master lists the last release too ("wrynose blacksail").
+	CoreNames  []string
 	Generation Generation // meta-aws fleet provisioning generation on disk; "" without meta-aws
 	Problems   []error    // malformed layer.conf and the like: reported, not fatal
 }
@@ -68,9 +72,9 @@ func (w *Workspace) Machines() []Machine {
 }
 
 // DefaultSourceRoots are the folders searched when the project names none:
-// dir itself and its sources/, layers/ and poky/ if present. Since discovery
-// walks dir whole, the sub-folders matter only when they are symlinks, which
-// the walk does not follow.
+// dir itself and its sources/, layers/ and poky/ if present. Discovery walks
+// dir whole and follows symlinked folders, so the sub-folders are walked once,
+// as part of dir; they are listed so that `layers` shows where it searched.
 func DefaultSourceRoots(dir string) []string {
 	if a, err := filepath.Abs(dir); err == nil {
 		dir = a
@@ -152,12 +156,14 @@ func Discover(roots ...string) (*Workspace, error) {
 	}
 	w.Roots = clean
 	// A root inside another root is walked once, as part of the outer one,
-	// unless it is reached through a symlink (the walk follows none).
+	// when the outer walk reaches it: through plain folders, or through
+	// symlinked ones, which the walk follows, none of them a folder the
+	// walk skips.
 	var walkRoots []string
 	for _, r := range clean {
 		inside := false
 		for _, o := range clean {
-			if o != r && isWithin(r, o) && realpathEqual(r, o) {
+			if o != r && isWithin(r, o) && (realpathEqual(r, o) || reachedByWalk(r, o)) {
 				inside = true
 				break
 			}
@@ -169,18 +175,36 @@ func Discover(roots ...string) (*Workspace, error) {
 
 	d := &discoverer{sem: make(chan struct{}, workers())}
 	for _, r := range walkRoots {
+		real, err := filepath.EvalSymlinks(r)
+		if err != nil {
+			return nil, fmt.Errorf("source folder %s: %w", r, err)
+		}
 		d.wg.Add(1)
 		go func(r string) {
 			defer d.wg.Done()
-			d.walk(r, false)
+			d.walk(r, false, []string{real})
 		}(r)
 	}
 	d.wg.Wait()
 
-	// The same folder reached from two roots is one layer.
+	// The same folder reached from two roots, or through a symlink and
+	// directly, is one layer: the shortest path to it (then the first in
+	// name order) names it, so the result does not depend on the walk's
+	// timing.
+	sort.Slice(d.layers, func(i, j int) bool {
+		a, b := d.layers[i].Path, d.layers[j].Path
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return a < b
+	})
 	seen := map[string]bool{}
 	for _, l := range d.layers {
-		key := l.Path + "\x00" + l.Collection
+		real := l.Path
+		if r, err := filepath.EvalSymlinks(l.Path); err == nil {
+			real = r
+		}
+		key := real + "\x00" + l.Collection
 		if !seen[key] {
 			seen[key] = true
 			w.Layers = append(w.Layers, l)
@@ -207,11 +231,11 @@ func Discover(roots ...string) (*Workspace, error) {
 
 	for _, l := range w.Layers {
 		if l.Collection == "core" {
-			if names := strings.Fields(d.coreNames[l.Path]); len(names) > 0 {
-				w.Release = names[len(names)-1]
-			} else if len(l.SeriesCompat) > 0 {
-				w.Release = l.SeriesCompat[len(l.SeriesCompat)-1]
+			w.CoreNames = strings.Fields(d.coreNames[l.Path])
+			if len(w.CoreNames) == 0 {
+				w.CoreNames = l.SeriesCompat
 			}
+			w.Release = newestRelease(w.CoreNames)
 			break
 		}
 	}
@@ -222,23 +246,6 @@ func Discover(roots ...string) (*Workspace, error) {
 		}
 	}
 	return w, nil
-}
-
-// isWithin reports whether path is dir or below it.
-func isWithin(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// realpathEqual reports whether inner, resolved through symlinks, is still
-// inside outer: only then does walking outer cover inner.
-func realpathEqual(inner, outer string) bool {
-	ri, err1 := filepath.EvalSymlinks(inner)
-	ro, err2 := filepath.EvalSymlinks(outer)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return isWithin(ri, ro)
 }
 
 func workers() int {
@@ -270,7 +277,9 @@ func (d *discoverer) problem(err error) {
 }
 
 // walk visits dir; inLayer tells that dir is a layer or lies inside one.
-func (d *discoverer) walk(dir string, inLayer bool) {
+// chain holds the real (symlink-free) paths of the root and of each
+// symlinked folder followed to reach dir, the last being dir's own real path.
+func (d *discoverer) walk(dir string, inLayer bool, chain []string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -303,10 +312,8 @@ func (d *discoverer) walk(dir string, inLayer bool) {
 		}
 	}
 	inLayer = inLayer || isLayer
+	real := chain[len(chain)-1]
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue // files and symlinks: the walk follows no symlink
-		}
 		name := e.Name()
 		if skipNames[name] || strings.HasPrefix(name, "build") {
 			continue
@@ -318,204 +325,32 @@ func (d *discoverer) walk(dir string, inLayer bool) {
 			continue // read above when it matters
 		}
 		sub := filepath.Join(dir, name)
+		var subChain []string
+		switch {
+		case e.IsDir():
+			subChain = append(chain[:len(chain)-1:len(chain)-1], filepath.Join(real, name))
+		case e.Type()&fs.ModeSymlink != 0:
+			// Layers are often symlinked in from a shared checkout
+			// (ln -s ~/src/meta-foo): follow a symlinked folder unless
+			// it leads back to a folder this path already passed
+			// through (a loop) or too many links deep.
+			target, ok := d.followable(sub, chain)
+			if !ok {
+				continue
+			}
+			subChain = append(chain[:len(chain):len(chain)], target)
+		default:
+			continue
+		}
 		select {
 		case d.sem <- struct{}{}:
 			d.wg.Add(1)
 			go func() {
 				defer func() { <-d.sem; d.wg.Done() }()
-				d.walk(sub, inLayer)
+				d.walk(sub, inLayer, subChain)
 			}()
 		default:
-			d.walk(sub, inLayer)
+			d.walk(sub, inLayer, subChain)
 		}
 	}
-}
-
-// readLayer parses dir/conf/layer.conf and collects the layer's machines,
-// distros and images.
-func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
-	file := filepath.Join(dir, "conf", "layer.conf")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		d.problem(fmt.Errorf("cannot read %s: %w", file, err))
-		return
-	}
-	vars, errs := parseConf(file, data)
-	layers, lerrs := layersFromConf(file, dir, filepath.Base(dir), vars)
-	if len(layers) > 0 || len(errs) == 0 {
-		// "no BBFILE_COLLECTIONS" after a syntax error only repeats it.
-		errs = append(errs, lerrs...)
-	}
-	if len(layers) > 0 {
-		var machines []Machine
-		var distros []string
-		for _, c := range conf {
-			if !c.IsDir() {
-				continue
-			}
-			switch c.Name() {
-			case "machine":
-				machines = readMachines(filepath.Join(dir, "conf", "machine"), filepath.Base(dir))
-			case "distro":
-				distros = confNames(filepath.Join(dir, "conf", "distro"))
-			}
-		}
-		images := findImages(dir, entries)
-		for _, l := range layers {
-			l.Machines, l.Distros, l.Images = machines, distroNames(l.Collection, distros), images
-		}
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.layers = append(d.layers, layers...)
-	d.problems = append(d.problems, errs...)
-	for _, l := range layers {
-		if l.Collection == "core" {
-			if d.coreNames == nil {
-				d.coreNames = map[string]string{}
-			}
-			d.coreNames[dir] = vars["LAYERSERIES_CORENAMES"]
-		}
-	}
-}
-
-// confNames lists the <name> of each <name>.conf in dir.
-func confNames(dir string) []string {
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range es {
-		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".conf") {
-			out = append(out, strings.TrimSuffix(n, ".conf"))
-		}
-	}
-	return out
-}
-
-// distroNames are the DISTRO values a layer offers: its conf/distro/*.conf,
-// except for oe-core (collection core), whose conf/distro holds only
-// defaultsetup.conf, which bitbake.conf includes for every distro and which
-// is no DISTRO to choose; oe-core's own DISTRO is "nodistro" (bitbake.conf:
-// DISTRO ??= "nodistro"), which has no file.
-func distroNames(collection string, names []string) []string {
-	if collection != "core" {
-		return names
-	}
-	var out []string
-	for _, n := range names {
-		if n != "defaultsetup" {
-			out = append(out, n)
-		}
-	}
-	if !containsString(out, "nodistro") {
-		out = append(out, "nodistro")
-	}
-	return out
-}
-
-// readMachines reads the #@NAME and #@DESCRIPTION header of each machine.
-func readMachines(dir, layer string) []Machine {
-	var out []Machine
-	for _, n := range confNames(dir) {
-		m := Machine{Name: n, Layer: layer}
-		name, desc := readMachineHeader(filepath.Join(dir, n+".conf"))
-		m.Description = desc
-		if m.Description == "" {
-			m.Description = name
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// readMachineHeader reads only the first few KB: the #@ lines come first.
-func readMachineHeader(path string) (name, desc string) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", ""
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	n, _ := f.Read(buf)
-	for _, line := range strings.Split(string(buf[:n]), "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "#@NAME:"):
-			name = strings.TrimSpace(strings.TrimPrefix(line, "#@NAME:"))
-		case strings.HasPrefix(line, "#@DESCRIPTION:"):
-			desc = strings.TrimSpace(strings.TrimPrefix(line, "#@DESCRIPTION:"))
-		}
-	}
-	return name, desc
-}
-
-// findImages lists recipes-*/images/*.bb that inherit core-image or image.
-func findImages(dir string, entries []os.DirEntry) []string {
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), "recipes-") {
-			continue
-		}
-		idir := filepath.Join(dir, e.Name(), "images")
-		es, err := os.ReadDir(idir)
-		if err != nil {
-			continue
-		}
-		for _, f := range es {
-			n := f.Name()
-			if f.IsDir() || !strings.HasSuffix(n, ".bb") {
-				continue
-			}
-			if inheritsImage(filepath.Join(idir, n)) {
-				// The recipe name is the file name before _<version>.
-				name, _, _ := strings.Cut(strings.TrimSuffix(n, ".bb"), "_")
-				out = append(out, name)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// inheritsImage reports whether a recipe inherits core-image or image, or
-// requires another image recipe (core-image-minimal-dev.bb does).
-func inheritsImage(path string) bool {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "inherit":
-			for _, c := range f[1:] {
-				if c == "core-image" || c == "image" {
-					return true
-				}
-			}
-		case "require", "include":
-			if strings.Contains(f[1], "images/") || strings.HasPrefix(f[1], "core-image") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// metaAWSGeneration tells which fleet provisioning variables a meta-aws
-// checkout reads: the greengrass-plugin-fleetprovisioning recipe marks the new
-// generation.
-func metaAWSGeneration(dir string) Generation {
-	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-iot", "aws-iot-greengrass", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
-		return GenerationNew
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-*", "*", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
-		return GenerationNew
-	}
-	return GenerationOld
 }

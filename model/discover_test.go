@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"fleetbake/internal/layertree"
 )
@@ -140,7 +141,8 @@ func TestDiscoverSkipRules(t *testing.T) {
 		},
 	})
 	layertree.Write(t, root, layertree.Spec{Layers: []layertree.Layer{l("other/meta-under-build", "underbuild")}})
-	// A symlink to a layer elsewhere is not followed.
+	// A symlink to a layer elsewhere is followed (see
+	// TestDiscoverFollowsSymlinkedLayers); meta-linked is in want.
 	outside := t.TempDir()
 	layertree.Write(t, outside, layertree.Spec{Layers: []layertree.Layer{l("meta-linked", "linked")}})
 	if err := os.Symlink(filepath.Join(outside, "meta-linked"), filepath.Join(root, "meta-linked")); err != nil {
@@ -150,20 +152,89 @@ func TestDiscoverSkipRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"meta-deeper", "meta-good", "meta-security", "meta-tpm"}
+	want := []string{"meta-deeper", "meta-good", "meta-linked", "meta-security", "meta-tpm"}
 	if got := layerNames(w); !reflect.DeepEqual(got, want) {
 		t.Fatalf("layers = %v, want %v", got, want)
 	}
 	if len(w.Problems) > 0 {
 		t.Fatalf("problems: %v", w.Problems)
 	}
-	// Naming the symlinked folder as a root finds it.
+	// Naming the symlinked folder as a root too finds it once.
 	w, err = Discover(root, filepath.Join(root, "meta-linked"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Layer("linked") == nil {
-		t.Fatalf("a symlinked root must be walked: %v", layerNames(w))
+	if got := layerNames(w); !reflect.DeepEqual(got, want) {
+		t.Fatalf("a symlinked root must be walked once: %v", got)
+	}
+}
+
+// Layers symlinked in from elsewhere, under any folder name, are found;
+// symlinks that lead back up (a loop) or into each other are not walked
+// again, and a layer reached twice is one layer.
+func TestDiscoverFollowsSymlinkedLayers(t *testing.T) {
+	root := t.TempDir()
+	layertree.Write(t, root, layertree.Standard("scarthgap", true))
+	shared := t.TempDir()
+	l := func(dir, coll string) layertree.Layer {
+		return layertree.Layer{Dir: dir, Conf: "BBFILE_COLLECTIONS += \"" + coll + "\"\nLAYERSERIES_COMPAT_" + coll + " = \"scarthgap\"\n"}
+	}
+	layertree.Write(t, shared, layertree.Spec{Layers: []layertree.Layer{l("bsp/meta-vendor", "vendor"), l("meta-company", "company")}})
+	links := map[string]string{
+		"vendor-layers":         filepath.Join(shared, "bsp"),          // a folder of layers, not named sources/ or layers/
+		"meta-company":          filepath.Join(shared, "meta-company"), // one layer
+		"again":                 filepath.Join(shared, "meta-company"), // the same layer a second way
+		"loop":                  root,                                  // back to the root
+		"vendor-layers-up":      shared,                                // above another link's target: walked once more, deduplicated
+		"dangling":              filepath.Join(shared, "nothing"),
+		"build-link":            filepath.Join(shared, "bsp"), // skipped by name like a build folder
+		"sources-file-link.txt": filepath.Join(shared, "bsp", "meta-vendor", "conf", "layer.conf"),
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A loop between two folders: shared/bsp/meta-vendor/back -> root.
+	if err := os.Symlink(root, filepath.Join(shared, "bsp", "meta-vendor", "back")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var w *Workspace
+	var err error
+	go func() { w, err = Discover(root); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("discovery did not finish: a symlink loop is walked for ever")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"vendor", "company"} {
+		var paths []string
+		for _, x := range w.Layers {
+			if x.Collection == c {
+				paths = append(paths, x.Path)
+			}
+		}
+		if len(paths) != 1 {
+			t.Errorf("collection %s found %d times: %v", c, len(paths), paths)
+		}
+	}
+	if l := w.Layer("vendor"); l == nil || l.Path != filepath.Join(root, "vendor-layers", "meta-vendor") {
+		t.Errorf("vendor layer: %+v", l)
+	}
+	if l := w.Layer("company"); l == nil || l.Path != filepath.Join(root, "again") {
+		t.Errorf("company layer (shortest path wins): %+v", l)
+	}
+	if w.Layer("core") == nil || w.Release != "scarthgap" {
+		t.Errorf("the root's own layers: release %q, %v", w.Release, layerNames(w))
+	}
+	for _, p := range w.Problems {
+		if strings.Contains(p.Error(), "provided by") {
+			t.Errorf("a layer reached twice is reported as two: %v", p)
+		}
 	}
 }
 

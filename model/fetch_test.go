@@ -111,11 +111,12 @@ func TestFetchLayersReportsEveryFailureAndLeavesNoHalfClone(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sources", "meta-aws", "conf", "layer.conf")); err != nil {
 		t.Fatal("meta-aws should have been fetched despite the other failure")
 	}
-	// A release the repository has no branch for is named as such.
-	p.Release = "wrynose"
+	// A release the repository has no branch for is named as such
+	// (meta-sunxi has no whinlatter branch).
+	p.Release, p.Machine = "whinlatter", "pine64-plus"
 	res, _ = Resolve(p, &Workspace{})
 	err = FetchLayers(context.Background(), p, res, &out)
-	if err == nil || !strings.Contains(err.Error(), "meta-raspberrypi has no branch for wrynose") {
+	if err == nil || !strings.Contains(err.Error(), "meta-sunxi has no branch for whinlatter") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -5,9 +5,13 @@ package model
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -45,6 +49,8 @@ type Project struct {
 
 	Shared     Shared     `toml:"shared"`
 	Greengrass Greengrass `toml:"greengrass"`
+	// Pins: the commit of each layer repository, from `fleetbake layers lock`.
+	Pins Pins `toml:"pins,omitempty"`
 
 	// path is where the project was loaded from or will be saved to.
 	path string
@@ -133,26 +139,54 @@ func (p *Project) SetPath(path string) { p.path = path }
 // Dir is the folder relative paths in the project are relative to.
 func (p *Project) Dir() string { return filepath.Dir(p.path) }
 
-// Abs resolves a project-relative path against the project folder.
+// Abs resolves a path setting: ~ and ~/... against the home folder (BitBake
+// expands no ~, and oe-core's sanity.bbclass refuses a DL_DIR, SSTATE_DIR or
+// TMPDIR starting with ~), anything else relative against the project
+// folder. The file keeps the ~, so one project file serves every user.
 func (p *Project) Abs(path string) string {
+	path = ExpandHome(path)
 	if path == "" || filepath.IsAbs(path) {
 		return path
 	}
 	return filepath.Join(p.Dir(), path)
 }
 
-// Parse decodes a project from TOML without validating it.
+// ExpandHome replaces a leading ~ or ~/ with the home folder ($HOME). Other
+// paths, ~user/ forms (refused by Validate) and a ~ without a known home
+// come back unchanged.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return path
+	}
+	return filepath.Join(home, path[1:])
+}
+
+// Parse decodes a project from TOML without validating it. Its errors do not
+// name the file: Load adds the path once.
 func Parse(data []byte) (*Project, error) {
 	p := &Project{}
 	md, err := toml.Decode(string(data), p)
 	if err != nil {
-		return nil, fmt.Errorf("fleetbake.toml is not valid TOML: %w", err)
+		return nil, fmt.Errorf("not valid TOML: %w", err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, fmt.Errorf("fleetbake.toml: unknown setting %q; check its spelling against `fleetbake help`", undec[0].String())
+		// Undecoded lists a misspelt table and each key under it; the
+		// table alone is the typo.
+		var keys []string
+		for _, k := range undec {
+			if len(k) > 1 && slices.Contains(keys, k[:len(k)-1].String()) {
+				continue
+			}
+			keys = append(keys, k.String())
+		}
+		return nil, unknownKeysError(keys)
 	}
 	if p.Format > FormatVersion {
-		return nil, fmt.Errorf("fleetbake.toml has format %d but this fleetbake reads up to %d: upgrade fleetbake", p.Format, FormatVersion)
+		return nil, fmt.Errorf("format %d is newer than this fleetbake reads (up to %d): upgrade fleetbake", p.Format, FormatVersion)
 	}
 	if p.Format == 0 {
 		p.Format = FormatVersion
@@ -193,7 +227,12 @@ func Load(path string) (*Project, error) {
 	return p, nil
 }
 
-// Save writes the project atomically to its path.
+// Save writes the project to its path. An existing file is edited, not
+// rewritten: only the lines of the settings that differ change, and the
+// engineer's comments, order and blank lines stay (see EditTOML); a file
+// the editor cannot follow is written whole. A symlinked project file stays
+// a symlink, and the file it points to gets the new content. Nothing is
+// written when nothing changed.
 func (p *Project) Save() error {
 	if p.path == "" {
 		return fmt.Errorf("project has no path to save to")
@@ -202,11 +241,34 @@ func (p *Project) Save() error {
 	if err != nil {
 		return err
 	}
+	real, err := RealPath(p.path)
+	if err != nil {
+		return err
+	}
+	cur, err := os.ReadFile(real)
+	switch {
+	case err == nil:
+		if base, err := Parse(cur); err == nil {
+			if edited, err := EditTOML(cur, base, p); err == nil {
+				data = edited
+			}
+		}
+		if bytes.Equal(cur, data) {
+			p.loaded = data
+			return nil
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	default:
+		return err
+	}
 	perm := os.FileMode(0o644)
-	if fi, err := os.Stat(p.path); err == nil {
+	if fi, err := os.Stat(real); err == nil {
 		perm = fi.Mode().Perm() // keep the mode the engineer gave the file
 	}
-	if err := WriteFileAtomic(p.path, data, perm); err != nil {
+	// Replaced only if it still holds what was just read: an edit saved
+	// in between is kept (SaveUpdate then merges onto it).
+	if err := ReplaceIfUnchanged(real, data, perm, cur); err != nil {
 		return err
 	}
 	p.loaded = data
@@ -223,70 +285,50 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	if p.path == "" {
 		return false, fmt.Errorf("project has no path to save to")
 	}
-	cur, err := os.ReadFile(p.path)
+	// An edit saved while this save runs is kept (Save refuses to replace
+	// it); the update is then merged onto it, a few times at most.
+	for range 3 {
+		merged, err = p.saveUpdateOnce(update)
+		var ce *ChangedWhileSavingError
+		if !errors.As(err, &ce) {
+			return merged, err
+		}
+	}
+	return merged, err
+}
+
+func (p *Project) saveUpdateOnce(update func(*Project)) (merged bool, err error) {
+	real, err := RealPath(p.path)
+	if err != nil {
+		return false, err
+	}
+	cur, err := os.ReadFile(real)
 	switch {
 	case err == nil && p.loaded != nil && bytes.Equal(cur, p.loaded):
-		update(p)
-		return false, p.Save()
 	case os.IsNotExist(err) && p.loaded == nil:
-		update(p)
-		return false, p.Save()
 	case err != nil && !os.IsNotExist(err):
 		return false, err
 	case err != nil:
 		return false, fmt.Errorf("%s was removed since fleetbake read it; not writing it again", p.path)
-	}
-	fresh, perr := Parse(cur)
-	if perr != nil {
-		return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
-	}
-	fresh.path = p.path
-	fresh.loaded = cur
-	update(fresh)
-	if err := fresh.Save(); err != nil {
-		return true, err
-	}
-	*p = *fresh
-	return true, nil
-}
-
-// WriteFileAtomic writes data to a temporary file in the same folder, syncs
-// it and renames it over path, so a crash never leaves a half-written file.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
+	default:
+		fresh, perr := Parse(cur)
+		if perr != nil {
+			return false, fmt.Errorf("%s changed since fleetbake read it and cannot be read now (%v); it was left as it is", p.path, perr)
 		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+		fresh.path = p.path
+		fresh.loaded = cur
+		update(fresh)
+		if err := fresh.Save(); err != nil {
+			return true, err
+		}
+		*p = *fresh
+		return true, nil
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
+	q := *p // p changes only once saved
+	update(&q)
+	if err := q.Save(); err != nil {
+		return false, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	*p = q
+	return false, nil
 }

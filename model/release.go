@@ -25,6 +25,23 @@ func GenerationForRelease(release string) Generation {
 	return GenerationNew
 }
 
+// newestRelease picks the release a core layer's series names stand for:
+// the newest one fleetbake knows (its catalog has branches for it), else the
+// last name. oe-core master says "wrynose blacksail": wrynose's layers work
+// with it, and no layer has a blacksail branch yet.
+func newestRelease(names []string) string {
+	best := ""
+	for _, n := range names {
+		if releaseIndex(n) < len(KnownReleases) && (best == "" || releaseIndex(n) > releaseIndex(best)) {
+			best = n
+		}
+	}
+	if best == "" && len(names) > 0 {
+		best = names[len(names)-1]
+	}
+	return best
+}
+
 // releaseIndex orders releases; unknown names sort after every known one.
 func releaseIndex(r string) int {
 	if i := slices.Index(KnownReleases, r); i >= 0 {

@@ -20,11 +20,15 @@ type Resolution struct {
 	Missing      []MissingLayer
 	Incompatible []SeriesMismatch
 	NotOnDisk    []*Layer
+	// Notes are what the engineer should know but that does not stop the
+	// build yet: a MACHINE that may be in a layer not fetched.
+	Notes []string
 }
 
 // MissingLayer is a dependency that no layer on disk or in the catalog
 // satisfies.
 type MissingLayer struct {
+	Machine    string // set when the thing missing is the layer of this MACHINE (then Collection is "")
 	Collection string // the collection (or name, for a chosen layer) wanted
 	NeededBy   string // layer Name that needs it, or "fleetbake.toml layers"
 	Constraint string // version constraint from LAYERDEPENDS, e.g. ">= 12"
@@ -33,25 +37,50 @@ type MissingLayer struct {
 }
 
 func (m MissingLayer) String() string {
+	if m.Machine != "" {
+		return fmt.Sprintf("MACHINE %s is in no layer: %s", m.Machine, m.Hint)
+	}
 	if m.Constraint != "" {
 		return fmt.Sprintf("%s needs %s (%s): %s", m.NeededBy, m.Collection, m.Constraint, m.Hint)
 	}
 	return fmt.Sprintf("%s needs %s: %s", m.NeededBy, m.Collection, m.Hint)
 }
 
-// SeriesMismatch is a layer whose LAYERSERIES_COMPAT lacks the release.
+// SeriesMismatch is a layer BitBake refuses: its LAYERSERIES_COMPAT names
+// none of the series the core layer supports.
 type SeriesMismatch struct {
 	Layer   string
 	Compat  []string
 	Release string
+	// CoreNames is the LAYERSERIES_CORENAMES of the core layer on disk when
+	// it supports Release; nil when no core layer is on disk or it is of
+	// another release than the project's.
+	CoreNames []string
 }
 
 func (s SeriesMismatch) String() string {
-	if len(s.Compat) == 0 {
-		return fmt.Sprintf("layer %s sets no LAYERSERIES_COMPAT (BitBake refuses it); it must list %s", s.Layer, s.Release)
+	if len(s.CoreNames) > 0 {
+		// Changing the release would not help: the core layer on disk
+		// decides, so only another branch of the layer does.
+		return fmt.Sprintf("layer %s is for %s (LAYERSERIES_COMPAT), none of %s that the core layer supports (LAYERSERIES_CORENAMES), so BitBake refuses it; check out its %s branch",
+			s.Layer, strings.Join(s.Compat, ", "), strings.Join(s.CoreNames, ", "), s.Release)
 	}
 	return fmt.Sprintf("layer %s is for %s, not %s (LAYERSERIES_COMPAT); use its %s branch or pick release = %q",
-		s.Layer, strings.Join(s.Compat, ", "), s.Release, s.Release, s.Compat[len(s.Compat)-1])
+		s.Layer, strings.Join(s.Compat, ", "), s.Release, s.Release, newestRelease(s.Compat))
+}
+
+// seriesFor is the set of series names layers are checked against, as
+// BitBake does (bitbake lib/bb/cookerdata.py, parseConfigurationFiles: a
+// layer passes when its LAYERSERIES_COMPAT shares a name with
+// LAYERSERIES_CORENAMES; a layer with no LAYERSERIES_COMPAT only gets a
+// warning). The core layer on disk decides when it supports the release;
+// otherwise the project's release is the one series, so that a core of
+// another release is itself reported.
+func seriesFor(release string, w *Workspace) (series, coreNames []string) {
+	if slices.Contains(w.CoreNames, release) {
+		return w.CoreNames, w.CoreNames
+	}
+	return []string{release}, nil
 }
 
 // ResolveError lists every missing and incompatible layer.
@@ -63,6 +92,10 @@ type ResolveError struct {
 func (e *ResolveError) Error() string {
 	var lines []string
 	for _, m := range e.Missing {
+		if m.Machine != "" {
+			lines = append(lines, "unknown machine: "+m.String())
+			continue
+		}
 		lines = append(lines, "missing layer: "+m.String())
 	}
 	for _, s := range e.Incompatible {
@@ -168,6 +201,7 @@ func Resolve(p *Project, w *Workspace) (*Resolution, error) {
 		add(l, "chosen in fleetbake.toml")
 	}
 	// The layers that provide the machine, distro and image are needed too.
+	machineFound := false
 	for _, want := range []struct{ kind, name string }{{"MACHINE", p.Machine}, {"DISTRO", p.Distro}, {"image", p.Image}} {
 		if want.name == "" {
 			continue
@@ -177,6 +211,7 @@ func Resolve(p *Project, w *Workspace) (*Resolution, error) {
 				l.Path = FetchPath(p, l)
 			}
 			add(l, fmt.Sprintf("provides %s %s", want.kind, want.name))
+			machineFound = machineFound || want.kind == "MACHINE"
 		}
 	}
 
@@ -203,18 +238,53 @@ func Resolve(p *Project, w *Workspace) (*Resolution, error) {
 	}
 
 	res.Layers = dependencyOrder(byCol)
+	series, coreNames := seriesFor(release, w)
 	for _, l := range res.Layers {
 		if !l.OnDisk {
 			res.NotOnDisk = append(res.NotOnDisk, l)
 		}
-		if !slices.Contains(l.SeriesCompat, release) {
-			res.Incompatible = append(res.Incompatible, SeriesMismatch{Layer: l.Name, Compat: l.SeriesCompat, Release: release})
+		if len(l.SeriesCompat) > 0 && !slices.ContainsFunc(l.SeriesCompat, func(s string) bool { return slices.Contains(series, s) }) {
+			res.Incompatible = append(res.Incompatible, SeriesMismatch{Layer: l.Name, Compat: l.SeriesCompat, Release: release, CoreNames: coreNames})
 		}
+	}
+	if p.Machine != "" && !machineFound {
+		unknownMachine(p.Machine, w, res)
 	}
 	if len(res.Missing) > 0 || len(res.Incompatible) > 0 {
 		return res, &ResolveError{Missing: res.Missing, Incompatible: res.Incompatible}
 	}
 	return res, nil
+}
+
+// unknownMachine handles a MACHINE that no layer on disk and no catalog
+// layer has. Without it BitBake stops at its sanity check ("Please set a
+// valid MACHINE in your local.conf", oe-core sanity.bbclass), after the
+// conf files were written without any BSP layer. When every layer of the
+// set is on disk, the checkout proves the machine absent: it is a missing
+// layer, with the closest names. When some are only in the catalog (whose
+// machine lists are not complete), the machine may be in one of them once
+// fetched: a note, checked again when they are on disk.
+func unknownMachine(machine string, w *Workspace, res *Resolution) {
+	var names []string
+	for _, m := range w.Machines() {
+		names = append(names, m.Name)
+	}
+	suggest := ""
+	if m := meanList(Closest(machine, names, 3)); m != "" {
+		suggest = " (" + strings.TrimPrefix(m, "; ") + ")"
+	}
+	if len(res.NotOnDisk) == 0 {
+		res.Missing = append(res.Missing, MissingLayer{Machine: machine, NeededBy: "fleetbake.toml machine",
+			Hint: fmt.Sprintf("no conf/machine/%s.conf in any layer on disk or in the built-in catalog%s; choose a MACHINE that `fleetbake layers` lists, or clone the BSP layer that has it into sources/ and add it to layers",
+				machine, suggest)})
+		return
+	}
+	var fetch []string
+	for _, l := range res.NotOnDisk {
+		fetch = append(fetch, l.Name)
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("MACHINE %s is not found on disk or in the catalog%s; it may be in %s, not fetched yet: after `fleetbake layers fetch` it is checked again (and refused if no layer has it)",
+		machine, suggest, strings.Join(fetch, ", ")))
 }
 
 func missingHint(collection string) string {

@@ -138,6 +138,50 @@ func TestResolveMissingDependency(t *testing.T) {
 	checkOrder(t, res)
 }
 
+// oe-core master says LAYERSERIES_CORENAMES = "wrynose blacksail" and
+// LAYERSERIES_COMPAT_core = "blacksail" (openembedded-core master,
+// meta/conf/layer.conf): BitBake takes wrynose layers with it, and so must
+// fleetbake, whichever of the two names the project gives.
+func TestResolveAcceptsAnyCoreSeries(t *testing.T) {
+	root := t.TempDir()
+	spec := layertree.Standard("wrynose", true)
+	for i := range spec.Layers {
+		if spec.Layers[i].Collection == "core" {
+			spec.Layers[i].Compat = []string{"blacksail"}
+			spec.Layers[i].CoreNames = []string{"wrynose", "blacksail"}
+		}
+	}
+	layertree.Write(t, root, spec)
+	w, err := Discover(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Release != "wrynose" || !slices.Equal(w.CoreNames, []string{"wrynose", "blacksail"}) {
+		t.Fatalf("release %q core names %v", w.Release, w.CoreNames)
+	}
+	for _, rel := range []string{"", "wrynose", "blacksail"} {
+		p := projectIn(t, root)
+		p.Release = rel
+		p.Layers = []string{"meta-aws"}
+		if res, err := Resolve(p, w); err != nil {
+			t.Errorf("release %q: %v", rel, err)
+		} else if rel == "" && res.Release != "wrynose" {
+			t.Errorf("detected release %q", res.Release)
+		}
+	}
+	// A layer of neither series is refused, and the advice is a branch of
+	// that layer, not a release that the core on disk would refuse next.
+	spec.Layers[len(spec.Layers)-1].Compat = []string{"whinlatter"}
+	layertree.Write(t, root, spec)
+	w, _ = Discover(root)
+	p := projectIn(t, root)
+	p.Layers = []string{"meta-aws"}
+	_, err = Resolve(p, w)
+	if err == nil || !strings.Contains(err.Error(), "none of wrynose, blacksail that the core layer supports") || strings.Contains(err.Error(), "pick release") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestResolveIncompatibleSeries(t *testing.T) {
 	root := t.TempDir()
 	spec := layertree.Standard("scarthgap", true)
@@ -151,11 +195,14 @@ func TestResolveIncompatibleSeries(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	if len(res.Incompatible) != 2 {
+	// A layer with no LAYERSERIES_COMPAT only gets BitBake's warning
+	// (bitbake lib/bb/cookerdata.py); one of another series is refused.
+	if len(res.Incompatible) != 1 {
 		t.Fatalf("incompatible: %v", res.Incompatible)
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "layer meta-aws is for kirkstone, not scarthgap") || !strings.Contains(msg, "meta-nocompat sets no LAYERSERIES_COMPAT") {
+	if !strings.Contains(msg, "layer meta-aws is for kirkstone (LAYERSERIES_COMPAT), none of scarthgap that the core layer supports") ||
+		!strings.Contains(msg, "check out its scarthgap branch") || strings.Contains(msg, "pick release") {
 		t.Fatalf("message:\n%s", msg)
 	}
 }

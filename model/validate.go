@@ -2,12 +2,11 @@ package model
 
 import (
 	"fmt"
-	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // FieldError is one problem with one setting of fleetbake.toml.
@@ -24,15 +23,22 @@ func (e *FieldError) Error() string {
 // ValidationError lists every problem Validate found, so the engineer can fix
 // them all in one pass instead of one per run.
 type ValidationError struct {
+	// File is the project file's path, named once at the head of the
+	// message; "" for a project not yet saved (then "fleetbake.toml").
+	File     string
 	Problems []FieldError
 }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
+	file := e.File
+	if file == "" {
+		file = DefaultFile
+	}
 	if len(e.Problems) == 1 {
-		b.WriteString("fleetbake.toml has 1 problem:")
+		fmt.Fprintf(&b, "%s has 1 problem:", file)
 	} else {
-		fmt.Fprintf(&b, "fleetbake.toml has %d problems:", len(e.Problems))
+		fmt.Fprintf(&b, "%s has %d problems:", file, len(e.Problems))
 	}
 	for i := range e.Problems {
 		b.WriteString("\n  ")
@@ -62,7 +68,6 @@ var OwnedVariables = []string{
 var (
 	reMachineName = regexp.MustCompile(`^[a-zA-Z0-9._+-]+$`)
 	reLayerName   = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
-	reRelease     = regexp.MustCompile(`^[a-z]+$`)
 	// A BitBake variable, optionally with overrides or :append/:prepend/:remove.
 	reVarName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
 	reHostPort   = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
@@ -73,35 +78,6 @@ var (
 	reURLScheme  = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://\S+$`)
 	rePrefix     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
-
-// unsafeForBitBake reports why a value fleetbake writes inside a double-quoted
-// BitBake string could end the string, add a line or expand: control
-// characters, a double quote, a backslash, or any ${ (fleetbake never emits
-// variable references in values it owns). "" when the value is safe.
-func unsafeForBitBake(v string, allowVarRefs bool) string {
-	if !utf8.ValidString(v) {
-		return "must be valid UTF-8 text"
-	}
-	for _, r := range v {
-		switch {
-		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
-			return "must be one line (no line breaks)"
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
-			return fmt.Sprintf("must not contain the control character %U", r)
-		case r == '"':
-			return `must not contain a double quote (")`
-		case r == '\\':
-			return `must not contain a backslash (\)`
-		}
-	}
-	if strings.Contains(v, "${@") {
-		return "must not contain ${@...}: BitBake would run it as Python"
-	}
-	if !allowVarRefs && strings.Contains(v, "${") {
-		return "must not contain ${...}: fleetbake writes this value literally; write the value itself (relative paths are relative to fleetbake.toml)"
-	}
-	return ""
-}
 
 func fe(field, value, problem string) *FieldError {
 	return &FieldError{Field: field, Value: value, Problem: problem}
@@ -114,16 +90,6 @@ func checkName(field, v, what string) *FieldError {
 	}
 	if !reMachineName.MatchString(v) {
 		return fe(field, v, what+" may use only letters, digits and . _ + -")
-	}
-	return nil
-}
-
-func checkPath(field, v string) *FieldError {
-	if p := unsafeForBitBake(v, false); p != "" {
-		return fe(field, v, "path "+p)
-	}
-	if strings.ContainsAny(v, " \t") {
-		return fe(field, v, "path must not contain spaces: BitBake and OE refuse build paths with spaces")
 	}
 	return nil
 }
@@ -173,8 +139,13 @@ func validateField(field, v string) *FieldError {
 		}
 		return checkPath(field, v)
 	case "release":
-		if v != "" && !reRelease.MatchString(v) {
-			return fe(field, v, "release must be a Yocto code name in lowercase letters (e.g. "+strings.Join(KnownReleases, ", ")+")")
+		// Only releases the catalog has branches for (KnownReleases): a
+		// typo would otherwise pass here and fail at `layers fetch` or
+		// as a LAYERSERIES_COMPAT mismatch. A master checkout names its
+		// coming release in LAYERSERIES_CORENAMES: leave release empty.
+		if v != "" && !slices.Contains(KnownReleases, v) {
+			return fe(field, v, "unknown release"+strings.TrimSuffix(didYouMean(v, KnownReleases), "?")+
+				"; known releases: "+strings.Join(KnownReleases, ", ")+" (leave release empty to use the one oe-core on disk names, e.g. on master)")
 		}
 	case "machine":
 		return checkName(field, v, "MACHINE")
@@ -282,45 +253,6 @@ var awsNameFields = map[string]string{
 	"greengrass.claim_policy":          "iot-policy",
 }
 
-func checkVarName(name string) *FieldError {
-	const field = "local_conf"
-	if !reVarName.MatchString(name) {
-		return fe(field, name, "not a BitBake variable name: start with a letter or _, then letters, digits, _ or -, optionally :override parts (e.g. IMAGE_INSTALL:append)")
-	}
-	base := name
-	if i := strings.IndexByte(base, ':'); i >= 0 {
-		base = base[:i]
-	}
-	for _, o := range OwnedVariables {
-		if base == o {
-			return fe(field, name, fmt.Sprintf("%s is written by fleetbake from its own setting; set it there (see `fleetbake help`), not under [local_conf]", o))
-		}
-	}
-	return nil
-}
-
-// checkSstateMirrors accepts BitBake's "regex url" pairs separated by
-// whitespace, e.g. "file://.* http://host/PATH;downloadfilename=PATH".
-func checkSstateMirrors(v string) *FieldError {
-	const field = "shared.sstate_mirrors"
-	if v == "" {
-		return nil
-	}
-	if p := unsafeForBitBake(v, false); p != "" {
-		return fe(field, v, p+"; separate mirror entries with spaces")
-	}
-	f := strings.Fields(v)
-	if len(f)%2 != 0 {
-		return fe(field, v, `expected pairs of "regex url", e.g. "file://.* http://host/sstate/PATH;downloadfilename=PATH"`)
-	}
-	for i := 1; i < len(f); i += 2 {
-		if !reURLScheme.MatchString(f[i]) {
-			return fe(field, v, fmt.Sprintf("mirror %q is not a URL (file://, http://, https://...)", f[i]))
-		}
-	}
-	return nil
-}
-
 // Validate checks every field and returns nil or a *ValidationError listing
 // every problem, each naming the TOML field, the bad value and what would be
 // accepted. It also refuses every value the generator cannot write literally
@@ -337,23 +269,7 @@ func (p *Project) Validate() error {
 	if p.Format != FormatVersion && p.Format != 0 {
 		add(fe("format", strconv.Itoa(p.Format), fmt.Sprintf("this fleetbake reads format %d", FormatVersion)))
 	}
-	for _, s := range p.Sources {
-		if e := validateField("sources", s); e != nil {
-			add(e)
-			continue
-		}
-		if fi, err := os.Stat(p.Abs(s)); err != nil {
-			add(fe("sources", s, "folder does not exist ("+p.Abs(s)+"); create it, fix the path or remove it"))
-		} else if !fi.IsDir() {
-			add(fe("sources", s, "is a file, not a folder"))
-		}
-	}
-	check("build_dir", p.BuildDir)
-	if p.BuildDir != "" {
-		if fi, err := os.Stat(p.Abs(p.BuildDir)); err == nil && !fi.IsDir() {
-			add(fe("build_dir", p.BuildDir, "is a file, not a folder"))
-		}
-	}
+	p.validatePaths(add)
 	check("release", p.Release)
 	check("machine", p.Machine)
 	check("distro", p.Distro)
@@ -380,8 +296,6 @@ func (p *Project) Validate() error {
 	}
 
 	s := p.Shared
-	check("shared.dl_dir", s.DLDir)
-	check("shared.sstate_dir", s.SstateDir)
 	check("shared.sstate_mirrors", s.SstateMirrors)
 	check("shared.hashserve", s.HashServe)
 	check("shared.hashserve_upstream", s.HashServeUpstream)
@@ -426,24 +340,11 @@ func (p *Project) Validate() error {
 	check("greengrass.core_policy", g.CorePolicy)
 	check("greengrass.provisioning_role", g.ProvisioningRole)
 	check("greengrass.claim_policy", g.ClaimPolicy)
-	check("greengrass.claim_dir", g.ClaimDir)
-	if g.Enabled && g.ClaimDir == "" {
-		add(fe("greengrass.claim_dir", "", "claim certificate folder is required when Greengrass is enabled (e.g. claim-certs)"))
-	}
-	if g.Enabled && g.ClaimDir != "" {
-		// The claim files become file:// entries of SRC_URI once they exist:
-		// refuse now what BitBake's fetcher would read as another file,
-		// rather than after `provision apply` made them.
-		full := p.Abs(g.ClaimDir)
-		if i := strings.IndexAny(full, ";%*:"); i >= 0 {
-			add(fe("greengrass.claim_dir", g.ClaimDir, fmt.Sprintf("its full path %s contains %q, which BitBake's fetcher reads as part of a URL or checksum list, not of a file name (the claim files are SRC_URI entries); choose a folder whose path has no ; %% * or :", full, full[i])))
-		}
-	}
 	check("greengrass.data_endpoint", g.DataEndpoint)
 	check("greengrass.credential_endpoint", g.CredentialEndpoint)
 
 	if len(probs) == 0 {
 		return nil
 	}
-	return &ValidationError{Problems: probs}
+	return &ValidationError{File: p.path, Problems: probs}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -44,12 +45,16 @@ func FuzzValidateRefusesWhatBitBakeWouldMisread(f *testing.F) {
 			f.Add(uint8(i), s)
 		}
 	}
+	// A real, writable project folder: under a missing one the build
+	// folder could not be created and every project would be refused,
+	// which would prove nothing.
+	path := filepath.Join(f.TempDir(), "fleetbake.toml")
 	f.Fuzz(func(t *testing.T, which uint8, v string) {
 		p := Default()
-		p.SetPath("/nonexistent/fleetbake.toml")
+		p.SetPath(path)
 		setters[int(which)%len(setters)](p, v)
 		ext := Default()
-		ext.SetPath("/nonexistent/fleetbake.toml")
+		ext.SetPath(path)
 		ext.LocalConf = map[string]string{"EXTRA": v}
 		for _, c := range []struct {
 			p     *Project

@@ -183,7 +183,7 @@ func (a *applier) nodes() []*node {
 		}),
 		a.step("claim-cert", KindClaimCertificate, nil, a.needs(KindClaimCertificate), a.ensureClaimCert),
 		a.step("claim-attach", KindClaimCertificate, []string{"claim-policy", "claim-cert"}, a.needs(KindClaimCertificate), a.attachClaimPolicy),
-		a.step("claim-retire", KindClaimCertificate, []string{"claim-attach"}, a.needs(KindClaimCertificate, fixNewCert, fixRetireCert), a.retireOld),
+		a.step("claim-retire", KindClaimCertificate, []string{"claim-attach"}, a.needs(KindClaimCertificate, fixNewCert, fixRetireCert, fixLeftovers), a.retireOld),
 		a.step("root-ca", KindRootCA, nil, a.needs(KindRootCA), func(ctx context.Context, ob *obs) error {
 			if err := pv.files.ensureDir(); err != nil {
 				return err

@@ -36,6 +36,11 @@ func (a *applier) ensureClaimCert(ctx context.Context, ob *obs) error {
 			a.setNew(c)
 			return nil
 		}
+		if c != nil && c.Role == roleNext && !pv.rotating {
+			if err := a.settleNext(ctx, c); err != nil {
+				return err
+			}
+		}
 	}
 	if ob.promote != nil {
 		// Finish an interrupted rotation: the key on disk is the next certificate's.
@@ -115,7 +120,7 @@ func (a *applier) retireOld(ctx context.Context, ob *obs) error {
 			return err
 		}
 	}
-	return nil
+	return removeLeftoverFiles(ob.removeFiles)
 }
 
 func (pv *Provisioner) retireCert(ctx context.Context, id Identity, certID string) error {

@@ -41,7 +41,9 @@ func (pv *Provisioner) checkClaimCert(ctx context.Context) (*obs, error) {
 	if keyErr != nil {
 		return nil, keyErr
 	}
-	if pending != nil {
+	if pending != nil && pending.Role == roleNext && !pv.rotating {
+		ob.note(fixRecover, fmt.Sprintf("an interrupted rotate-claim was making a certificate (request started %s): the certificate it made is found and deactivated (destroy deletes it), and %s removed", pending.Started.Format("2006-01-02 15:04:05"), pv.files.key+nextSuffix))
+	} else if pending != nil {
 		ob.note(fixRecover, fmt.Sprintf("a certificate request started %s was interrupted: the certificate it made is found and kept or deleted", pending.Started.Format("2006-01-02 15:04:05")))
 	}
 	// A retired claim certificate must stay inactive (a run killed between
@@ -60,6 +62,7 @@ func (pv *Provisioner) checkClaimCert(ctx context.Context) (*obs, error) {
 			ob.note(fixRetireCert, fmt.Sprintf("retired claim certificate %s is still active: will be deactivated", short(c.ID)))
 		}
 	}
+	pv.checkLeftovers(ob, cur, next, pending, keyID)
 	// A rotation killed after the key files were swapped: the key on disk
 	// belongs to the next certificate; finish the rotation.
 	if next != nil && keyID != "" && keyID == next.PublicKey && (cur == nil || cur.PublicKey != keyID) {

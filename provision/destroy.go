@@ -70,6 +70,7 @@ func (pv *Provisioner) Destroy(ctx context.Context, events chan<- Event) error {
 	}
 	var haveCerts bool
 	pv.state.view(o.id.Account, o.region, func(t *targetState) { haveCerts = len(t.Certs) > 0 || t.Pending != nil })
+	haveCerts = haveCerts || d.claimPolicyOwned()
 	nodes := []*node{
 		d.step("certs", KindClaimCertificate, nil, haveCerts, d.deleteCerts),
 		step("template", KindProvisioningTemplate, nil, func(ctx context.Context, name, _ string) error {
@@ -116,6 +117,18 @@ func (d *destroyer) deleteCerts(ctx context.Context, ob *obs) error {
 			certs = append(certs, *c)
 		}
 	})
+	var foreign []string
+	if d.claimPolicyOwned() {
+		known := map[string]bool{}
+		for _, c := range certs {
+			known[c.ID] = true
+		}
+		mine, other, err := d.untrackedClaimCerts(ctx, known)
+		if err != nil {
+			return err
+		}
+		certs, foreign = append(certs, mine...), other
+	}
 	for _, c := range certs {
 		if err := pv.deleteCert(ctx, c.ID, c.ARN); err != nil {
 			return err
@@ -124,7 +137,16 @@ func (d *destroyer) deleteCerts(ctx context.Context, ob *obs) error {
 			return err
 		}
 	}
+	if len(foreign) > 0 {
+		return &ForeignCertError{Policy: pv.names.ClaimPolicy, IDs: foreign}
+	}
 	return nil
+}
+
+// claimPolicyOwned: the claim policy exists and is fleetbake's (state or tags).
+func (d *destroyer) claimPolicyOwned() bool {
+	ob := d.o.get(KindClaimPolicy)
+	return ob != nil && ob.item.Action != ActionCreate && ob.item.Action != ActionConflict
 }
 
 func (pv *Provisioner) deleteCert(ctx context.Context, id, arn string) error {
@@ -219,6 +241,8 @@ func (d *destroyer) deleteRole(ctx context.Context, name, _ string) error {
 // one (destroy deletes it). Every image built afterwards carries the new
 // claim; run generate and rebuild.
 func (pv *Provisioner) RotateClaim(ctx context.Context, events chan<- Event) (*Result, error) {
+	pv.rotating = true
+	defer func() { pv.rotating = false }()
 	res, err := pv.Apply(ctx, nil, events)
 	if err != nil {
 		return res, err

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"fleetbake/internal/awsfake"
-	"fleetbake/internal/awsfake/mqttdevice"
 	"fleetbake/model"
+	"fleetbake/provision/claimflow"
 )
 
 // TestDeviceProvisionsOverMQTTWithWhatApplyMade is TestDeviceProvisionsWithWhatApplyMade over real MQTT 5
@@ -42,12 +42,12 @@ func TestDeviceProvisionsOverMQTTWithWhatApplyMade(t *testing.T) {
 				cert, _ := os.ReadFile(files.cert)
 				key, _ := os.ReadFile(files.key)
 				params, _ := metaAWSDevice(tc, n)
-				cfg := mqttdevice.Config{Profile: tc, Template: n.ProvisioningTemplate, ClaimCertPEM: string(cert), ClaimKeyPEM: string(key),
+				cfg := claimflow.Config{Profile: tc, Template: n.ProvisioningTemplate, ClaimCertPEM: string(cert), ClaimKeyPEM: string(key),
 					RootCAs: s.MQTTRootCAs(), Addr: addr, ServerName: awsfake.MQTTServerName, Parameters: params}
-				run := func(cfg mqttdevice.Config) (mqttdevice.Result, error) {
+				run := func(cfg claimflow.Config) (claimflow.Result, error) {
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 					defer cancel()
-					return mqttdevice.Run(ctx, cfg)
+					return claimflow.Run(ctx, cfg)
 				}
 
 				// Least privilege: the other key flow and another template are refused at a step.
@@ -82,7 +82,7 @@ func TestDeviceProvisionsOverMQTTWithWhatApplyMade(t *testing.T) {
 
 // notAuthorized: a step was refused by AWS IoT authorization: SUBACK 0x87, or a PUBLISH answered by
 // closing the connection (the DISCONNECT 0x87 may be lost to the close, as with AWS IoT).
-func notAuthorized(res mqttdevice.Result) bool {
+func notAuthorized(res claimflow.Result) bool {
 	f := res.Failed()
 	return f != nil && (strings.Contains(f.Reason, "0x87") || strings.HasPrefix(f.Reason, "PUBLISH refused:"))
 }

@@ -42,6 +42,7 @@ const (
 	fixWriteFile  fix = "write file"
 	fixAdopt      fix = "record in state"
 	fixRetireCert fix = "deactivate old certificate"
+	fixLeftovers  fix = "settle an interrupted rotation"
 )
 
 // obs is what the read calls found for one resource.
@@ -56,6 +57,8 @@ type obs struct {
 	deactivate []string
 	// Found but gone from AWS: forget these certificate ids.
 	forget []string
+	// Key files a killed rotate-claim left (claim.pkey.pem.next, .retired-*).
+	removeFiles []string
 	// The current claim certificate's PEM, as AWS has it.
 	certPEM string
 }

@@ -90,6 +90,10 @@ type Provisioner struct {
 
 	warnMu   sync.Mutex
 	warnings []string
+
+	// rotating is set by RotateClaim: its own rotation under way is not
+	// an interrupted one to settle (leftovers.go).
+	rotating bool
 }
 
 // warn keeps a message for Result.Warnings.

@@ -15,6 +15,8 @@
 #     is unchanged (the cursor went back to it);
 #   - enter pressed on through Review makes no AWS call that changes the
 #     account (DIR/aws-calls.txt of the fixture) until y answers the question;
+#   - a failing parse (a stand-in printing real BitBake output): the ERROR
+#     lines and their context on the Build screen and printed on quitting;
 #   - quitting while AWS calls are under way asks first (the fake made slow);
 #   - without AWS credentials (and an instance metadata endpoint that refuses
 #     the IMDSv2 token), s on Review writes the conf files without the
@@ -224,7 +226,7 @@ grep -qF "fleetbake generate" "$work/notty.err" || fail "the subcommands are not
 
 step="workspace (80x24)"
 start first
-wait_for "Workspace  1/9"
+wait_for "Workspace  1/10"
 wait_for "release scarthgap"
 wait_for "AWS 123456789012"
 wait_for "8 layers, 3 machines on disk"
@@ -235,7 +237,7 @@ tm capture-pane -p -e -t "$session" | grep -qE $'\e\\[([0-9]+;)*(3[0-8]|9[0-7])[
 keys Enter Enter
 
 step="machine"
-wait_for "Machine  2/9"
+wait_for "Machine  2/10"
 wait_for "machines"
 wait_file "$ws/fleetbake.toml" 'build_dir = "build"'
 check_frame 80 24
@@ -246,14 +248,14 @@ wait_for "1/1 machines"
 keys Enter
 
 step="layers"
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "added: needed by meta-aws"
 wait_file "$ws/fleetbake.toml" 'machine = "qemuarm64"'
 check_frame 80 24
 
 step="a cleared filter then enter keeps the machine"
 keys Escape
-wait_for "Machine  2/9"
+wait_for "Machine  2/10"
 wait_for "Current: qemuarm64"
 keys /
 type_text rasp
@@ -261,14 +263,14 @@ wait_for "/rasp"
 keys Escape
 wait_gone "/rasp"
 keys Enter
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 keys Escape
-wait_for "Machine  2/9"
+wait_for "Machine  2/10"
 # The answer shown is the project's: it would read the first machine of the
 # list had the enter picked it.
 wait_for "Current: qemuarm64"
 keys Enter
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "added: needed by meta-aws"
 
 step="resize to 60x20"
@@ -284,13 +286,13 @@ end_session
 
 step="resume at the layers"
 start second
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "[x] meta-aws"
 wait_for "added: needed by meta-aws"
 keys Enter
 
 step="image and distro"
-wait_for "Image and distro  4/9"
+wait_for "Image and distro  4/10"
 wait_for "core-image-minimal"
 resize 60 20
 check_frame 60 20
@@ -299,18 +301,18 @@ check_frame 80 24
 keys Enter Enter
 
 step="build settings, a bad value rejected inline"
-wait_for "Build settings  5/9"
+wait_for "Build settings  5/10"
 wait_file "$ws/fleetbake.toml" 'layers = ["meta-aws"]'
 type_text 8
 keys Enter
 type_text x
 keys Enter
 wait_for '"x" is not a count'
-wait_for "Build settings  5/9"
+wait_for "Build settings  5/10"
 keys BSpace Enter Enter Enter Enter Enter Enter Enter
 
 step="greengrass"
-wait_for "Greengrass  6/9"
+wait_for "Greengrass  6/10"
 wait_for "AWS account 123456789012"
 wait_file "$ws/fleetbake.toml" "bb_number_threads = 8"
 check_frame 80 24
@@ -320,7 +322,7 @@ type_text e2e
 keys Enter Enter Enter Enter Enter Enter Enter Enter Enter
 
 step="review: enter asks, no AWS call before y"
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "+++ b/build/conf/bblayers.conf"
 wait_file "$ws/fleetbake.toml" 'prefix = "e2e"'
 check_frame 80 24
@@ -331,11 +333,11 @@ wait_for "Create the AWS resources in account 123456789012, us-east-1? y/N"
 # rewrites aws-calls.txt every 50 ms).
 sleep 1
 grep -qx "mutating 0" "$ws/aws-calls.txt" || fail "enter through Review changed AWS without y: $(cat "$ws/aws-calls.txt")"
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 keys y
 
 step="apply"
-wait_for "Apply  8/9"
+wait_for "Apply  8/10"
 wait_for "All done" 60
 check_frame 80 24
 conf=$ws/build/conf
@@ -353,8 +355,14 @@ for want in "iot:thinggroup e2e-Group" "iam:role e2e-TokenExchangeRole" "iot:rol
 done
 keys Enter
 
+step="verify"
+wait_for "Verify  9/10"
+wait_for "enter to build" 60
+check_frame 80 24
+keys Enter
+
 step="build (no BitBake here)"
-wait_for "Build  9/9"
+wait_for "Build  10/10"
 wait_for "could not start the build"
 check_frame 80 24
 keys q
@@ -363,7 +371,7 @@ end_session
 
 step="resume after apply, NO_COLOR"
 start third NO_COLOR=1
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 wait_for "exists"
 check_frame 80 24
@@ -374,15 +382,43 @@ keys C-c
 wait_for "[fleetbake exited 130]"
 end_session
 
-step="quit while AWS calls are under way"
-echo 3s >"$ws/aws-latency" # every call of the fake now takes 3 s
-start busy
-wait_for "Review  7/9"
+step="a failing parse: BitBake's errors on the Build screen"
+# A stand-in for bitbake that prints real BitBake 2.8 output of an expansion
+# error during parsing (engine/testdata/hello-expansion-error.log).
+printf '#!/bin/bash\ncat %q\nexit 1\n' "$PWD/engine/testdata/hello-expansion-error.log" >"$work/bitbake-parse-error"
+chmod +x "$work/bitbake-parse-error"
+start parse FLEETBAKE_BITBAKE_CMD="$work/bitbake-parse-error"
+wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 keys Enter
 wait_for "y/N"
 keys y
-wait_for "Apply  8/9"
+wait_for "Apply  8/10"
+wait_for "All done" 60
+keys Enter
+wait_for "Verify  9/10"
+wait_for "enter to build" 60
+keys Enter
+wait_for "Build  10/10"
+wait_for "ExpansionError during parsing"
+wait_for "The variable dependency chain for the failure is: BROKEN"
+wait_for "Build failed (exit code 1)"
+check_frame 80 24
+keys q
+wait_for "[fleetbake exited 0]"
+wait_for "ERROR: ExpansionError during parsing /tmp/bbe/expand/"
+wait_for "ERROR: Parsing halted due to errors"
+end_session
+
+step="quit while AWS calls are under way"
+echo 3s >"$ws/aws-latency" # every call of the fake now takes 3 s
+start busy
+wait_for "Review  7/10"
+wait_for "Nothing to change: the files already match."
+keys Enter
+wait_for "y/N"
+keys y
+wait_for "Apply  8/10"
 wait_for "quitting now asks first"
 keys q
 wait_for "Quit anyway? y/n"
@@ -404,35 +440,35 @@ calls_before=$(cat "$ws/aws-calls.txt")
 # but has something there: the SDK then logged "falling back to IMDSv1".
 start nocreds AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_EC2_METADATA_DISABLED=false \
   "AWS_EC2_METADATA_SERVICE_ENDPOINT=$AWS_ENDPOINT_URL"
-wait_for "Workspace  1/9"
+wait_for "Workspace  1/10"
 wait_for "release scarthgap"
 wait_for "no AWS credentials"
 keys C-u
 type_text build-nc
 keys Enter Enter
-wait_for "Machine  2/9"
+wait_for "Machine  2/10"
 wait_for "machines"
 keys /
 type_text qemuarm64
 wait_for "1/1 machines"
 keys Enter
-wait_for "Layers  3/9"
+wait_for "Layers  3/10"
 wait_for "layers in bblayers.conf"
 keys Enter
-wait_for "Image and distro  4/9"
+wait_for "Image and distro  4/10"
 wait_for "core-image-minimal"
 keys Enter Enter
-wait_for "Build settings  5/9"
+wait_for "Build settings  5/10"
 keys Enter Enter Enter Enter Enter Enter Enter Enter
-wait_for "Greengrass  6/9"
+wait_for "Greengrass  6/10"
 wait_for "No AWS credentials"
 keys Enter Enter Enter Enter Enter Enter Enter Enter Enter Enter
-wait_for "Review  7/9"
+wait_for "Review  7/10"
 wait_for "+++ b/build-nc/conf/bblayers.conf"
 wait_for "s: files only"
 check_frame 80 24
 keys s
-wait_for "Apply  8/9"
+wait_for "Apply  8/10"
 wait_for "Files written. Press enter to start the build."
 wait_for "IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning"
 wait_for "fleetbake provision apply"
@@ -441,7 +477,7 @@ grep -qF 'IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""' "$ws/bu
   fail "build-nc/conf/local.conf is not written without the endpoints: $(cat "$ws/build-nc/conf/local.conf" 2>&1)"
 [ "$(cat "$ws/aws-calls.txt")" = "$calls_before" ] || fail "AWS was changed without credentials: $calls_before, then $(cat "$ws/aws-calls.txt")"
 keys Enter
-wait_for "Build  9/9"
+wait_for "Build  10/10"
 wait_for "could not start the build"
 keys q
 wait_for "[fleetbake exited 0]"

@@ -385,6 +385,9 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 	if err != nil {
 		return fmt.Errorf("apply: %w (run fleetbake again to retry: what exists is kept)", err)
 	}
+	if err := a.verify(ctx); err != nil {
+		return err
+	}
 	a.say("Done. Start the build with `fleetbake build`.")
 	return nil
 }

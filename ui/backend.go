@@ -39,6 +39,7 @@ func Real(o RealOptions) *Services {
 		ApplyAWS: func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
 			return app.ApplyAWS(ctx, p, ws, o.AWS, report)
 		},
+		Verify: verifyService(o.AWS),
 		StartBuild: func(p *model.Project) (Build, error) {
 			return app.FollowNewBuild(p, app.BuildOptions{Command: o.BuildCommand})
 		},

@@ -31,12 +31,13 @@ const (
 	StepGreengrass
 	StepReview
 	StepApply
+	StepVerify
 	StepBuild
 	numSteps
 )
 
 var stepNames = [numSteps]string{"Workspace", "Machine", "Layers", "Image and distro", "Build settings",
-	"Greengrass", "Review", "Apply", "Build"}
+	"Greengrass", "Review", "Apply", "Verify", "Build"}
 
 func (s Step) String() string {
 	if s < 0 || s >= numSteps {
@@ -156,7 +157,7 @@ func New(o Options) *Model {
 	m.help.Styles = c.Styles.Help
 	m.screens = [numSteps]screen{
 		newWorkspaceScreen(c), newMachineScreen(c), newLayersScreen(c), newImageScreen(c),
-		newSettingsScreen(c), newGreengrassScreen(c), newReviewScreen(c), newApplyScreen(c), newBuildScreen(c),
+		newSettingsScreen(c), newGreengrassScreen(c), newReviewScreen(c), newApplyScreen(c), newVerifyScreen(c), newBuildScreen(c),
 	}
 	m.step = StepWorkspace
 	if o.Existing {

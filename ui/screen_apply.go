@@ -131,6 +131,10 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Retry) && !s.done:
 			return s.start()
+		case key.Matches(msg, k.Enter) && s.done && s.skipped != nil:
+			// Verify checks the AWS side, which this run left out on
+			// purpose: its checks could only fail, so the build is next.
+			return func() tea.Msg { return gotoMsg{step: StepBuild} }
 		case key.Matches(msg, k.Enter) && s.done:
 			return nextFrom(s)
 		}
@@ -225,7 +229,7 @@ func (s *applyScreen) View(height int) string {
 		if s.skipped != nil {
 			lines = append(lines, st.OK.Render("Files written. Press enter to start the build."))
 		} else {
-			lines = append(lines, st.OK.Render("All done. Press enter to start the build."))
+			lines = append(lines, st.OK.Render("All done. Press enter to verify the setup, then build."))
 		}
 	case s.err != nil || s.anyFailed():
 		if s.err != nil && !s.anyFailed() {

@@ -109,6 +109,9 @@ func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
 				s.build.Detach()
 				return func() tea.Msg { return quitMsg{farewell: s.farewell()} }
 			}
+			if s.ended && s.status.Phase != "done" && s.status.Finished {
+				return func() tea.Msg { return quitMsg{farewell: s.failedFarewell()} }
+			}
 			return func() tea.Msg { return quitMsg{} }
 		case key.Matches(msg, k.CancelBuild) && s.build != nil && !s.ended && !s.stopping:
 			s.stopping = true
@@ -165,7 +168,15 @@ func (s *buildScreen) View(height int) string {
 		elapsed = c.Now().Sub(b.Started).Truncate(time.Second)
 	}
 	counts := fmt.Sprintf("task %d of %d", b.Done, b.Total)
-	if b.Total == 0 {
+	pct := 0.0
+	switch {
+	case b.Total > 0:
+		pct = float64(b.Done) / float64(b.Total)
+	case b.ParsePercent >= 0 && !s.ended && (b.Phase == "Parsing recipes" || b.Phase == "Loading cache"):
+		// "Parsing recipes 45%": BitBake's own count, from its event log.
+		counts = fmt.Sprintf("%s %d%%", strings.ToLower(b.Phase), b.ParsePercent)
+		pct = float64(b.ParsePercent) / 100
+	default:
 		counts = "tasks not counted yet"
 	}
 	timing := "elapsed " + elapsed.String()
@@ -178,14 +189,32 @@ func (s *buildScreen) View(height int) string {
 	}
 	barW := max(10, w-ansi.StringWidth(counts)-2)
 	s.bar.SetWidth(barW)
-	pct := 0.0
-	if b.Total > 0 {
-		pct = float64(b.Done) / float64(b.Total)
-	}
 	lines = append(lines, s.bar.ViewAs(pct)+"  "+counts, st.Subtle.Render(timing), "")
+	var end []string
+	if s.ended {
+		end = append(end, "")
+		switch {
+		case b.ExitCode == 0 && len(b.Failures) == 0:
+			end = append(end, st.OK.Render("Build finished."))
+		case b.Phase == "stopped":
+			end = append(end, st.Error.Render(fmt.Sprintf("Build stopped (exit code %d). Press r to build again.", b.ExitCode)))
+		default:
+			why := "Fix what the errors above say, then press r to build again."
+			if len(b.Errors)+len(b.Failures) == 0 {
+				why = "BitBake printed no error: see the console log, then press r to build again."
+			}
+			for _, l := range wrap(fmt.Sprintf("Build failed (exit code %d). %s", b.ExitCode, why), w) {
+				end = append(end, st.Error.Render(l))
+			}
+		}
+		if b.Log != "" {
+			end = append(end, labelledPath(st.Subtle.Render, "console log: ", b.Log, w)...)
+		}
+	}
+	fails := s.failureLines(w)
 	if len(b.Running) > 0 {
 		lines = append(lines, st.Label.Render(fmt.Sprintf("Running (%d)", len(b.Running))))
-		maxRun := max(1, height-len(lines)-3-2*len(b.Failures))
+		maxRun := max(1, height-len(lines)-3-len(fails))
 		for i, t := range b.Running {
 			if i == maxRun {
 				lines = append(lines, st.Subtle.Render(fmt.Sprintf("  … and %d more", len(b.Running)-maxRun)))
@@ -194,28 +223,14 @@ func (s *buildScreen) View(height int) string {
 			lines = append(lines, "  "+ansi.Truncate(t, w-2, "…"))
 		}
 	}
-	if len(b.Failures) > 0 {
-		lines = append(lines, st.Error.Render(fmt.Sprintf("Failed (%d)", len(b.Failures))))
-		for _, f := range b.Failures {
-			lines = append(lines, "  "+st.Error.Render(ansi.Truncate(f.Task, w-2, "…")))
-			if f.Log != "" {
-				lines = append(lines, "    "+st.Subtle.Render(ansi.Truncate("log: "+f.Log, w-4, "…")))
-			}
-		}
-	}
-	if s.ended {
-		lines = append(lines, "")
-		if b.ExitCode == 0 && len(b.Failures) == 0 {
-			lines = append(lines, st.OK.Render("Build finished."))
-		} else {
-			for _, l := range wrap(fmt.Sprintf("Build failed (exit code %d). Fix the failures above, then press r to build again.", b.ExitCode), w) {
-				lines = append(lines, st.Error.Render(l))
-			}
-		}
-		if b.Log != "" {
-			lines = append(lines, st.Subtle.Render(ansi.Truncate("console log: "+b.Log, w, "…")))
-		}
-	}
+	// The failed tasks and the ending stay whole; the errors take the room
+	// left, the first ones first (BitBake's first error is usually the cause).
+	lines = append(lines, fails...)
+	room := height - len(lines) - len(end)
+	lines = append(lines, fitLines(s.errorLines(w), room, func(left int) string {
+		return st.Subtle.Render(fmt.Sprintf("  … %d more lines: the console log has them all", left))
+	})...)
+	lines = append(lines, end...)
 	if len(lines) > height {
 		lines = lines[:height]
 	}

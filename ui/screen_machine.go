@@ -10,11 +10,16 @@ import (
 )
 
 // machineScreen is the filterable list of every machine on disk and in the
-// catalog, with its description and layer.
+// catalog, with its description and layer. A name typed in the filter that
+// matches no machine can be taken too, after a second Enter and a note: the
+// catalog lists only some machines of each BSP layer, and the BSP layer may
+// not be on disk yet. Whether a layer has it is checked when the layers are
+// resolved (model.Resolve), which refuses it once every layer is on disk.
 type machineScreen struct {
-	ctx  *Context
-	list *pickList
-	err  string
+	ctx     *Context
+	list    *pickList
+	err     string
+	pending string // a typed MACHINE found nowhere, waiting for its second Enter
 }
 
 func newMachineScreen(c *Context) *machineScreen {
@@ -46,7 +51,7 @@ func (s *machineScreen) proposal() string {
 }
 
 func (s *machineScreen) Enter() tea.Cmd {
-	s.err = ""
+	s.err, s.pending = "", ""
 	s.list.ResetFilter()
 	s.fill()
 	return nil
@@ -61,17 +66,52 @@ func (s *machineScreen) Update(msg tea.Msg) tea.Cmd {
 	default:
 		return nil
 	}
+	if typed := s.typed(); typed != "" && msg.(tea.KeyPressMsg).String() == "enter" {
+		return s.takeTyped(typed)
+	}
+	s.pending = ""
 	cmd, chosen := s.list.Update(msg)
 	if !chosen {
 		return cmd
 	}
 	it, _ := s.list.Current()
-	if err := s.ctx.Validate("machine", it.Value); err != nil {
+	return s.choose(it.Value)
+}
+
+// typed is the filter text while it matches no machine: a name the
+// engineer types that is not in the list.
+func (s *machineScreen) typed() string {
+	if !s.list.Filtering() {
+		return ""
+	}
+	if _, ok := s.list.Current(); ok {
+		return ""
+	}
+	return strings.TrimSpace(s.list.filter.Value())
+}
+
+// takeTyped notes the first Enter on a name found nowhere and takes it on
+// the second.
+func (s *machineScreen) takeTyped(name string) tea.Cmd {
+	if err := s.ctx.Validate("machine", name); err != nil {
 		s.err = err.Error()
 		return nil
 	}
-	s.err = ""
-	s.ctx.Project.Machine = it.Value
+	if s.pending != name {
+		s.pending, s.err = name, ""
+		return nil
+	}
+	s.list.ResetFilter()
+	return s.choose(name)
+}
+
+func (s *machineScreen) choose(name string) tea.Cmd {
+	if err := s.ctx.Validate("machine", name); err != nil {
+		s.err = err.Error()
+		return nil
+	}
+	s.err, s.pending = "", ""
+	s.ctx.Project.Machine = name
 	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
@@ -87,6 +127,16 @@ func (s *machineScreen) View(height int) string {
 	if s.err != "" {
 		for _, l := range wrap("✗ "+s.err, w) {
 			head = append(head, st.Error.Render(l))
+		}
+	}
+	if t := s.typed(); t != "" {
+		note := "Enter: use " + t + " as MACHINE."
+		if s.pending == t {
+			note = "! " + t + " is not found on disk or in the catalog: its BSP layer must be added to the source folders " +
+				"(checked when the layers are resolved). Enter again to use it, esc to choose from the list."
+		}
+		for _, l := range wrap(note, w) {
+			head = append(head, st.Warn.Render(l))
 		}
 	}
 	head = append(head, "")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,7 +34,37 @@ func (s *workspaceScreen) Enter() tea.Cmd {
 	return s.form.Start()
 }
 
+// buildDirCheckedMsg is the answer of checkBuildDir.
+type buildDirCheckedMsg struct {
+	buildDir string
+	err      error
+}
+
+// checkBuildDir checks the build folder on disk (its full path, that it can
+// be written) in a command, since Update does no I/O: a folder BitBake
+// cannot build in is refused here, not at the first bitbake.
+func checkBuildDir(p *model.Project) tea.Cmd {
+	return func() tea.Msg {
+		return buildDirCheckedMsg{buildDir: p.BuildDir, err: p.CheckPathSetting("build_dir", p.BuildDir)}
+	}
+}
+
 func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(buildDirCheckedMsg); ok {
+		if m.buildDir != s.ctx.Project.BuildDir {
+			return nil // an answer about a value since changed
+		}
+		if m.err != nil {
+			var fe *model.FieldError
+			if errors.As(m.err, &fe) {
+				s.buildDir.err = fe.Problem
+			} else {
+				s.buildDir.err = m.err.Error()
+			}
+			return s.form.Start() // the build folder is the first field
+		}
+		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	}
 	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, s.ctx.Keys.Leave) {
 		// First step: nothing to go back to, so esc leaves the wizard. Its
 		// fields are text, where q is a letter; esc is how out, as ctrl+c
@@ -59,7 +90,7 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 		p.Release = model.DefaultRelease
 		s.release.SetValue(p.Release)
 	}
-	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	return checkBuildDir(cloneProject(p))
 }
 
 func (s *workspaceScreen) View(height int) string {

@@ -51,6 +51,9 @@ type Services struct {
 	// names) in the UI's own project, which then saves it.
 	ApplyAWS func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (update func(*model.Project), err error)
 
+	// Verify runs `fleetbake verify`'s read-only checks (app.Verify).
+	Verify func(ctx context.Context, p *model.Project) (*VerifyReport, error)
+
 	// StartBuild launches BitBake detached from this terminal.
 	StartBuild func(p *model.Project) (Build, error)
 	// AttachBuild returns the build already running for p, or nil.
@@ -73,6 +76,7 @@ type (
 	Build          = app.Build
 	BuildStatus    = app.BuildStatus
 	BuildFailure   = app.BuildFailure
+	BuildError     = app.BuildError
 )
 
 // Resource states, in order.

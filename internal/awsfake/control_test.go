@@ -264,7 +264,7 @@ func TestUnknownOperations(t *testing.T) {
 	c := newClients(t)
 	_, err := c.iam.ListUsers(c.ctx, &iam.ListUsersInput{})
 	wantCode(t, err, "InvalidAction")
-	_, err = c.iot.ListThings(c.ctx, &iot.ListThingsInput{})
+	_, err = c.iot.ListThingTypes(c.ctx, &iot.ListThingTypesInput{})
 	wantCode(t, err, "UnknownOperationException")
 }
 

@@ -153,6 +153,10 @@ func iotDeleteCertificate(c *call) (any, *apiError) {
 	if len(attached) > 0 && !queryBool(c, "forceDelete") {
 		return nil, iotDeleteConflict("Certificate policies must be detached before deletion (arn: %s)", arn)
 	}
+	if things := st.thingsOf(arn); len(things) > 0 {
+		// DeleteCertificate API reference: a certificate cannot be deleted while a thing is attached.
+		return nil, iotDeleteConflict("Things must be detached before deletion (arn: %s; things: %v)", arn, things)
+	}
 	for _, p := range attached {
 		delete(st.attachments[p], arn)
 	}

@@ -24,6 +24,7 @@ func init() {
 	group := func(c *call) string { return c.iotARN("thinggroup/" + c.labels["thingGroupName"]) }
 	tmpl := func(c *call) string { return c.iotARN("provisioningtemplate/" + c.labels["templateName"]) }
 	cert := func(c *call) string { return c.iotARN("cert/" + c.labels["certificateId"]) }
+	thingARN := func(c *call) string { return c.iotARN("thing/" + c.labels["thingName"]) }
 	tagged := func(c *call) string {
 		if arn := c.query.Get("resourceArn"); arn != "" {
 			return arn
@@ -81,6 +82,13 @@ func init() {
 		{"GET", "/certificates/{certificateId}", "DescribeCertificate", iotDescribeCertificate, cert},
 		{"PUT", "/certificates/{certificateId}", "UpdateCertificate", iotUpdateCertificate, cert},
 		{"DELETE", "/certificates/{certificateId}", "DeleteCertificate", iotDeleteCertificate, cert},
+
+		{"GET", "/things", "ListThings", iotListThings, nil},
+		{"DELETE", "/things/{thingName}", "DeleteThing", iotDeleteThing, thingARN},
+		{"GET", "/things/{thingName}/principals", "ListThingPrincipals", iotListThingPrincipals, thingARN},
+		{"DELETE", "/things/{thingName}/principals", "DetachThingPrincipal", iotDetachThingPrincipal, thingARN},
+		{"GET", "/things/{thingName}/thing-groups", "ListThingGroupsForThing", iotListThingGroupsForThing, thingARN},
+		{"PUT", "/thing-groups/removeThingFromThingGroup", "RemoveThingFromThingGroup", iotRemoveThingFromThingGroup, nil},
 
 		{"POST", "/test-authorization", "TestAuthorization", iotTestAuthorization, nil},
 

@@ -18,8 +18,8 @@ import (
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/eclipse/paho.golang/paho"
 
-	"fleetbake/internal/awsfake/mqttdevice"
 	"fleetbake/model"
+	"fleetbake/provision/claimflow"
 )
 
 const arnPrefix = "arn:aws:iot:us-east-1:123456789012:"
@@ -65,7 +65,7 @@ func profileTemplate(p model.DeviceProfile) string {
 type mqttAccount struct {
 	*deviceAccount
 	addr string
-	cfg  mqttdevice.Config
+	cfg  claimflow.Config
 }
 
 // newMQTTAccount is the guide's account with the claim policy narrowed to the profile's flow, template P
@@ -117,16 +117,16 @@ func newMQTTAccount(t *testing.T, p model.DeviceProfile, csrClaim bool) *mqttAcc
 			params[n] = "Group"
 		}
 	}
-	return &mqttAccount{deviceAccount: d, addr: addr, cfg: mqttdevice.Config{Profile: p, Template: "P",
+	return &mqttAccount{deviceAccount: d, addr: addr, cfg: claimflow.Config{Profile: p, Template: "P",
 		ClaimCertPEM: d.certPEM, ClaimKeyPEM: d.keyPEM, RootCAs: d.s.MQTTRootCAs(), Addr: addr,
-		ServerName: MQTTServerName, Parameters: params, StepTimeout: 2 * time.Second}}
+		ServerName: MQTTServerName, Parameters: params}}
 }
 
-func (m *mqttAccount) run(t *testing.T) (mqttdevice.Result, error) {
+func (m *mqttAccount) run(t *testing.T) (claimflow.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return mqttdevice.Run(ctx, m.cfg)
+	return claimflow.Run(ctx, m.cfg)
 }
 
 func profileName(p model.DeviceProfile) string {
@@ -195,7 +195,7 @@ func TestMQTTRefusals(t *testing.T) {
 	}{
 		{"a filter with + is literal for the policy", bin, func(m *mqttAccount) {
 			m.cfg.Subscribe = []string{"$aws/certificates/create/json/+"}
-		}, mqttdevice.StepSubscribe, "SUBACK reason 0x87"},
+		}, claimflow.StepSubscribe, "SUBACK reason 0x87"},
 		{"no iot:Receive on accepted: the answer never comes", lite, func(m *mqttAccount) {
 			tp := m.cfg.Profile.Topics("P")
 			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"},
@@ -203,25 +203,25 @@ func TestMQTTRefusals(t *testing.T) {
  {"Effect":"Allow","Action":"iot:Receive","Resource":"` + arnPrefix + "topic/" + tp.Publish[0] + `/rejected"}]}`
 			m.setClaimPolicy(doc)
 			m.cfg.StepTimeout = 300 * time.Millisecond
-		}, mqttdevice.StepCertificate, "no answer"},
+		}, claimflow.StepCertificate, "no answer"},
 		{"inactive claim", bin, func(m *mqttAccount) {
 			id := m.certARN[strings.LastIndex(m.certARN, "/")+1:]
 			if _, err := m.iot.UpdateCertificate(m.ctx, &iot.UpdateCertificateInput{CertificateId: aws.String(id), NewStatus: iottypes.CertificateStatusInactive}); err != nil {
 				panic(err)
 			}
-		}, mqttdevice.StepConnect, "tls: bad certificate"},
+		}, claimflow.StepConnect, "tls: bad certificate"},
 		{"unknown template", lite, func(m *mqttAccount) {
 			m.setClaimPolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iot:Connect","iot:Publish","iot:Receive","iot:Subscribe"],"Resource":"*"}]}`)
 			m.cfg.Template = "Nope"
-		}, mqttdevice.StepRegister, "rejected: 404 ResourceNotFoundException"},
+		}, claimflow.StepRegister, "rejected: 404 ResourceNotFoundException"},
 		{"publish not allowed: disconnected", bin, func(m *mqttAccount) {
 			m.cfg.Template = "Other"
 			m.cfg.Subscribe = []string{}
-		}, mqttdevice.StepRegister, "PUBLISH refused"},
+		}, claimflow.StepRegister, "PUBLISH refused"},
 		{"connect restricted to another client ID", lite, func(m *mqttAccount) {
 			m.setClaimPolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"` + arnPrefix + `client/other"},
  {"Effect":"Allow","Action":["iot:Publish","iot:Receive","iot:Subscribe"],"Resource":"*"}]}`)
-		}, mqttdevice.StepConnect, "0x87"},
+		}, claimflow.StepConnect, "0x87"},
 		{"control: the setup alone provisions", bin, func(m *mqttAccount) {}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

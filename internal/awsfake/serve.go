@@ -19,6 +19,7 @@ type call struct {
 	region  string
 	labels  map[string]string // IoT URI labels, unescaped
 	query   url.Values
+	header  http.Header
 	body    []byte
 	form    url.Values // IAM and STS parameters
 	reqID   string
@@ -40,7 +41,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	c := &call{s: s, query: r.URL.Query(), body: body, region: s.region, now: time.Now().UTC()}
+	c := &call{s: s, query: r.URL.Query(), header: r.Header, body: body, region: s.region, now: time.Now().UTC()}
 	c.reqID = s.requestID()
 
 	// Which service: the SigV4 credential scope; a request without one is guessed from its shape so that

@@ -1,8 +1,10 @@
-// Package mqttdevice plays a Greengrass device provisioning itself by claim over real MQTT 5 over TLS, the
-// way model.DeviceProfile says the device of one nucleus and meta-aws branch does it: a fresh UUIDv4
-// client ID, ALPN when the profile uses port 443, exactly the SUBSCRIBEs the nucleus sends, then the
-// certificate request and RegisterThing, each answered on accepted or rejected.
-package mqttdevice
+// Package claimflow is a device that provisions itself by claim over MQTT 5 over TLS, the way
+// model.DeviceProfile says the device of one nucleus and meta-aws branch does it: a fresh UUIDv4 client
+// ID, ALPN when the profile uses port 443, exactly the SUBSCRIBEs the nucleus sends, then the certificate
+// request (CreateKeysAndCertificate or CreateCertificateFromCsr) and RegisterThing, each answered on
+// accepted or rejected. `fleetbake verify --register` runs it against the account's data endpoint, and
+// the AWS fake's tests run it against the fake's.
+package claimflow
 
 import (
 	"context"
@@ -18,6 +20,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 
 	"fleetbake/model"
@@ -35,9 +38,18 @@ type Config struct {
 	Parameters   map[string]string
 	// Subscribe, when not nil, replaces the filters the profile sends (tests of a misbehaving device).
 	Subscribe []string
-	// StepTimeout bounds each exchange; default 3s.
+	// StepTimeout bounds each exchange; default DefaultStepTimeout.
 	StepTimeout time.Duration
+	// OnStep, when not nil, is called after each step, in order (progress, and tests that stop a run
+	// after a given exchange by cancelling its context).
+	OnStep func(Step)
 }
+
+// DefaultStepTimeout bounds one exchange when Config sets none. A refusal
+// comes back at once (SUBACK, a closed connection); only an answer AWS IoT
+// drops (no iot:Receive) is waited for, so the bound is generous: a slow
+// link, or a test machine under load, must not look like a refusal.
+const DefaultStepTimeout = 10 * time.Second
 
 // Step names, in the terms of the provision-by-claim sequence.
 const (
@@ -65,6 +77,21 @@ type Result struct {
 	ThingName      string
 }
 
+// Exchange names a step in the terms of the provision-by-claim sequence: the MQTT API the certificate
+// step calls for this key flow, RegisterThing, or the step's own name.
+func Exchange(p model.DeviceProfile, step string) string {
+	switch step {
+	case StepCertificate:
+		if p.KeyFlow == model.KeyFlowCSR {
+			return "CreateCertificateFromCsr"
+		}
+		return "CreateKeysAndCertificate"
+	case StepRegister:
+		return "RegisterThing"
+	}
+	return step
+}
+
 // Failed is the failed step, if any.
 func (r Result) Failed() *Step {
 	for i := range r.Steps {
@@ -80,24 +107,25 @@ type message struct {
 	payload []byte
 }
 
-// Run provisions one device. The error names the step that failed; Result holds every step up to it.
-func Run(ctx context.Context, cfg Config) (Result, error) {
-	var res Result
-	if cfg.StepTimeout == 0 {
-		cfg.StepTimeout = 3 * time.Second
-	}
-	res.ClientID = newUUID()
-	fail := func(name, topic, reason string) (Result, error) {
-		res.Steps = append(res.Steps, Step{Name: name, Topic: topic, Reason: reason})
-		return res, fmt.Errorf("%s %s: %s", name, topic, reason)
-	}
-	pass := func(name, topic, reason string) {
-		res.Steps = append(res.Steps, Step{Name: name, Topic: topic, OK: true, Reason: reason})
-	}
+// session is one MQTT connection with the claim certificate.
+type session struct {
+	c    *paho.Client
+	conn net.Conn
+	msgs chan message
+	gone chan string
+}
 
+func (ss *session) close() {
+	ss.c.Disconnect(&paho.Disconnect{ReasonCode: 0})
+	ss.conn.Close()
+}
+
+// connect opens TLS with the claim certificate (and the profile's ALPN) and sends CONNECT with a fresh
+// client ID; reason says why it failed.
+func connect(ctx context.Context, cfg Config, clientID string) (ss *session, reason string) {
 	claim, err := tls.X509KeyPair([]byte(cfg.ClaimCertPEM), []byte(cfg.ClaimKeyPEM))
 	if err != nil {
-		return fail(StepConnect, res.ClientID, "claim files: "+err.Error())
+		return nil, "claim files: " + err.Error()
 	}
 	serverName := cfg.ServerName
 	if serverName == "" {
@@ -108,29 +136,32 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		tcfg.NextProtos = []string{cfg.Profile.ALPN}
 	}
 	step, cancel := context.WithTimeout(ctx, cfg.StepTimeout)
+	defer cancel()
 	conn, err := (&tls.Dialer{Config: tcfg}).DialContext(step, "tcp", cfg.Addr)
-	cancel()
 	if err != nil {
-		return fail(StepConnect, res.ClientID, "TLS: "+err.Error())
+		return nil, "TLS: " + err.Error()
 	}
 	if p := cfg.Profile.ALPN; p != "" && conn.(*tls.Conn).ConnectionState().NegotiatedProtocol != p {
 		conn.Close()
-		return fail(StepConnect, res.ClientID, "TLS: the endpoint did not accept ALPN "+p)
+		return nil, "TLS: the endpoint did not accept ALPN " + p
 	}
-
-	msgs := make(chan message, 16)
-	gone := make(chan string, 2)
+	ss = &session{conn: conn, msgs: make(chan message, 16), gone: make(chan string, 2)}
 	lost := func(why string) {
 		select {
-		case gone <- why:
+		case ss.gone <- why:
 		default:
 		}
 	}
-	c := paho.NewClient(paho.ClientConfig{
-		Conn: conn,
+	ss.c = paho.NewClient(paho.ClientConfig{
+		// paho writes one packet in several Writes (net.Buffers on a tls.Conn) and its pinger writes from
+		// another goroutine (a PINGREQ right after CONNACK): without the lock its documented
+		// NewThreadSafeConn takes, the two interleave and the broker reads a malformed SUBSCRIBE (seen as
+		// "malformed packet: topic" and a dropped connection under load; paho.golang packets/packets.go,
+		// issue eclipse-paho/paho.golang#90).
+		Conn: packets.NewThreadSafeConn(conn),
 		OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(p paho.PublishReceived) (bool, error) {
 			select {
-			case msgs <- message{p.Packet.Topic, p.Packet.Payload}:
+			case ss.msgs <- message{p.Packet.Topic, p.Packet.Payload}:
 			default:
 			}
 			return true, nil
@@ -138,19 +169,64 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		OnServerDisconnect: func(d *paho.Disconnect) { lost(fmt.Sprintf("the endpoint disconnected (reason 0x%02x)", d.ReasonCode)) },
 		OnClientError:      func(err error) { lost("connection lost: " + err.Error()) },
 	})
-	defer conn.Close()
-	step, cancel = context.WithTimeout(ctx, cfg.StepTimeout)
-	ca, err := c.Connect(step, &paho.Connect{ClientID: res.ClientID, KeepAlive: 30, CleanStart: true})
-	cancel()
+	ca, err := ss.c.Connect(step, &paho.Connect{ClientID: clientID, KeepAlive: 30, CleanStart: true})
 	if err != nil {
+		conn.Close()
 		reason := err.Error()
 		if ca != nil {
 			reason = fmt.Sprintf("CONNACK reason 0x%02x: %s", ca.ReasonCode, reason)
 		}
+		return nil, reason
+	}
+	return ss, ""
+}
+
+// Connect is the connect step alone: TLS with the claim certificate and CONNECT with a fresh client ID,
+// then DISCONNECT. It tells whether the device could reach the endpoint this way (another port).
+func Connect(ctx context.Context, cfg Config) Step {
+	if cfg.StepTimeout == 0 {
+		cfg.StepTimeout = DefaultStepTimeout
+	}
+	id := newUUID()
+	ss, reason := connect(ctx, cfg, id)
+	if ss == nil {
+		return Step{Name: StepConnect, Topic: id, Reason: reason}
+	}
+	ss.close()
+	return Step{Name: StepConnect, Topic: id, OK: true}
+}
+
+// Run provisions one device. The error names the step that failed; Result holds every step up to it.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	var res Result
+	if cfg.StepTimeout == 0 {
+		cfg.StepTimeout = DefaultStepTimeout
+	}
+	res.ClientID = newUUID()
+	record := func(st Step) {
+		res.Steps = append(res.Steps, st)
+		if cfg.OnStep != nil {
+			cfg.OnStep(st)
+		}
+	}
+	fail := func(name, topic, reason string) (Result, error) {
+		record(Step{Name: name, Topic: topic, Reason: reason})
+		return res, fmt.Errorf("%s %s: %s", name, topic, reason)
+	}
+	pass := func(name, topic, reason string) {
+		record(Step{Name: name, Topic: topic, OK: true, Reason: reason})
+	}
+
+	ss, reason := connect(ctx, cfg, res.ClientID)
+	if ss == nil {
 		return fail(StepConnect, res.ClientID, reason)
 	}
+	defer ss.close()
+	c, msgs, gone := ss.c, ss.msgs, ss.gone
 	pass(StepConnect, res.ClientID, "")
-	defer c.Disconnect(&paho.Disconnect{ReasonCode: 0})
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 
 	topics := cfg.Profile.Topics(cfg.Template)
 	subs := topics.Subscribe
@@ -159,8 +235,25 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	for _, f := range subs {
 		// One SUBSCRIBE per filter, as IotIdentityClient sends them.
-		step, cancel = context.WithTimeout(ctx, cfg.StepTimeout)
-		sa, err := c.Subscribe(step, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: f, QoS: 1}}})
+		step, cancel := context.WithTimeout(ctx, cfg.StepTimeout)
+		type subscribed struct {
+			sa  *paho.Suback
+			err error
+		}
+		done := make(chan subscribed, 1)
+		go func() {
+			sa, err := c.Subscribe(step, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: f, QoS: 1}}})
+			done <- subscribed{sa, err}
+		}()
+		var sa *paho.Suback
+		var err error
+		select {
+		case r := <-done:
+			sa, err = r.sa, r.err
+		case why := <-gone:
+			// paho's Subscribe waits for its context even when the connection is gone: say why now.
+			err = errors.New(why)
+		}
 		cancel()
 		if err != nil {
 			reason := err.Error()
@@ -238,14 +331,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		PrivateKey     string `json:"privateKey"`
 		Token          string `json:"certificateOwnershipToken"`
 	}
-	if ok, reason := exchange(StepCertificate, certTopic, certReq, &certAns); !ok {
-		return fail(StepCertificate, certTopic, reason)
-	} else {
-		pass(StepCertificate, certTopic, reason)
+	ok, answer := exchange(StepCertificate, certTopic, certReq, &certAns)
+	if !ok {
+		return fail(StepCertificate, certTopic, answer)
 	}
+	// Known before the step is reported, so that a caller stopped from OnStep can still delete it.
 	res.CertificateID, res.CertificatePEM = certAns.CertificateID, certAns.CertificatePEM
 	if certAns.PrivateKey != "" {
 		res.PrivateKeyPEM = certAns.PrivateKey
+	}
+	pass(StepCertificate, certTopic, answer)
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	params := cfg.Parameters
 	if params == nil {
@@ -254,13 +351,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var provAns struct {
 		ThingName string `json:"thingName"`
 	}
-	if ok, reason := exchange(StepRegister, provTopic, map[string]any{"certificateOwnershipToken": certAns.Token, "parameters": params}, &provAns); !ok {
-		return fail(StepRegister, provTopic, reason)
-	} else {
-		pass(StepRegister, provTopic, reason)
+	ok, answer = exchange(StepRegister, provTopic, map[string]any{"certificateOwnershipToken": certAns.Token, "parameters": params}, &provAns)
+	if !ok {
+		return fail(StepRegister, provTopic, answer)
 	}
 	res.ThingName = provAns.ThingName
-	return res, nil
+	pass(StepRegister, provTopic, answer)
+	return res, ctx.Err()
 }
 
 // newUUID is a random (version 4) UUID, the client ID both nuclei use.

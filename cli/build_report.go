@@ -1,0 +1,58 @@
+package cli
+
+// How a build's outcome is printed: the phase line, BitBake's ERROR messages
+// with the lines that explain them, and the failed tasks with their logs.
+
+import (
+	"fmt"
+	"io"
+
+	"fleetbake/engine"
+)
+
+// phaseText says where a build is: "parsing (Parsing recipes 45%)",
+// "running, 120 of 4321 tasks", and once it ended "done", "stopped" or
+// "failed" (engine.Progress.Outcome), never "done" for a failed build.
+func phaseText(p engine.Progress) string {
+	name := p.Phase.String()
+	if o := p.Outcome(); o != "" {
+		name = o
+	}
+	switch p.Phase {
+	case engine.PhaseSetscene:
+		return fmt.Sprintf("setscene, %d of %d tasks from sstate", p.SetsceneDone, p.SetsceneTotal)
+	case engine.PhaseRunning, engine.PhaseDone:
+		if p.Total > 0 {
+			return fmt.Sprintf("%s, %d of %d tasks", name, p.Done, p.Total)
+		}
+	}
+	if p.Step != "" {
+		if pct := p.StepPercent(); pct >= 0 {
+			return fmt.Sprintf("%s (%s %d%%)", name, p.Step, pct)
+		}
+		return fmt.Sprintf("%s (%s)", name, p.Step)
+	}
+	return name
+}
+
+// printErrorMessage prints one ERROR message as BitBake did, with the lines
+// that explain it, so that it reads the same as BitBake's own output.
+func printErrorMessage(w io.Writer, m engine.ErrorMessage) {
+	fmt.Fprintf(w, "ERROR: %s\n", m.Text)
+	for _, l := range m.Context {
+		fmt.Fprintln(w, l)
+	}
+}
+
+// printFailure prints a failed task and its log, the log path alone after
+// "log: " on its line, never shortened: it is what people copy.
+func printFailure(w io.Writer, indent string, f engine.Failure) {
+	fmt.Fprintf(w, "%s%s\n%s  log: %s\n", indent, f.Task, indent, orNone(f.LogFile))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none printed)"
+	}
+	return s
+}

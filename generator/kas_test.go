@@ -1,0 +1,107 @@
+package generator
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fleetbake/internal/layertree"
+	"fleetbake/model"
+)
+
+// cloneInto clones bare into dir with git, so the checkout's origin is the
+// local mirror path, as after `layers fetch` with FLEETBAKE_GIT_MIRROR.
+func cloneInto(t *testing.T, bare, branch, dir string) {
+	t.Helper()
+	cmd := exec.Command("git", "clone", "--quiet", "--branch", branch, bare, dir)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+}
+
+// Checkouts cloned from a mirror folder of this machine: the kas file names
+// the catalog's public URL of each known repository (and the repository as
+// the catalog names it, so openembedded-core brings bitbake), keeps the
+// checkout's commit, and keeps the origin of a layer the catalog does not
+// know.
+func TestExportKasUsesCatalogURLs(t *testing.T) {
+	mirror := t.TempDir()
+	for _, c := range []struct {
+		release, oe string
+		want        []string
+	}{
+		{"scarthgap", "poky", []string{`url: "https://git.yoctoproject.org/poky"`}},
+		{"wrynose", "openembedded-core", []string{`url: "https://git.openembedded.org/openembedded-core"`,
+			`url: "https://git.openembedded.org/bitbake"`, `branch: "2.18"`, `url: "https://git.yoctoproject.org/meta-yocto"`}},
+	} {
+		t.Run(c.release, func(t *testing.T) {
+			dir := t.TempDir()
+			src := filepath.Join(dir, "sources")
+			mirror := filepath.Join(mirror, c.release)
+			var oe []layertree.Layer
+			for _, l := range layertree.Rebase("poky", layertree.Poky(c.release)) {
+				if c.oe == "poky" || l.Dir == "meta" {
+					oe = append(oe, l)
+				}
+			}
+			layertree.BareRepo(t, mirror, c.oe, c.release, layertree.Spec{Layers: oe})
+			repos := map[string][]layertree.Layer{
+				"meta-openembedded": layertree.Rebase("meta-openembedded", layertree.MetaOE(c.release)),
+				"meta-aws":          layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(c.release, true)}),
+				"meta-custom":       {{Dir: ".", Collection: "custom", Depends: []string{"core"}, Compat: []string{c.release}}},
+			}
+			if c.oe == "openembedded-core" {
+				repos["meta-yocto"] = layertree.Rebase("poky", layertree.Poky(c.release)[1:])
+			}
+			for name, ls := range repos {
+				layertree.BareRepo(t, mirror, name, c.release, layertree.Spec{Layers: ls})
+			}
+			for _, name := range append([]string{c.oe}, "meta-openembedded", "meta-aws", "meta-yocto") {
+				if _, err := os.Stat(filepath.Join(mirror, name+".git")); err == nil {
+					cloneInto(t, filepath.Join(mirror, name+".git"), c.release, filepath.Join(src, name))
+				}
+			}
+			custom := filepath.Join(src, "meta-custom")
+			cloneInto(t, filepath.Join(mirror, "meta-custom.git"), c.release, custom)
+			cmd := exec.Command("git", "-C", custom, "remote", "set-url", "origin", "https://example.com/meta-custom.git")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+
+			p := model.Default()
+			p.SetPath(filepath.Join(dir, model.DefaultFile))
+			p.Release = c.release
+			p.Layers = []string{"meta-aws", "meta-custom"}
+			p.Greengrass.Enabled = false
+			w, err := model.Discover(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := model.Resolve(p, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A pin from `layers lock` is the commit kas checks out.
+			pin := "0123456789abcdef0123456789abcdef01234567"
+			p.Pins = model.Pins{"sources/meta-custom": pin}
+			out, err := ExportKas(p, res, "kas.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			kas := string(out)
+			if strings.Contains(kas, mirror) {
+				t.Errorf("kas file names the local mirror:\n%s", kas)
+			}
+			for _, want := range append(c.want, `url: "https://git.openembedded.org/meta-openembedded"`,
+				`url: "https://github.com/aws4embeddedlinux/meta-aws"`, `url: "https://example.com/meta-custom.git"`,
+				`commit: "`+pin+`"`, `branch: "`+c.release+`"`) {
+				if !strings.Contains(kas, want) {
+					t.Errorf("kas file lacks %s:\n%s", want, kas)
+				}
+			}
+		})
+	}
+}

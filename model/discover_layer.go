@@ -1,0 +1,201 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// This file reads what a layer found by the walk (discover.go) offers: its
+// layer.conf, machines, distros and images, and meta-aws's generation.
+
+// readLayer parses dir/conf/layer.conf and collects the layer's machines,
+// distros and images.
+func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
+	file := filepath.Join(dir, "conf", "layer.conf")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		d.problem(fmt.Errorf("cannot read %s: %w", file, err))
+		return
+	}
+	vars, errs := parseConf(file, data)
+	layers, lerrs := layersFromConf(file, dir, filepath.Base(dir), vars)
+	if len(layers) > 0 || len(errs) == 0 {
+		// "no BBFILE_COLLECTIONS" after a syntax error only repeats it.
+		errs = append(errs, lerrs...)
+	}
+	if len(layers) > 0 {
+		var machines []Machine
+		var distros []string
+		for _, c := range conf {
+			if !c.IsDir() {
+				continue
+			}
+			switch c.Name() {
+			case "machine":
+				machines = readMachines(filepath.Join(dir, "conf", "machine"), filepath.Base(dir))
+			case "distro":
+				distros = confNames(filepath.Join(dir, "conf", "distro"))
+			}
+		}
+		images := findImages(dir, entries)
+		for _, l := range layers {
+			l.Machines, l.Distros, l.Images = machines, distroNames(l.Collection, distros), images
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.layers = append(d.layers, layers...)
+	d.problems = append(d.problems, errs...)
+	for _, l := range layers {
+		if l.Collection == "core" {
+			if d.coreNames == nil {
+				d.coreNames = map[string]string{}
+			}
+			d.coreNames[dir] = vars["LAYERSERIES_CORENAMES"]
+		}
+	}
+}
+
+// confNames lists the <name> of each <name>.conf in dir.
+func confNames(dir string) []string {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range es {
+		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".conf") {
+			out = append(out, strings.TrimSuffix(n, ".conf"))
+		}
+	}
+	return out
+}
+
+// distroNames are the DISTRO values a layer offers: its conf/distro/*.conf,
+// except for oe-core (collection core), whose conf/distro holds only
+// defaultsetup.conf, which bitbake.conf includes for every distro and which
+// is no DISTRO to choose; oe-core's own DISTRO is "nodistro" (bitbake.conf:
+// DISTRO ??= "nodistro"), which has no file.
+func distroNames(collection string, names []string) []string {
+	if collection != "core" {
+		return names
+	}
+	var out []string
+	for _, n := range names {
+		if n != "defaultsetup" {
+			out = append(out, n)
+		}
+	}
+	if !containsString(out, "nodistro") {
+		out = append(out, "nodistro")
+	}
+	return out
+}
+
+// readMachines reads the #@NAME and #@DESCRIPTION header of each machine.
+func readMachines(dir, layer string) []Machine {
+	var out []Machine
+	for _, n := range confNames(dir) {
+		m := Machine{Name: n, Layer: layer}
+		name, desc := readMachineHeader(filepath.Join(dir, n+".conf"))
+		m.Description = desc
+		if m.Description == "" {
+			m.Description = name
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// readMachineHeader reads only the first few KB: the #@ lines come first.
+func readMachineHeader(path string) (name, desc string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", ""
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	n, _ := f.Read(buf)
+	for _, line := range strings.Split(string(buf[:n]), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "#@NAME:"):
+			name = strings.TrimSpace(strings.TrimPrefix(line, "#@NAME:"))
+		case strings.HasPrefix(line, "#@DESCRIPTION:"):
+			desc = strings.TrimSpace(strings.TrimPrefix(line, "#@DESCRIPTION:"))
+		}
+	}
+	return name, desc
+}
+
+// findImages lists recipes-*/images/*.bb that inherit core-image or image.
+func findImages(dir string, entries []os.DirEntry) []string {
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "recipes-") {
+			continue
+		}
+		idir := filepath.Join(dir, e.Name(), "images")
+		es, err := os.ReadDir(idir)
+		if err != nil {
+			continue
+		}
+		for _, f := range es {
+			n := f.Name()
+			if f.IsDir() || !strings.HasSuffix(n, ".bb") {
+				continue
+			}
+			if inheritsImage(filepath.Join(idir, n)) {
+				// The recipe name is the file name before _<version>.
+				name, _, _ := strings.Cut(strings.TrimSuffix(n, ".bb"), "_")
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// inheritsImage reports whether a recipe inherits core-image or image, or
+// requires another image recipe (core-image-minimal-dev.bb does).
+func inheritsImage(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "inherit":
+			for _, c := range f[1:] {
+				if c == "core-image" || c == "image" {
+					return true
+				}
+			}
+		case "require", "include":
+			if strings.Contains(f[1], "images/") || strings.HasPrefix(f[1], "core-image") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// metaAWSGeneration tells which fleet provisioning variables a meta-aws
+// checkout reads: the greengrass-plugin-fleetprovisioning recipe marks the new
+// generation.
+func metaAWSGeneration(dir string) Generation {
+	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-iot", "aws-iot-greengrass", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
+		return GenerationNew
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-*", "*", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
+		return GenerationNew
+	}
+	return GenerationOld
+}

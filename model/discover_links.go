@@ -1,0 +1,73 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// This file holds the walk's path rules: which roots another root covers,
+// and which symlinked folders it follows (with the loop guard).
+
+// maxSymlinkHops bounds how many symlinked folders one walk path follows,
+// beside the loop check, so that a farm of symlinks cannot make the walk
+// explode.
+const maxSymlinkHops = 8
+
+// isWithin reports whether path is dir or below it.
+func isWithin(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// reachedByWalk reports whether the walk of outer enters inner (below it):
+// no folder on the way is one the walk skips. Layer-internal skips do not
+// matter for roots, which are searched for layers, not inside one.
+func reachedByWalk(inner, outer string) bool {
+	rel, err := filepath.Rel(outer, inner)
+	if err != nil {
+		return false
+	}
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		if skipNames[c] || strings.HasPrefix(c, "build") || c == "conf" {
+			return false
+		}
+	}
+	return true
+}
+
+// realpathEqual reports whether inner, resolved through symlinks, is still
+// inside outer: only then does walking outer cover inner.
+func realpathEqual(inner, outer string) bool {
+	ri, err1 := filepath.EvalSymlinks(inner)
+	ro, err2 := filepath.EvalSymlinks(outer)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return isWithin(ri, ro)
+}
+
+// followable resolves a symlink found in the walk and says whether to walk
+// it: it must lead to a folder that is neither one of the folders on the
+// chain nor above one of them (that would walk them again, for ever), and
+// the chain must have fewer than maxSymlinkHops links.
+func (d *discoverer) followable(link string, chain []string) (string, bool) {
+	if len(chain) > maxSymlinkHops {
+		d.problem(fmt.Errorf("%s: not followed, more than %d symlinked folders deep", link, maxSymlinkHops))
+		return "", false
+	}
+	target, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", false // dangling: nothing to find there
+	}
+	if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+		return "", false
+	}
+	for _, c := range chain {
+		if isWithin(c, target) {
+			return "", false // a loop: target holds a folder already on the path
+		}
+	}
+	return target, true
+}

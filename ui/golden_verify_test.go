@@ -1,0 +1,30 @@
+package ui
+
+import (
+	"context"
+	"testing"
+
+	"fleetbake/app"
+	"fleetbake/model"
+)
+
+// The Verify step with a failed check: the check's fix under it, the skip
+// it causes, and the way on (enter builds anyway, r verifies again).
+func TestGoldenVerifyFailed(t *testing.T) {
+	svc := fakeServices()
+	svc.Verify = func(context.Context, *model.Project) (*VerifyReport, error) {
+		return &VerifyReport{Checks: []app.Check{
+			{Name: "local.conf", Status: app.Pass, Detail: `/src/build/conf/local.conf: AWS_REGION:pn-greengrass-plugin-fleetprovisioning = "eu-west-1"`},
+			{Name: "provisioning template", Status: app.Pass, Detail: "template fb-Template exists and is enabled"},
+			{Name: "claim policy", Status: app.Fail, Detail: "denied: iot:Receive on arn:aws:iot:eu-west-1:123456789012:topic/$aws/certificates/create/json/accepted",
+				Fix: `no statement of policy "fb-ClaimPolicy" allows iot:Receive; add a statement {"Effect": "Allow", "Action": "iot:Receive", "Resource": "arn:aws:iot:eu-west-1:123456789012:topic/$aws/certificates/create/json/accepted"}`},
+			{Name: "core policy", Status: app.Skip, Detail: "claim certificate not in AWS IoT (see claim certificate)"},
+			{Name: "time sync", Status: app.Pass, Detail: `INIT_MANAGER = "systemd" (systemd-timesyncd comes with systemd)`},
+		}}, nil
+	}
+	m := at(t, StepVerify, svc)
+	if m.Step() != StepVerify {
+		t.Fatalf("at %v", m.Step())
+	}
+	golden(t, "verify_failed", m)
+}
