@@ -48,29 +48,9 @@ var ErrNoPlan = errors.New("the conf changes were not rendered: go back to Revie
 // It is the one apply sequence of the screens and the plain prompts.
 func (s ApplySteps) Apply(ctx context.Context, p *model.Project, ws *Workspace, plan *FilePlan, rerender bool,
 	report func(ApplyStep, ResourceEvent)) (update func(*model.Project), err error) {
-	if rerender && s.PlanConf != nil {
-		plan, err = s.PlanConf(p, ws)
-	}
-	switch {
-	case err != nil:
-	case s.WriteConf == nil:
-		err = ErrUnavailable
-	case plan == nil:
-		err = ErrNoPlan
-	case plan.Empty:
-		// Nothing left to write: the files already match.
-	default:
-		err = s.WriteConf(plan)
-	}
-	if err != nil {
-		report(StepFiles, ResourceEvent{State: ResourceFailed, Detail: err.Error()})
+	if _, err := s.writeFiles(p, ws, plan, rerender, report); err != nil {
 		return nil, err
 	}
-	detail := "written"
-	if plan.Empty {
-		detail = "already up to date"
-	}
-	report(StepFiles, ResourceEvent{State: ResourceDone, Detail: detail})
 	if !p.Greengrass.Enabled {
 		return nil, nil
 	}
@@ -94,4 +74,35 @@ func (s ApplySteps) Apply(ctx context.Context, p *model.Project, ws *Workspace, 
 	}
 	report(StepAWS, ev)
 	return update, err
+}
+
+// writeFiles writes the reviewed conf files (rendered again first when
+// rerender is set) and reports it; it returns the plan written.
+func (s ApplySteps) writeFiles(p *model.Project, ws *Workspace, plan *FilePlan, rerender bool,
+	report func(ApplyStep, ResourceEvent)) (*FilePlan, error) {
+	var err error
+	if rerender && s.PlanConf != nil {
+		plan, err = s.PlanConf(p, ws)
+	}
+	switch {
+	case err != nil:
+	case s.WriteConf == nil:
+		err = ErrUnavailable
+	case plan == nil:
+		err = ErrNoPlan
+	case plan.Empty:
+		// Nothing left to write: the files already match.
+	default:
+		err = s.WriteConf(plan)
+	}
+	if err != nil {
+		report(StepFiles, ResourceEvent{State: ResourceFailed, Detail: err.Error()})
+		return nil, err
+	}
+	detail := "written"
+	if plan.Empty {
+		detail = "already up to date"
+	}
+	report(StepFiles, ResourceEvent{State: ResourceDone, Detail: detail})
+	return plan, nil
 }

@@ -99,7 +99,7 @@ func PlanConf(p *model.Project, w *Workspace) (*FilePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FilePlan{Diff: c.Diff(), Empty: c.Empty(), Warnings: c.Warnings, Notes: c.Notes, Raw: c}, nil
+	return &FilePlan{Diff: c.Diff(), Empty: c.Empty(), Warnings: c.Warnings, Notes: c.Notes, EmptyVars: emptyVars(c), Raw: c}, nil
 }
 
 // ConfCheck is the preflight check that the conf files fleetbake generates

@@ -61,7 +61,10 @@ type FilePlan struct {
 	Empty    bool
 	Warnings []string // things to act on (an own assignment overriding fleetbake's)
 	Notes    []string // information (layers not fetched yet)
-	Raw      any
+	// EmptyVars are the variables of fleetbake's block in local.conf left
+	// empty (the AWS endpoints before provisioning).
+	EmptyVars []string
+	Raw       any
 }
 
 // PlanRow is one AWS resource in the provisioning plan.

@@ -78,9 +78,10 @@ func runUI(env *cliEnv, args []string) error {
 }
 
 // holdStderr keeps what the process writes to os.Stderr (and through the
-// log package) while the UI owns the terminal: a library's warning there,
-// such as the AWS SDK's when it looks for EC2 instance credentials, would
-// land in the middle of the screen and scroll it. The returned function
+// log package) while the UI owns the terminal: a library's warning there
+// would land in the middle of the screen and scroll it. (The AWS SDK's own
+// log, its IMDS fallback warning, is discarded at the source: see
+// provision.New.) The returned function
 // puts stderr back and returns what was held, to be printed once the UI has
 // closed. It keeps the first 64 KiB.
 func holdStderr() (release func() []byte) {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"fleetbake/model"
@@ -159,6 +160,16 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 	if opts.HTTPClient != nil {
 		loadOpts = append(loadOpts, config.WithHTTPClient(opts.HTTPClient))
 	}
+	// The SDK's default logger writes to os.Stderr (config resolve.go,
+	// resolveDefaultAWSConfig: logging.NewStandardLogger(os.Stderr)). The one
+	// message it logs on fleetbake's calls is the credential chain's "WARN
+	// falling back to IMDSv1" (feature/ec2/imds token_provider.go) when no
+	// credentials are set and something answers at the metadata address:
+	// it landed in the middle of the wizard (held, then printed after every
+	// exit) and of the plain prompts. Its outcome is what matters and is
+	// reported already, as "no AWS credentials" with the fix (Identity), so
+	// the SDK's own log is discarded; ClientLogMode stays 0 (no wire log).
+	loadOpts = append(loadOpts, config.WithLogger(logging.Nop{}))
 	loadOpts = append(loadOpts, config.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = sdkMaxAttempts

@@ -11,9 +11,17 @@
 #   - the end: conf/local.conf and conf/bblayers.conf written (with the AWS
 #     endpoints), the AWS resources created in the fake account, the build
 #     step reporting that there is no BitBake, ctrl+c exiting with 130;
+#   - a machine filter typed and cleared with esc, then enter: the answer
+#     is unchanged (the cursor went back to it);
+#   - enter pressed on through Review makes no AWS call that changes the
+#     account (DIR/aws-calls.txt of the fixture) until y answers the question;
 #   - a failing parse (a stand-in printing real BitBake output): the ERROR
 #     lines and their context on the Build screen and printed on quitting;
 #   - quitting while AWS calls are under way asks first (the fake made slow);
+#   - without AWS credentials (and an instance metadata endpoint that refuses
+#     the IMDSv2 token), s on Review writes the conf files without the
+#     endpoints, names the empty variables and reaches Build; no SDK warning
+#     is printed after the exit;
 #   - NO_COLOR (no color escape sequences), TERM=dumb and --accessible
 #     (plain prompts, no full-screen UI).
 # Every wait polls the screen with a timeout (E2E_TIMEOUT seconds, default
@@ -245,6 +253,26 @@ wait_for "added: needed by meta-aws"
 wait_file "$ws/fleetbake.toml" 'machine = "qemuarm64"'
 check_frame 80 24
 
+step="a cleared filter then enter keeps the machine"
+keys Escape
+wait_for "Machine  2/10"
+wait_for "Current: qemuarm64"
+keys /
+type_text rasp
+wait_for "/rasp"
+keys Escape
+wait_gone "/rasp"
+keys Enter
+wait_for "Layers  3/10"
+keys Escape
+wait_for "Machine  2/10"
+# The answer shown is the project's: it would read the first machine of the
+# list had the enter picked it.
+wait_for "Current: qemuarm64"
+keys Enter
+wait_for "Layers  3/10"
+wait_for "added: needed by meta-aws"
+
 step="resize to 60x20"
 resize 60 20
 check_frame 60 20
@@ -290,14 +318,23 @@ wait_file "$ws/fleetbake.toml" "bb_number_threads = 8"
 check_frame 80 24
 keys Enter Enter Enter C-u
 type_text e2e
-keys Enter Enter Enter Enter Enter Enter Enter
+# Enter on through the last field, and on into Review.
+keys Enter Enter Enter Enter Enter Enter Enter Enter Enter
 
-step="review"
+step="review: enter asks, no AWS call before y"
 wait_for "Review  7/10"
 wait_for "+++ b/build/conf/bblayers.conf"
 wait_file "$ws/fleetbake.toml" 'prefix = "e2e"'
 check_frame 80 24
-keys Enter
+grep -qx "mutating 0" "$ws/aws-calls.txt" || fail "AWS was changed before Review: $(cat "$ws/aws-calls.txt")"
+keys Enter Enter Enter
+wait_for "Create the AWS resources in account 123456789012, us-east-1? y/N"
+# That no call arrives cannot be polled for: give one a second (the fixture
+# rewrites aws-calls.txt every 50 ms).
+sleep 1
+grep -qx "mutating 0" "$ws/aws-calls.txt" || fail "enter through Review changed AWS without y: $(cat "$ws/aws-calls.txt")"
+wait_for "Review  7/10"
+keys y
 
 step="apply"
 wait_for "Apply  8/10"
@@ -354,10 +391,13 @@ start parse FLEETBAKE_BITBAKE_CMD="$work/bitbake-parse-error"
 wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 keys Enter
+wait_for "y/N"
+keys y
 wait_for "Apply  8/10"
 wait_for "All done" 60
 keys Enter
 wait_for "Verify  9/10"
+wait_for "enter to build" 60
 keys Enter
 wait_for "Build  10/10"
 wait_for "ExpansionError during parsing"
@@ -376,6 +416,8 @@ start busy
 wait_for "Review  7/10"
 wait_for "Nothing to change: the files already match."
 keys Enter
+wait_for "y/N"
+keys y
 wait_for "Apply  8/10"
 wait_for "quitting now asks first"
 keys q
@@ -389,6 +431,59 @@ keys C-c # twice: out at once
 wait_for "[fleetbake exited 130]"
 wait_for "AWS provisioning was stopped part-way"
 echo 0 >"$ws/aws-latency"
+end_session
+
+step="no AWS credentials: the files only, then Build"
+rm -f "$ws/fleetbake.toml"
+calls_before=$(cat "$ws/aws-calls.txt")
+# The fake answers the metadata address with 404, as a host that is not EC2
+# but has something there: the SDK then logged "falling back to IMDSv1".
+start nocreds AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_EC2_METADATA_DISABLED=false \
+  "AWS_EC2_METADATA_SERVICE_ENDPOINT=$AWS_ENDPOINT_URL"
+wait_for "Workspace  1/10"
+wait_for "release scarthgap"
+wait_for "no AWS credentials"
+keys C-u
+type_text build-nc
+keys Enter Enter
+wait_for "Machine  2/10"
+wait_for "machines"
+keys /
+type_text qemuarm64
+wait_for "1/1 machines"
+keys Enter
+wait_for "Layers  3/10"
+wait_for "layers in bblayers.conf"
+keys Enter
+wait_for "Image and distro  4/10"
+wait_for "core-image-minimal"
+keys Enter Enter
+wait_for "Build settings  5/10"
+keys Enter Enter Enter Enter Enter Enter Enter Enter
+wait_for "Greengrass  6/10"
+wait_for "No AWS credentials"
+keys Enter Enter Enter Enter Enter Enter Enter Enter Enter Enter
+wait_for "Review  7/10"
+wait_for "+++ b/build-nc/conf/bblayers.conf"
+wait_for "s: files only"
+check_frame 80 24
+keys s
+wait_for "Apply  8/10"
+wait_for "Files written. Press enter to start the build."
+wait_for "IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning"
+wait_for "fleetbake provision apply"
+check_frame 80 24
+grep -qF 'IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""' "$ws/build-nc/conf/local.conf" ||
+  fail "build-nc/conf/local.conf is not written without the endpoints: $(cat "$ws/build-nc/conf/local.conf" 2>&1)"
+[ "$(cat "$ws/aws-calls.txt")" = "$calls_before" ] || fail "AWS was changed without credentials: $calls_before, then $(cat "$ws/aws-calls.txt")"
+keys Enter
+wait_for "Build  10/10"
+wait_for "could not start the build"
+keys q
+wait_for "[fleetbake exited 0]"
+if screen | grep -qE "IMDS|WARN"; then
+  fail "an AWS SDK warning was printed"
+fi
 end_session
 
 step="TERM=dumb: plain prompts"

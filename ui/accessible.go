@@ -362,8 +362,11 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 		}
 	}
 	ok, err := a.yes("Write the files and create the AWS resources?", false)
-	if err != nil || !ok {
+	if err != nil {
 		return err
+	}
+	if !ok {
+		return a.filesOnly(ws, plan)
 	}
 	update, err := a.svc.applySteps().Apply(ctx, a.p, ws, plan, false, func(step app.ApplyStep, ev ResourceEvent) {
 		switch {

@@ -60,3 +60,38 @@ func TestAccessibleWholeWizard(t *testing.T) {
 		t.Errorf("saved project: greengrass %+v, threads %d", saved.Greengrass, saved.Shared.BBNumberThreads)
 	}
 }
+
+// Without credentials the plain prompts write the conf files without the
+// AWS step when asked, and say which variables stay empty (issue 10, item 5).
+func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	answers := []string{
+		"", "qemuarm64", "", "", "", // build folder, machine, layers, image, distro
+		"", "", "", "", "", "", "", "", // shared settings
+		"", "", "", "", "", "", "", "", "", "", // Greengrass on, its eight fields, the claim key
+		"n", // not the AWS resources
+		"y", // the files only
+	}
+	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
+	var out strings.Builder
+	err := RunAccessible(AccessibleOptions{In: strings.NewReader(strings.Join(answers, "\n") + "\n"), Out: &out,
+		Services: Real(RealOptions{AWS: app.AWSOptions{EndpointURL: fake.URL}}), Project: p})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	flat := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"Empty in local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake build`"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the prompts do not say %q:\n%s", want, out.String())
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))
+	if err != nil || !strings.Contains(string(data), `IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""`) {
+		t.Errorf("local.conf without the endpoints (%v):\n%s", err, data)
+	}
+	if n := fake.MutatingCalls(); n != 0 {
+		t.Errorf("%d mutating AWS calls", n)
+	}
+}

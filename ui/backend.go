@@ -34,6 +34,7 @@ func Real(o RealOptions) *Services {
 		PlanAWS: func(ctx context.Context, p *model.Project, ws *Workspace) ([]PlanRow, error) {
 			return app.PlanAWS(ctx, p, ws, o.AWS)
 		},
+		Documents:  app.PolicyDocuments,
 		WriteFiles: app.WriteConf,
 		ApplyAWS: func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
 			return app.ApplyAWS(ctx, p, ws, o.AWS, report)

@@ -38,6 +38,9 @@ type Context struct {
 
 	// Busy is set while AWS calls are under way: quitting asks first.
 	Busy bool
+	// SkipAWS: the review chose to write the conf files without the AWS
+	// step (no credentials yet); Apply then says what the files lack.
+	SkipAWS bool
 
 	saver   *saver
 	saveSeq int

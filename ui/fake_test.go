@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -107,7 +108,11 @@ func fakeServices() *Services {
 			return &Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/builder"}, nil
 		},
 		PlanFiles: func(p *model.Project, w *Workspace) (*FilePlan, error) {
-			return &FilePlan{Diff: "--- build/conf/local.conf\n+++ build/conf/local.conf\n@@ -1,2 +1,4 @@\n-MACHINE ??= \"qemux86-64\"\n+MACHINE = \"" + p.Machine + "\"\n+DISTRO = \"" + p.Distro + "\"\n # keep this line\n"}, nil
+			var empty []string
+			if p.Greengrass.Enabled && p.Greengrass.DataEndpoint == "" {
+				empty = []string{"IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "IOT_CRED_ENDPOINT:pn-greengrass-plugin-fleetprovisioning"}
+			}
+			return &FilePlan{EmptyVars: empty, Diff: "--- build/conf/local.conf\n+++ build/conf/local.conf\n@@ -1,2 +1,4 @@\n-MACHINE ??= \"qemux86-64\"\n+MACHINE = \"" + p.Machine + "\"\n+DISTRO = \"" + p.Distro + "\"\n # keep this line\n"}, nil
 		},
 		PlanAWS: func(context.Context, *model.Project, *Workspace) ([]PlanRow, error) {
 			return []PlanRow{
@@ -116,6 +121,7 @@ func fakeServices() *Services {
 				{Action: "create", Kind: "thing-group", Name: "fleetbake-group"},
 			}, nil
 		},
+		Documents:  app.PolicyDocuments, // no I/O for a workspace discovery made: deterministic
 		WriteFiles: func(*FilePlan) error { return nil },
 		ApplyAWS: func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
 			report(ResourceEvent{Kind: "iam-role", Name: "fleetbake-TokenExchangeRole", State: ResourceDone, Detail: "created"})

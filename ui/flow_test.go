@@ -222,7 +222,7 @@ func TestFlowWholeWizard(t *testing.T) {
 	f.waitStep(StepReview)
 	f.waitText("+++")
 	f.waitText("create")
-	f.keys("enter")
+	f.keys("enter y")
 	f.waitStep(StepApply)
 	f.waitText("All done")
 
@@ -346,7 +346,7 @@ func TestFlowRetryAfterAWSFailure(t *testing.T) {
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
 	f.waitText("+++")
-	f.keys("enter")
+	f.keys("enter y")
 	f.waitStep(StepApply)
 	f.waitText("Press r to retry")
 	f.waitText("CreateRoleAlias")
@@ -420,4 +420,133 @@ func TestFlowFetchesMissingLayers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sources", "meta-aws", "conf", "layer.conf")); err != nil {
 		t.Fatalf("meta-aws not cloned into sources/: %v", err)
 	}
+}
+
+// A filter typed and cleared on the real machine list (hundreds of catalog
+// machines, the first of them a BSP's) leaves the answer as it was.
+func TestFlowClearedFilterKeepsMachine(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.keys("esc")
+	f.waitStep(StepMachine)
+	f.waitText("machines")
+	f.keys("/ type:raspberry esc enter")
+	f.waitStep(StepLayers)
+	if p := f.saved(); p.Machine != "qemuarm64" {
+		t.Errorf("a cleared filter then enter set machine %q, want qemuarm64", p.Machine)
+	}
+}
+
+// In a text field ? and q are text, and the footer does not offer them
+// then; esc leaves the first step (issue 10, item 10).
+func TestFlowWorkspaceKeys(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.waitStep(StepWorkspace)
+	f.waitText("release scarthgap")
+	f.keys("type:q?")
+	f.waitFor("q? typed into the build folder", func(m *Model, screen string) bool {
+		s := m.screens[StepWorkspace].(*workspaceScreen)
+		lines := strings.Split(screen, "\n")
+		help := lines[len(lines)-1]
+		return m.Step() == StepWorkspace && strings.HasSuffix(s.buildDir.Value(), "q?") &&
+			!strings.Contains(help, "? help") && !strings.Contains(help, "q quit") && strings.Contains(help, "esc quit")
+	})
+	f.tm.Send(keyMsg("esc"))
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if code := f.m.ExitCode(); code != 0 {
+		t.Errorf("esc on the first step exits %d, want 0", code)
+	}
+}
+
+// toReview answers every step with enter (the defaults) up to Review.
+func (f *flow) toReview() {
+	f.t.Helper()
+	f.throughWorkspace()
+	f.chooseMachine("qemuarm64")
+	f.waitStep(StepLayers)
+	f.waitText("added: needed by meta-aws")
+	f.keys("enter")
+	f.waitStep(StepImage)
+	f.keys("enter enter")
+	f.waitStep(StepSettings)
+	f.keys("enter enter enter enter enter enter enter enter")
+	f.waitStep(StepGreengrass)
+}
+
+// Enter pressed on through the Greengrass fields and Review makes no AWS
+// call that changes anything: Review asks, and only y creates (issue 10,
+// item 4). The review shows the documents, for the account in use.
+func TestFlowEnterThroughReviewAsksFirst(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	f := startFlow(t, dir, fake)
+	f.toReview()
+	f.waitText("AWS account " + awsfake.DefaultAccount)
+	f.keys("enter enter enter enter enter enter enter enter enter enter")
+	f.waitStep(StepReview)
+	f.waitText("create")
+	var content string
+	defer func() {
+		if t.Failed() {
+			t.Logf("review content:\n%s", content)
+		}
+	}()
+	f.waitFor("the claim policy for the account", func(m *Model, _ string) bool {
+		content = ansi.Strip(m.screens[StepReview].(*reviewScreen).vp.GetContent())
+		return strings.Contains(content, "claim policy") && strings.Contains(content, ":"+awsfake.DefaultAccount+":client/*")
+	})
+	f.keys("enter enter enter enter enter")
+	f.waitText("y/N")
+	time.Sleep(200 * time.Millisecond) // a call started by mistake would have arrived
+	if n := fake.MutatingCalls(); n != 0 || fake.Resources().Total() != 0 {
+		t.Fatalf("%d mutating AWS calls before y, resources %v", n, fake.Resources())
+	}
+	f.probe(func(m *Model) {
+		if m.Step() != StepReview {
+			t.Errorf("enters on the question went to %v", m.Step())
+		}
+	})
+	f.keys("y")
+	f.waitStep(StepApply)
+	f.waitText("All done")
+	if fake.Resources().Total() == 0 {
+		t.Error("y created nothing")
+	}
+}
+
+// Without AWS credentials the wizard still reaches Build: s at Review
+// writes the conf files without the endpoints and says which variables are
+// empty (issue 10, item 5).
+func TestFlowNoCredentialsReachesBuild(t *testing.T) {
+	dir, fake := newWorkspace(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	f := startFlow(t, dir, fake)
+	f.toReview()
+	f.waitText("no AWS credentials")
+	f.keys("enter enter enter enter enter enter enter enter enter enter")
+	f.waitStep(StepReview)
+	f.waitFor("s offered", func(m *Model, _ string) bool {
+		return strings.Contains(m.screens[StepReview].(*reviewScreen).vp.GetContent(), "Press s to write the conf files")
+	})
+	f.keys("s")
+	f.waitStep(StepApply)
+	f.waitText("Files written")
+	f.waitFor("the empty variables named", func(_ *Model, screen string) bool {
+		flat := strings.Join(strings.Fields(screen), " ")
+		return strings.Contains(flat, "IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning") &&
+			strings.Contains(flat, "`fleetbake provision apply`")
+	})
+	data, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))
+	if err != nil || !strings.Contains(string(data), `IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""`) {
+		t.Errorf("local.conf without the endpoints (%v):\n%s", err, data)
+	}
+	if n := fake.MutatingCalls(); n != 0 {
+		t.Errorf("%d mutating AWS calls without credentials", n)
+	}
+	f.keys("enter")
+	f.waitStep(StepBuild)
 }

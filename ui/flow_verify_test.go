@@ -27,6 +27,8 @@ func TestFlowVerifyAfterApply(t *testing.T) {
 	f.waitStep(StepReview)
 	f.waitText("+++")
 	f.keys("enter")
+	f.waitText("y/N") // Review asks before it creates anything in AWS
+	f.keys("y")
 	f.waitStep(StepApply)
 	f.waitText("All done")
 

@@ -101,7 +101,7 @@ func TestGoldenReview(t *testing.T) {
 
 func TestGoldenApplyFailed(t *testing.T) {
 	m := at(t, StepReview, nil)
-	drive(t, m, press("enter")...)
+	drive(t, m, press("enter y")...)
 	if m.Step() != StepApply {
 		t.Fatalf("enter on review went to %v", m.Step())
 	}
@@ -270,7 +270,7 @@ func TestApplyShowsProvisionWarnings(t *testing.T) {
 		return nil, nil
 	}
 	m := at(t, StepReview, svc)
-	drive(t, m, press("enter")...)
+	drive(t, m, press("enter y")...)
 	screen := ansi.Strip(m.Render())
 	flat := strings.Join(strings.Fields(screen), " ")
 	if !strings.Contains(flat, "! "+warning) {
@@ -278,5 +278,114 @@ func TestApplyShowsProvisionWarnings(t *testing.T) {
 	}
 	if strings.Contains(screen, "Press r to retry") || strings.Contains(screen, "✗") {
 		t.Errorf("a warning reads as a failure:\n%s", screen)
+	}
+}
+
+// Clearing a filter puts the cursor back on the answer (item 3 of issue
+// 10): the enter after it keeps the answer rather than picking the first
+// item of the list.
+func TestGoldenFilterClearedKeepsAnswer(t *testing.T) {
+	m := at(t, StepMachine, nil)
+	want := m.ctx.Project.Machine
+	drive(t, m, press("/ type:rasp esc")...)
+	golden(t, "machine_filter_cleared", m)
+	// Deleting the filter text back to nothing is the same as esc.
+	drive(t, m, press("/ type:be backspace backspace esc enter")...)
+	if m.Step() != StepLayers || m.ctx.Project.Machine != want {
+		t.Errorf("after clearing the filter, enter set machine %q (step %v), want %q", m.ctx.Project.Machine, m.Step(), want)
+	}
+
+	m = at(t, StepImage, nil)
+	img, distro := m.ctx.Project.Image, m.ctx.Project.Distro
+	drive(t, m, press("/ type:weston esc enter / type:tiny esc enter")...)
+	if m.Step() != StepSettings || m.ctx.Project.Image != img || m.ctx.Project.Distro != distro {
+		t.Errorf("after clearing the filters: image %q distro %q (step %v), want %q %q", m.ctx.Project.Image, m.ctx.Project.Distro, m.Step(), img, distro)
+	}
+}
+
+// Enter on Review asks before AWS is touched, and only y answers (issue
+// 10, item 4): enters pressed on through the Greengrass fields stop at the
+// question, esc closes it. The review lists the documents apply creates.
+func TestGoldenReviewConfirm(t *testing.T) {
+	svc := fakeServices()
+	calls := 0
+	apply := svc.ApplyAWS
+	svc.ApplyAWS = func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
+		calls++
+		return apply(ctx, p, ws, report)
+	}
+	m := at(t, StepReview, svc)
+	content := ansi.Strip(m.screens[StepReview].(*reviewScreen).vp.GetContent())
+	for _, want := range []string{"claim policy", "core device policy", "provisioning template body", `"iot:Connect"`, "arn:aws:iot:us-east-1:123456789012:"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("the review does not show %q:\n%s", want, content)
+		}
+	}
+	drive(t, m, press("enter")...)
+	golden(t, "review_confirm", m)
+	drive(t, m, press("enter enter q ? enter")...)
+	if m.Step() != StepReview || calls != 0 {
+		t.Fatalf("enters on the question: step %v, %d AWS applies", m.Step(), calls)
+	}
+	drive(t, m, press("esc")...)
+	if m.Step() != StepReview || strings.Contains(frame(t, m), "y/N") {
+		t.Fatalf("esc on the question: step %v\n%s", m.Step(), frame(t, m))
+	}
+	drive(t, m, press("enter y")...)
+	if m.Step() != StepApply || calls != 1 {
+		t.Errorf("y: step %v, %d AWS applies", m.Step(), calls)
+	}
+}
+
+// Without credentials s writes the files without the AWS step, says which
+// variables are empty and what fills them, and goes on to Build (issue 10,
+// item 5).
+func TestGoldenApplySkipsAWS(t *testing.T) {
+	svc := fakeServices()
+	svc.Identity = func(context.Context, *model.Project) (*Identity, error) {
+		return nil, errors.New("no credentials found in the environment, ~/.aws or SSO")
+	}
+	svc.PlanAWS = func(context.Context, *model.Project, *Workspace) ([]PlanRow, error) {
+		return nil, errors.New("get AWS credentials: no credentials found")
+	}
+	svc.ApplyAWS = func(context.Context, *model.Project, *Workspace, func(ResourceEvent)) (func(*model.Project), error) {
+		t.Error("the AWS step ran after s")
+		return nil, nil
+	}
+	written := 0
+	svc.WriteFiles = func(*FilePlan) error { written++; return nil }
+	b := newFakeBuild()
+	svc.StartBuild = func(*model.Project) (Build, error) { return b, nil }
+	m := at(t, StepReview, svc)
+	if !strings.Contains(ansi.Strip(m.screens[StepReview].(*reviewScreen).vp.GetContent()), "Press s to write the conf files") {
+		t.Errorf("the review does not offer s without credentials:\n%s", frame(t, m))
+	}
+	drive(t, m, press("s")...)
+	if m.Step() != StepApply || written != 1 {
+		t.Fatalf("s: step %v, files written %d times", m.Step(), written)
+	}
+	golden(t, "apply_skipped", m)
+	flat := strings.Join(strings.Fields(frame(t, m)), " ")
+	for _, want := range []string{"IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake generate`"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the skipped apply does not say %q:\n%s", want, frame(t, m))
+		}
+	}
+	drive(t, m, press("enter")...)
+	if m.Step() != StepBuild {
+		t.Errorf("enter after the skipped apply went to %v, want Build", m.Step())
+	}
+}
+
+// Enters typed ahead through a form each end the form again before the
+// root has moved on: only the first moves the wizard, so the spare ones
+// never skip Review into Apply and Build (found by test/e2e-tmux.sh).
+func TestTypedAheadEntersStopAtReview(t *testing.T) {
+	m := at(t, StepGreengrass, nil)
+	// All keys are handled before any command runs (see drive): as when
+	// a terminal delivers them in one read.
+	drive(t, m, press(strings.Repeat("enter ", 14))...)
+	if m.Step() != StepReview {
+		t.Errorf("14 enters from the Greengrass step went to %v, want Review", m.Step())
 	}
 }

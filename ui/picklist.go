@@ -32,6 +32,11 @@ type pickList struct {
 	filter    textinput.Model
 	filtering bool
 	focused   bool
+	// answer is the value the list stands for (the project's answer, or
+	// the item last picked with enter): clearing the filter puts the cursor
+	// back on it, so that an enter after clearing never picks whatever
+	// happens to be first.
+	answer string
 	// mark, when set, returns a fixed-width prefix for a row (e.g. "[x] ").
 	mark func(pickItem) string
 }
@@ -44,9 +49,11 @@ func newPickList(ctx *Context, noun string) *pickList {
 	return l
 }
 
-// SetItems replaces the items, keeping the filter and selecting value if present.
+// SetItems replaces the items, keeping the filter and selecting value if
+// present; value becomes the answer the cursor returns to.
 func (l *pickList) SetItems(items []pickItem, value string) {
 	l.items = items
+	l.answer = value
 	l.applyFilter()
 	l.Select(value)
 }
@@ -55,8 +62,31 @@ func (l *pickList) SetItems(items []pickItem, value string) {
 func (l *pickList) ResetFilter() {
 	l.filtering = false
 	l.filter.Blur()
+	l.clearFilter()
+}
+
+// clearFilter shows every item again with the cursor on the answer, else
+// on the item it was on: never on an item the user did not choose.
+func (l *pickList) clearFilter() {
+	cur, had := l.Current()
 	l.filter.SetValue("")
 	l.applyFilter()
+	l.offset = 0
+	switch {
+	case l.answer != "" && l.has(l.answer):
+		l.Select(l.answer)
+	case had:
+		l.Select(cur.Value)
+	}
+}
+
+func (l *pickList) has(value string) bool {
+	for _, idx := range l.shown {
+		if l.items[idx].Value == value {
+			return true
+		}
+	}
+	return false
 }
 
 // Select moves the cursor to value when it is shown.
@@ -107,14 +137,12 @@ func (l *pickList) Update(msg tea.Msg) (cmd tea.Cmd, chosen bool) {
 		case "esc":
 			l.filtering = false
 			l.filter.Blur()
-			l.filter.SetValue("")
-			l.applyFilter()
+			l.clearFilter()
 			return nil, false
 		case "enter":
 			l.filtering = false
 			l.filter.Blur()
-			_, ok := l.Current()
-			return nil, ok
+			return nil, l.pick()
 		case "up":
 			l.move(-1)
 			return nil, false
@@ -125,6 +153,11 @@ func (l *pickList) Update(msg tea.Msg) (cmd tea.Cmd, chosen bool) {
 		before := l.filter.Value()
 		l.filter, cmd = l.filter.Update(msg)
 		if l.filter.Value() != before {
+			if strings.TrimSpace(l.filter.Value()) == "" {
+				// Deleted back to nothing: as esc, back on the answer.
+				l.clearFilter()
+				return cmd, false
+			}
 			l.cursor = 0
 			l.offset = 0
 			l.applyFilter()
@@ -148,10 +181,18 @@ func (l *pickList) Update(msg tea.Msg) (cmd tea.Cmd, chosen bool) {
 		l.filtering = true
 		return l.filter.Focus(), false
 	case key.Matches(km, k.Enter):
-		_, ok := l.Current()
-		return nil, ok
+		return nil, l.pick()
 	}
 	return nil, false
+}
+
+// pick makes the item under the cursor the answer; false when there is none.
+func (l *pickList) pick() bool {
+	it, ok := l.Current()
+	if ok {
+		l.answer = it.Value
+	}
+	return ok
 }
 
 func (l *pickList) move(d int) {

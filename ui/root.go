@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +63,11 @@ type screen interface {
 
 // Navigation messages screens send to the root.
 type (
-	nextMsg struct{}
+	// nextMsg goes on from the screen that sent it. Keys typed ahead (enter
+	// pressed on through a form) each make one; only the first counts, as
+	// the others come from a screen no longer shown: without this, the
+	// spare enters of the Greengrass step skipped Review and Apply.
+	nextMsg struct{ from screen }
 	backMsg struct{}
 	gotoMsg struct{ step Step }
 	// quitMsg leaves the UI with a message printed afterwards.
@@ -73,6 +76,9 @@ type (
 
 func next() tea.Msg { return nextMsg{} }
 func back() tea.Msg { return backMsg{} }
+
+// nextFrom is next sent by the screen s.
+func nextFrom(s screen) tea.Cmd { return func() tea.Msg { return nextMsg{from: s} } }
 
 // workspaceMsg carries the result of discovery.
 type workspaceMsg struct {
@@ -271,6 +277,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case nextMsg:
+		if msg.from != nil && msg.from != m.active() {
+			return m, nil // typed ahead on a screen already left
+		}
 		return m, m.goTo(m.step + 1)
 	case backMsg:
 		return m, m.goTo(m.step - 1)
@@ -441,51 +450,6 @@ func (m *Model) Render() string {
 		lines[i] = " " + ansi.Truncate(l, inner, "…")
 	}
 	return strings.Join(lines, "\n")
-}
-
-// helpView is the full help, or the short help line of the active screen
-// fitted to width: when it is too long, the bindings anyone would guess
-// (arrows, tab, filter) go first, so enter, esc, space, ? and quit stay in
-// view rather than being cut off at the end.
-func (m *Model) helpView(width int) string {
-	if m.help.ShowAll {
-		return m.help.View(m.active())
-	}
-	var bs []key.Binding
-	for _, b := range m.active().ShortHelp() {
-		if b.Enabled() {
-			bs = append(bs, b)
-		}
-	}
-	sep := ansi.StringWidth(m.help.ShortSeparator)
-	lineWidth := func() int {
-		w := 0
-		for i, b := range bs {
-			h := b.Help()
-			if i > 0 {
-				w += sep
-			}
-			w += ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
-		}
-		return w
-	}
-	for lineWidth() > width {
-		i := slices.IndexFunc(bs, func(b key.Binding) bool { return !essentialKey(b) })
-		if i < 0 {
-			break // what is left is cut with "…" by the help itself
-		}
-		bs = slices.Delete(bs, i, i+1)
-	}
-	return m.help.ShortHelpView(bs)
-}
-
-// essentialKey: a binding the short help keeps as long as it can.
-func essentialKey(b key.Binding) bool {
-	switch b.Help().Key {
-	case "enter", "esc", "space", "?", "q", "ctrl+c", "r", "x":
-		return true
-	}
-	return false
 }
 
 func (m *Model) accountLine() string {

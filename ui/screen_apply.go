@@ -24,6 +24,9 @@ type applyScreen struct {
 	run     int // run number: events of an older run are dropped
 	events  chan applyEvent
 	used    *FilePlan // the plan the last run started from
+	// skipped: the run wrote the files without the AWS step, and this is
+	// what they lack.
+	skipped *AWSSkipped
 }
 
 type applyEvent struct {
@@ -34,6 +37,8 @@ type applyEvent struct {
 	step string // "files" or "aws"
 	// update records AWS results (endpoints) in the project.
 	update func(*model.Project)
+	// skipped ends a run without the AWS step.
+	skipped *AWSSkipped
 }
 
 // applyEventMsg is one event from the running apply.
@@ -53,7 +58,7 @@ func (s *applyScreen) Enter() tea.Cmd {
 func (s *applyScreen) start() tea.Cmd {
 	c := s.ctx
 	s.run++
-	s.rows, s.err, s.done, s.running = nil, nil, false, true
+	s.rows, s.err, s.done, s.running, s.skipped = nil, nil, false, true, nil
 	s.rows = append(s.rows, ResourceEvent{Kind: "files", Name: "conf/local.conf, conf/bblayers.conf", State: ResourceRunning})
 	run, p, plan, ws := s.run, cloneProject(c.Project), c.FilePlan, c.Workspace
 	steps, ctx := c.Svc.applySteps(), c.Ctx
@@ -64,14 +69,21 @@ func (s *applyScreen) start() tea.Cmd {
 	s.used = plan
 	ch := make(chan applyEvent, 64)
 	s.events = ch
+	skip := c.SkipAWS && p.Greengrass.Enabled
 	go func() {
 		defer close(ch)
-		update, err := steps.Apply(ctx, p, ws, plan, again, func(step app.ApplyStep, ev ResourceEvent) {
+		report := func(step app.ApplyStep, ev ResourceEvent) {
 			ch <- applyEvent{run: run, step: string(step), ev: ev}
-		})
+		}
+		if skip {
+			skipped, err := steps.ApplyWithoutAWS(p, ws, plan, again, report)
+			ch <- applyEvent{run: run, end: true, err: err, skipped: skipped}
+			return
+		}
+		update, err := steps.Apply(ctx, p, ws, plan, again, report)
 		ch <- applyEvent{run: run, end: true, err: err, update: update}
 	}()
-	c.Busy = p.Greengrass.Enabled
+	c.Busy = p.Greengrass.Enabled && !skip
 	return tea.Batch(s.wait(), s.spin.Tick)
 }
 
@@ -95,6 +107,7 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.end {
 			s.running, s.done, s.err = false, msg.err == nil && !s.anyFailed(), msg.err
+			s.skipped = msg.skipped
 			s.ctx.Busy = false
 			if msg.update != nil {
 				msg.update(s.ctx.Project)
@@ -118,8 +131,12 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Retry) && !s.done:
 			return s.start()
+		case key.Matches(msg, k.Enter) && s.done && s.skipped != nil:
+			// Verify checks the AWS side, which this run left out on
+			// purpose: its checks could only fail, so the build is next.
+			return func() tea.Msg { return gotoMsg{step: StepBuild} }
 		case key.Matches(msg, k.Enter) && s.done:
-			return next
+			return nextFrom(s)
 		}
 	}
 	return nil
@@ -199,12 +216,21 @@ func (s *applyScreen) View(height int) string {
 			}
 		}
 	}
+	if s.skipped != nil {
+		for _, l := range wrap("! "+s.skipped.Advice(), w) {
+			lines = append(lines, st.Warn.Render(l))
+		}
+	}
 	lines = append(lines, "")
 	switch {
 	case s.running:
 		lines = append(lines, st.Subtle.Render("Working… quitting now asks first."))
 	case s.done:
-		lines = append(lines, st.OK.Render("All done. Press enter to verify the setup, then build."))
+		if s.skipped != nil {
+			lines = append(lines, st.OK.Render("Files written. Press enter to start the build."))
+		} else {
+			lines = append(lines, st.OK.Render("All done. Press enter to verify the setup, then build."))
+		}
 	case s.err != nil || s.anyFailed():
 		if s.err != nil && !s.anyFailed() {
 			for _, l := range wrap("✗ "+s.err.Error(), w) {

@@ -131,7 +131,7 @@ func (s *greengrassScreen) Update(msg tea.Msg) tea.Cmd {
 	cmd, submit := s.form.Update(msg)
 	if submit {
 		s.store()
-		return tea.Batch(cmd, s.ctx.SaveProject(), next)
+		return tea.Batch(cmd, s.ctx.SaveProject(), nextFrom(s))
 	}
 	if s.form.focus != focus || s.form.Focused().kind == choiceField && s.form.Focused().Value() != before {
 		s.store()

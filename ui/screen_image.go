@@ -135,7 +135,7 @@ func (s *imageScreen) submit() tea.Cmd {
 	}
 	s.err = ""
 	s.ctx.Project.Image, s.ctx.Project.Distro = img.Value, dis.Value
-	return tea.Batch(s.ctx.SaveProject(), next)
+	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
 func (s *imageScreen) View(height int) string {

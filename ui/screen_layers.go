@@ -237,7 +237,7 @@ func (s *layersScreen) submit() tea.Cmd {
 	s.err = ""
 	s.ctx.Project.Layers = slices.Clone(s.chosen)
 	s.ctx.Resolution = s.res
-	return tea.Batch(s.ctx.SaveProject(), next)
+	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
 func (s *layersScreen) resolved(name string) (ResolvedLayer, bool) {

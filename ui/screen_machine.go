@@ -112,7 +112,7 @@ func (s *machineScreen) choose(name string) tea.Cmd {
 	}
 	s.err, s.pending = "", ""
 	s.ctx.Project.Machine = name
-	return tea.Batch(s.ctx.SaveProject(), next)
+	return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 }
 
 func (s *machineScreen) View(height int) string {

@@ -23,6 +23,11 @@ type reviewScreen struct {
 	aws     []PlanRow
 	awsErr  error
 	awsWait bool
+	docs    []PolicyDocument
+	docsErr error
+	// confirming: enter asked to create the AWS resources; only y goes on,
+	// so an enter pressed through the Greengrass fields never reaches AWS.
+	confirming bool
 	// wsWait: entered before discovery finished (a resumed project); the
 	// plans are made when the workspace arrives.
 	wsWait bool
@@ -59,6 +64,7 @@ func (s *reviewScreen) Enter() tea.Cmd {
 	c := s.ctx
 	s.seq++
 	s.plan, s.planErr, s.aws, s.awsErr, s.awsWait, s.invalid = nil, nil, nil, nil, false, nil
+	s.docs, s.docsErr, s.confirming = nil, nil, false
 	c.FilePlan = nil
 	s.vp.GotoTop()
 	s.wsWait = c.Workspace == nil && c.Svc.Discover != nil
@@ -107,6 +113,7 @@ func (s *reviewScreen) startPlans() tea.Cmd {
 			return awsPlanMsg{seq: seq, rows: rows, err: err}
 		})
 	}
+	cmds = append(cmds, s.renderDocs())
 	s.refresh()
 	return tea.Batch(cmds...)
 }
@@ -136,20 +143,66 @@ func (s *reviewScreen) Update(msg tea.Msg) tea.Cmd {
 			s.aws, s.awsErr, s.awsWait = msg.rows, msg.err, false
 			s.refresh()
 		}
+	case docsMsg:
+		if msg.seq == s.seq {
+			s.docs, s.docsErr = msg.docs, msg.err
+			s.refresh()
+			if !msg.withAccount && s.ctx.Identity != nil {
+				return s.renderDocs() // the account came while they rendered
+			}
+		}
+	case identityMsg:
+		// The documents name the account once it is known.
+		if s.docs != nil && s.ctx.Identity != nil {
+			return s.renderDocs()
+		}
 	case tea.WindowSizeMsg, stylesChangedMsg:
 		s.refresh()
 	case tea.KeyPressMsg:
-		if key.Matches(msg, s.ctx.Keys.Enter) {
-			if s.invalid != nil || s.plan == nil {
-				return nil
-			}
-			return next
+		return s.key(msg)
+	}
+	return nil
+}
+
+// key handles a key: enter writes the files (asking first when AWS
+// resources would be created), s writes them without the AWS step.
+func (s *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	c, k := s.ctx, s.ctx.Keys
+	ready := s.invalid == nil && s.plan != nil
+	aws := c.Project.Greengrass.Enabled
+	switch {
+	case s.confirming:
+		switch {
+		case key.Matches(msg, k.Yes):
+			s.confirming = false
+			c.SkipAWS = false
+			return nextFrom(s)
+		case key.Matches(msg, k.No):
+			s.confirming = false
 		}
+		return nil // enter and the rest do not answer the question
+	case key.Matches(msg, k.Enter):
+		if !ready {
+			return nil
+		}
+		if aws {
+			s.confirming = true
+			return nil
+		}
+		c.SkipAWS = false
+		return nextFrom(s)
+	case key.Matches(msg, k.SkipAWS) && aws:
+		if !ready {
+			return nil
+		}
+		c.SkipAWS = true
+		return nextFrom(s)
+	}
+	{
 		var cmd tea.Cmd
 		s.vp, cmd = s.vp.Update(msg)
 		return cmd
 	}
-	return nil
 }
 
 func (s *reviewScreen) refresh() {
@@ -217,9 +270,13 @@ func (s *reviewScreen) refresh() {
 		add(st.Subtle.Render, "Asking AWS what exists already…")
 	case s.awsErr != nil:
 		add(st.Warn.Render, "Could not plan the AWS side: "+s.awsErr.Error())
-		add(st.Subtle.Render, "The files can still be written; the AWS step will say what to fix.")
+		add(st.Subtle.Render, "Press s to write the conf files without the AWS endpoints and go on to the build; "+
+			"`fleetbake provision apply` then `fleetbake generate` fill them once AWS answers.")
 	default:
 		lines = append(lines, planTable(s.aws, w, st.Header.Render)...)
+	}
+	if c.Project.Greengrass.Enabled {
+		lines = append(lines, s.docLines(w)...)
 	}
 	s.vp.SetContentLines(lines)
 }
@@ -264,21 +321,46 @@ func (s *reviewScreen) View(height int) string {
 	c := s.ctx
 	s.vp.SetWidth(max(10, c.Width-2))
 	s.vp.SetHeight(max(1, height-1))
-	foot := c.Styles.Subtle.Render(fmt.Sprintf("%d%%  enter writes the files", int(s.vp.ScrollPercent()*100)))
+	what := "enter writes the files"
+	if c.Project.Greengrass.Enabled {
+		what = "enter: write the files, create in AWS (asks first) · s: files only"
+	}
+	foot := c.Styles.Subtle.Render(fmt.Sprintf("%d%%  %s", int(s.vp.ScrollPercent()*100), what))
 	if s.vp.TotalLineCount() <= s.vp.Height() {
-		foot = c.Styles.Subtle.Render("enter writes the files and creates the AWS resources")
+		foot = c.Styles.Subtle.Render(what)
+	}
+	if s.confirming {
+		foot = c.Styles.Warn.Render(ansi.Truncate(s.question(), max(10, c.Width-2), "…"))
 	}
 	return s.vp.View() + "\n" + foot
 }
 
-func (s *reviewScreen) Capturing() bool { return false }
+// question asks before anything is created in AWS, naming the account.
+func (s *reviewScreen) question() string {
+	c := s.ctx
+	where := "the AWS account in use"
+	if c.Identity != nil {
+		where = "account " + c.Identity.Account
+	}
+	return fmt.Sprintf("Create the AWS resources in %s, %s? y/N", where, c.Project.Greengrass.Region)
+}
+
+// Capturing while the question is asked: every key but ctrl+c answers it
+// (esc says no rather than going back).
+func (s *reviewScreen) Capturing() bool { return s.confirming }
 
 func (s *reviewScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
+	if s.confirming {
+		return []key.Binding{k.Yes, k.No, k.ForceQuit}
+	}
+	if s.ctx.Project.Greengrass.Enabled {
+		return []key.Binding{k.Move, k.ApplyChanges, k.SkipAWS, k.Back, k.Help, k.Quit}
+	}
 	return []key.Binding{k.Move, k.ApplyChanges, k.Back, k.Help, k.Quit}
 }
 
 func (s *reviewScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.ApplyChanges, k.Back}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.ApplyChanges, k.SkipAWS, k.Back}, {k.Help, k.Quit}}
 }

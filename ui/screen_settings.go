@@ -108,7 +108,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 	cmd, submit := s.form.Update(msg)
 	if submit {
 		s.store()
-		return tea.Batch(cmd, s.ctx.SaveProject(), next)
+		return tea.Batch(cmd, s.ctx.SaveProject(), nextFrom(s))
 	}
 	if s.form.focus != focus && s.store() {
 		return tea.Batch(cmd, s.ctx.SaveProject())

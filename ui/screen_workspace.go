@@ -63,10 +63,13 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return s.form.Start() // the build folder is the first field
 		}
-		return tea.Batch(s.ctx.SaveProject(), next)
+		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 	}
-	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, s.ctx.Keys.Back) {
-		return nil // first step: nowhere to go back to
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, s.ctx.Keys.Leave) {
+		// First step: nothing to go back to, so esc leaves the wizard. Its
+		// fields are text, where q is a letter; esc is how out, as ctrl+c
+		// (which exits 130, as an interrupt).
+		return func() tea.Msg { return quitMsg{} }
 	}
 	if _, ok := msg.(tea.KeyPressMsg); !ok {
 		return nil
@@ -176,10 +179,10 @@ func (s *workspaceScreen) Capturing() bool { return s.form.Capturing() }
 
 func (s *workspaceScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.Tab, k.Enter, k.Help, k.ForceQuit}
+	return []key.Binding{k.Tab, k.Enter, k.Leave, k.ForceQuit}
 }
 
 func (s *workspaceScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{k.Tab, k.ShiftTab, k.Enter}, {k.Help, k.ForceQuit}}
+	return [][]key.Binding{{k.Tab, k.ShiftTab, k.Enter}, {k.Leave, k.ForceQuit}}
 }

@@ -41,6 +41,9 @@ type Services struct {
 	PlanFiles func(p *model.Project, w *Workspace) (*FilePlan, error)
 	// PlanAWS lists what provisioning would create or change.
 	PlanAWS func(ctx context.Context, p *model.Project, ws *Workspace) ([]PlanRow, error)
+	// Documents renders the policy documents and template body apply would
+	// create, without AWS calls; id, when known, gives the account.
+	Documents func(p *model.Project, ws *Workspace, id *Identity) ([]PolicyDocument, error)
 	// WriteFiles writes the planned conf changes.
 	WriteFiles func(plan *FilePlan) error
 	// ApplyAWS creates the AWS side, reporting each resource as it goes. The
@@ -59,19 +62,21 @@ type Services struct {
 
 // The use cases' types, under the names the screens have always used.
 type (
-	Workspace     = app.Workspace
-	Resolution    = app.Resolution
-	ResolvedLayer = app.ResolvedLayer
-	ConfGuess     = app.ConfGuess
-	Identity      = app.Identity
-	FilePlan      = app.FilePlan
-	PlanRow       = app.PlanRow
-	ResourceState = app.ResourceState
-	ResourceEvent = app.ResourceEvent
-	Build         = app.Build
-	BuildStatus   = app.BuildStatus
-	BuildFailure  = app.BuildFailure
-	BuildError    = app.BuildError
+	Workspace      = app.Workspace
+	Resolution     = app.Resolution
+	ResolvedLayer  = app.ResolvedLayer
+	ConfGuess      = app.ConfGuess
+	Identity       = app.Identity
+	FilePlan       = app.FilePlan
+	PlanRow        = app.PlanRow
+	PolicyDocument = app.PolicyDocument
+	AWSSkipped     = app.AWSSkipped
+	ResourceState  = app.ResourceState
+	ResourceEvent  = app.ResourceEvent
+	Build          = app.Build
+	BuildStatus    = app.BuildStatus
+	BuildFailure   = app.BuildFailure
+	BuildError     = app.BuildError
 )
 
 // Resource states, in order.

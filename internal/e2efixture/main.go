@@ -10,7 +10,10 @@
 // points fleetbake at it (one export per line, for `source`), then prints
 // "ready <url>" on stdout. While it runs it keeps DIR/aws-resources.txt up
 // to date with what the fake account holds, one "kind name" per line, so the
-// script can check what was created without talking AWS itself. Writing a
+// script can check what was created without talking AWS itself, and
+// DIR/aws-calls.txt with "mutating N", the calls that changed the account so
+// far (awsfake.Server.MutatingCalls), so it can check that a step made none.
+// Writing a
 // duration ("3s") to DIR/aws-latency delays every AWS call from then on, so a
 // script can look at the UI while calls are under way ("0" ends it). It stops on
 // SIGINT or SIGTERM, and by itself after -timeout so that a script killed
@@ -68,9 +71,16 @@ func run(dir, release string, timeout, latency time.Duration) error {
 	if err := model.WriteFileAtomic(filepath.Join(dir, "aws.env"), []byte(env.String()), 0o644); err != nil {
 		return err
 	}
-	resPath := filepath.Join(dir, "aws-resources.txt")
-	var last []byte
+	resPath, callsPath := filepath.Join(dir, "aws-resources.txt"), filepath.Join(dir, "aws-calls.txt")
+	var last, lastCalls []byte
 	writeResources := func() error {
+		calls := []byte(fmt.Sprintf("mutating %d\n", fake.MutatingCalls()))
+		if !bytes.Equal(calls, lastCalls) {
+			if err := model.WriteFileAtomic(callsPath, calls, 0o644); err != nil {
+				return err
+			}
+			lastCalls = calls
+		}
 		data := resourceLines(fake.Resources())
 		if last != nil && bytes.Equal(data, last) {
 			return nil

@@ -16,6 +16,7 @@ type KeyMap struct {
 	ShiftTab     key.Binding
 	Toggle       key.Binding
 	Back         key.Binding
+	Leave        key.Binding // esc on the first step: leave the wizard
 	Filter       key.Binding
 	ClearFilter  key.Binding
 	Help         key.Binding
@@ -26,6 +27,7 @@ type KeyMap struct {
 	PageUp       key.Binding
 	PageDown     key.Binding
 	ApplyChanges key.Binding
+	SkipAWS      key.Binding
 	Detach       key.Binding
 	CancelBuild  key.Binding
 	FetchLayers  key.Binding
@@ -44,6 +46,7 @@ func Default() KeyMap {
 		ShiftTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
 		Toggle:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
 		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Leave:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "quit")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -55,6 +58,7 @@ func Default() KeyMap {
 		PageUp:       key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
 		PageDown:     key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
 		ApplyChanges: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+		SkipAWS:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip AWS (files only)")),
 		Detach:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave (build keeps running)")),
 		CancelBuild:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop the build")),
 		FetchLayers:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fetch")),
