@@ -3,16 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
-	"fleetbake/app"
 	"fleetbake/model"
 	"fleetbake/ui/keys"
 	"fleetbake/ui/styles"
@@ -386,91 +382,3 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 type stylesChangedMsg struct{}
 
 func (m *Model) broadcastStyles() tea.Cmd { return m.broadcast(stylesChangedMsg{}) }
-
-// View draws header, body, status and help, never wider than the terminal
-// and never taller. Only the root builds the tea.View.
-func (m *Model) View() tea.View {
-	v := tea.NewView(m.Render())
-	v.AltScreen = true
-	v.WindowTitle = "fleetbake: " + m.step.String()
-	return v
-}
-
-// Render is the frame as a string (golden tests compare it ANSI-stripped).
-func (m *Model) Render() string {
-	c := m.ctx
-	st := c.Styles
-	w, h := c.Width, c.Height
-	inner := max(1, w-2) // one column of padding each side
-
-	header := st.Title.Render("fleetbake") + "  " + st.Title.Render(m.step.String()) +
-		st.Step.Render(fmt.Sprintf("  %d/%d", int(m.step)+1, int(numSteps)))
-	if acct := m.accountLine(); acct != "" {
-		gap := inner - ansi.StringWidth(header) - ansi.StringWidth(acct)
-		if gap >= 2 {
-			header += strings.Repeat(" ", gap) + acct
-		}
-	}
-
-	var footer []string
-	if m.confirm {
-		footer = append(footer, st.Warn.Render("AWS calls are under way. Quit anyway? y/n"))
-	} else if m.status != "" {
-		if m.statusErr {
-			footer = append(footer, st.Error.Render(m.status))
-		} else {
-			footer = append(footer, st.Subtle.Render(m.status))
-		}
-	} else {
-		footer = append(footer, "")
-	}
-	helpView := m.helpView(inner)
-	footer = append(footer, strings.Split(helpView, "\n")...)
-
-	bodyH := max(1, h-2-len(footer))
-	body := m.active().View(bodyH)
-	lines := make([]string, 0, h)
-	lines = append(lines, header, "")
-	bl := strings.Split(body, "\n")
-	if len(bl) > bodyH {
-		bl = bl[:bodyH]
-	}
-	lines = append(lines, bl...)
-	for len(lines) < h-len(footer) {
-		lines = append(lines, "")
-	}
-	lines = append(lines, footer...)
-	if len(lines) > h {
-		lines = lines[len(lines)-h:]
-		if h >= 1 {
-			lines[0] = header
-		}
-	}
-	for i, l := range lines {
-		lines[i] = " " + ansi.Truncate(l, inner, "…")
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m *Model) accountLine() string {
-	c := m.ctx
-	st := c.Styles
-	switch {
-	case c.Identity != nil:
-		return st.Subtle.Render("AWS " + c.Identity.Account)
-	case c.IdentityErr != nil:
-		return st.Warn.Render(app.AWSTrouble(c.IdentityErr))
-	case c.Svc.Identity != nil:
-		return st.Subtle.Render("AWS …")
-	}
-	return ""
-}
-
-// displayPath shortens a path under the working folder. It asks the system
-// for the working folder: call it from commands.
-func displayPath(p string) string {
-	if wd, err := os.Getwd(); err == nil && strings.HasPrefix(p, wd+string(os.PathSeparator)) {
-		return strings.TrimPrefix(p, wd+string(os.PathSeparator))
-	}
-	return p
-}
