@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -186,6 +187,14 @@ func checkBitBake(roots []string) Check {
 	}
 	if loc.OEInit != "" {
 		c.Detail = fmt.Sprintf("bitbake%s at %s, oe-init-build-env in %s", v, loc.BitBake, loc.OEInit)
+		// OE stops at its first parse when BitBake is older than it needs
+		// (meta/conf/sanity.conf: BB_MIN_VERSION, "Bitbake version X is
+		// required"): say so here, before a build is started.
+		if min := bbMinVersion(loc.OEInit); min != "" && loc.Version != "" && versionLess(loc.Version, min) {
+			c.Status = Fail
+			c.Detail = fmt.Sprintf("bitbake %s at %s, but the openembedded-core in %s needs %s or newer (BB_MIN_VERSION in meta/conf/sanity.conf)", loc.Version, loc.BitBake, loc.OEInit, min)
+			c.Fix = "check out the BitBake branch of this release (`fleetbake layers` names it; e.g. git -C <bitbake> checkout 2.18) or the oe-core branch that matches this BitBake"
+		}
 	} else {
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("bitbake%s on PATH at %s, but no oe-init-build-env in the project's sources", v, loc.BitBake)
@@ -305,4 +314,40 @@ func checkUser(euid int) Check {
 	}
 	c.Detail = fmt.Sprintf("running as uid %d", euid)
 	return c
+}
+
+// bbMinVersion reads BB_MIN_VERSION from oe-core's meta/conf/sanity.conf
+// under the folder holding oe-init-build-env (poky, or openembedded-core).
+func bbMinVersion(oeInit string) string {
+	data, err := os.ReadFile(filepath.Join(oeInit, "meta", "conf", "sanity.conf"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(name) != "BB_MIN_VERSION" {
+			continue
+		}
+		return strings.Trim(strings.TrimSpace(value), `"'`)
+	}
+	return ""
+}
+
+// versionLess compares dotted numeric versions ("2.16.0" < "2.18.0");
+// a part that is not a number compares as 0.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }

@@ -129,3 +129,35 @@ func mustWrite(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBitBakeOlderThanOECoreNeeds: the wrynose case of issue 11 — oe-core
+// asks for BitBake 2.18.0 (meta/conf/sanity.conf BB_MIN_VERSION) and a 2.16
+// checkout sits beside it: doctor fails with both versions and the fix,
+// instead of the host "can build" until OE's first parse stops.
+func TestBitBakeOlderThanOECoreNeeds(t *testing.T) {
+	root := t.TempDir()
+	oe := filepath.Join(root, "openembedded-core")
+	mustWrite(t, filepath.Join(oe, "oe-init-build-env"), "")
+	mustWrite(t, filepath.Join(oe, "meta", "conf", "sanity.conf"), "# Sanity checks\nBB_MIN_VERSION = \"2.18.0\"\nSANITY_ABIFILE = \"x\"\n")
+	mustWrite(t, filepath.Join(root, "bitbake", "bin", "bitbake"), "")
+	mustWrite(t, filepath.Join(root, "bitbake", "lib", "bb", "__init__.py"), "__version__ = \"2.16.0\"\n")
+	c := checkBitBake([]string{root})
+	if c.Status != Fail || !strings.Contains(c.Detail, "2.16.0") || !strings.Contains(c.Detail, "2.18.0") || c.Fix == "" {
+		t.Fatalf("BitBake 2.16.0 under an oe-core needing 2.18.0: %+v", c)
+	}
+	mustWrite(t, filepath.Join(root, "bitbake", "lib", "bb", "__init__.py"), "__version__ = \"2.18.1\"\n")
+	if c := checkBitBake([]string{root}); c.Status != Pass {
+		t.Fatalf("BitBake 2.18.1 under an oe-core needing 2.18.0: %+v", c)
+	}
+}
+
+func TestVersionLess(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		less bool
+	}{{"2.16.0", "2.18.0", true}, {"2.18.0", "2.18.0", false}, {"2.18.1", "2.18", false}, {"2.8.1", "2.16", true}, {"3.0", "2.18.0", false}} {
+		if got := versionLess(tc.a, tc.b); got != tc.less {
+			t.Errorf("versionLess(%s, %s) = %v", tc.a, tc.b, got)
+		}
+	}
+}
