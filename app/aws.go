@@ -23,6 +23,9 @@ type AWSOptions struct {
 	Generation model.Generation
 	// ReadOnly: the provisioner is only used to read (verify).
 	ReadOnly bool
+	// DestroyTagged: destroy may delete resources tagged for this prefix
+	// that no state file of this folder records (provision.Options).
+	DestroyTagged bool
 }
 
 // Provisioner makes a provisioner for p whose template and claim policy
@@ -37,7 +40,8 @@ func Provisioner(ctx context.Context, p *model.Project, ws *Workspace, o AWSOpti
 		gen, why = Generation(p, ws)
 	}
 	pv, err = provision.New(ctx, p, provision.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL,
-		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen, Release: releaseOf(p, ws), ReadOnly: o.ReadOnly})
+		AWSGeneratedKey: o.AWSGeneratedKey, Generation: gen, Release: releaseOf(p, ws), ReadOnly: o.ReadOnly,
+		DestroyTagged: o.DestroyTagged})
 	return pv, why, err
 }
 

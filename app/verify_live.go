@@ -80,7 +80,7 @@ func (v *Verifier) liveConfig() (claimflow.Config, *Check) {
 		f := fail(err.Error(), "run `fleetbake provision apply` to make the claim files")
 		return claimflow.Config{}, &f
 	}
-	key, err := os.ReadFile(c.keyPath)
+	key, err := provision.ReadClaimKey(c.keyPath) // the checks apply makes: no link, yours, private
 	if err != nil {
 		f := fail("claim key: "+err.Error(), "run `fleetbake provision apply` to make the claim files")
 		return claimflow.Config{}, &f

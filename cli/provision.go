@@ -19,7 +19,7 @@ import (
 // provisionFlags are the flags every provision subcommand takes.
 type provisionFlags struct {
 	profile, region, endpoint, generation string
-	awsKey, yes                           bool
+	awsKey, yes, tagged                   bool
 	genWhy                                string // how the generation was chosen
 }
 
@@ -33,6 +33,7 @@ func parseProvisionFlags(env *cliEnv, name string, args []string, withYes bool) 
 	fs.StringVar(&f.generation, "generation", "", "meta-aws generation: new (SerialNumber) or old (ThingName, ThingGroupName); default: detected")
 	if withYes {
 		fs.BoolVar(&f.yes, "yes", false, "really delete")
+		fs.BoolVar(&f.tagged, "tagged", false, "without a state file in this folder, delete what carries fleetbake's tags for this prefix (another folder with the same prefix may use it)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*mode
 		return nil, nil, err
 	}
 	pv, why, err := app.Provisioner(ctx, p, nil, app.AWSOptions{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
-		AWSGeneratedKey: f.awsKey, Generation: model.Generation(f.generation)})
+		AWSGeneratedKey: f.awsKey, Generation: model.Generation(f.generation), DestroyTagged: f.tagged})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -160,9 +160,10 @@ func writeKeyOnce(path string, pemBytes []byte) error {
 	return nil
 }
 
-// loadKey reads a private key file (PKCS#1, PKCS#8 or SEC 1). Errors never
-// include the file's content.
-func loadKey(path string) (crypto.Signer, error) {
+// ReadClaimKey reads the claim key file after the checks that make it
+// trustworthy (checkPrivate on its folder and on the file): the one way
+// fleetbake reads a claim key, for apply and for verify's live check alike.
+func ReadClaimKey(path string) ([]byte, error) {
 	if err := checkPrivate(filepath.Dir(path), true); err != nil {
 		return nil, err
 	}
@@ -171,12 +172,18 @@ func loadKey(path string) (crypto.Signer, error) {
 	}
 	// O_NOFOLLOW: the file checked is the file read, even if it is
 	// swapped for a link in between; a key is a few KiB at most.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	return io.ReadAll(io.LimitReader(f, 64<<10))
+}
+
+// loadKey reads a private key file (PKCS#1, PKCS#8 or SEC 1). Errors never
+// include the file's content.
+func loadKey(path string) (crypto.Signer, error) {
+	data, err := ReadClaimKey(path)
 	if err != nil {
 		return nil, err
 	}

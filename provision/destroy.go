@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -32,6 +33,15 @@ func (pv *Provisioner) Status(ctx context.Context) (*Plan, error) {
 // thing group. Independent deletions run concurrently; a failure stops only
 // what depends on it, and every failure is returned.
 func (pv *Provisioner) Destroy(ctx context.Context, events chan<- Event) error {
+	if !pv.state.found && !pv.opts.DestroyTagged {
+		// Nothing records that this folder made anything: names and tags
+		// derive from greengrass.prefix, which another project folder may
+		// share (the default "fleetbake" does), and deleting "by tag" would
+		// delete that project's fleet provisioning.
+		return fmt.Errorf("%w: no state file (%s), so nothing records that this folder created the resources above; "+
+			"their names and tags come from greengrass.prefix %q, which another project folder may use too. "+
+			"If they are this project's (the state file was lost), run destroy again with --tagged", ErrUntracked, pv.state.path, pv.project.Greengrass.Prefix)
+	}
 	o, _, err := pv.observe(ctx)
 	if err != nil {
 		return err

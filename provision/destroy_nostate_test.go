@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestDestroyWithoutStateFindsTheClaimCertificateByItsPolicy(t *testing.T) {
 		if err := os.Remove(filepath.Join(p.Dir(), StateFile)); err != nil {
 			t.Fatal(err)
 		}
-		if err := newPV(t, s, p, Options{}).Destroy(context.Background(), nil); err != nil {
+		if err := newPV(t, s, p, Options{DestroyTagged: true}).Destroy(context.Background(), nil); err != nil {
 			t.Fatalf("rotated=%v: destroy without state: %v", rotated, err)
 		}
 		if r := s.Resources(); r.Total() != 0 {
@@ -52,7 +53,7 @@ func TestDestroyWithoutStateLeavesAForeignCertificate(t *testing.T) {
 	cfg := s.AWSConfig()
 	foreign := createForeignCert(t, cfg, res.Names.ClaimPolicy)
 	os.Remove(filepath.Join(p.Dir(), StateFile))
-	err := newPV(t, s, p, Options{}).Destroy(context.Background(), nil)
+	err := newPV(t, s, p, Options{DestroyTagged: true}).Destroy(context.Background(), nil)
 	if err == nil || !strings.Contains(err.Error(), short(foreign)) {
 		t.Fatalf("err = %v, want one naming certificate %s", err, short(foreign))
 	}
@@ -75,4 +76,27 @@ func createForeignCert(t *testing.T, cfg aws.Config, policy string) string {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.CertificateId)
+}
+
+// TestDestroyInAnotherFolderWithTheSamePrefixDeletesNothing: a second
+// project folder with the same greengrass.prefix (the default one, say)
+// and no state file of its own must not destroy the first project's fleet
+// provisioning by its tags (found by trying fleetbake as a new user: it
+// deleted the template, role alias, group, policies and roles). Without
+// --tagged it refuses, deleting nothing, and says how to opt in.
+func TestDestroyInAnotherFolderWithTheSamePrefixDeletesNothing(t *testing.T) {
+	s := newFake(t)
+	first := newProject(t)
+	mustApply(t, newPV(t, s, first, Options{}))
+	before := s.Resources().Total()
+
+	second := newProject(t) // another folder, same prefix, never applied
+	second.Greengrass.Prefix = first.Greengrass.Prefix
+	err := newPV(t, s, second, Options{}).Destroy(context.Background(), nil)
+	if err == nil || !errors.Is(err, ErrUntracked) || !strings.Contains(err.Error(), "--tagged") {
+		t.Fatalf("destroy in a folder that never applied: %v", err)
+	}
+	if after := s.Resources().Total(); after != before {
+		t.Fatalf("%d resources before, %d after a refused destroy", before, after)
+	}
 }

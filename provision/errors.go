@@ -19,6 +19,9 @@ var errNoCredentials = errors.New("failed to retrieve credentials: no credential
 // but that fleetbake did not create (not in the state file, not tagged).
 var ErrConflict = errors.New("name taken by a resource fleetbake did not create")
 
+// ErrUntracked: destroy in a folder with no state file, without --tagged.
+var ErrUntracked = errors.New("destroy refused")
+
 // Error is an AWS call that failed, with what the engineer should do next.
 type Error struct {
 	Op       string // AWS operation, e.g. iam:CreateRole

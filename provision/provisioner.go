@@ -47,6 +47,11 @@ type Options struct {
 	// Generation is the meta-aws generation of the tree. Empty means
 	// model.GenerationNew.
 	Generation model.Generation
+	// DestroyTagged lets Destroy delete resources that carry fleetbake's
+	// tags for this project's prefix although this folder has no state file
+	// (it lost it, or never applied). Off by default: another project
+	// folder with the same greengrass.prefix uses the same names and tags.
+	DestroyTagged bool
 	// Release is the meta-aws branch of the tree (empty: the project's
 	// release). With the nucleus and the generation it picks the device
 	// profile (model.Device) that the claim policy and the template's

@@ -68,6 +68,9 @@ type state struct {
 	mu   sync.Mutex
 	path string
 	file stateFile
+	// found is whether the file existed when it was loaded: a folder that
+	// has one applied (or began to) here.
+	found bool
 }
 
 func loadState(path string) (*state, error) {
@@ -79,6 +82,7 @@ func loadState(path string) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.found = true
 	if err := json.Unmarshal(data, &s.file); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON (%v): fix or move it; without it fleetbake finds its resources by their tags", path, err)
 	}
@@ -140,6 +144,7 @@ func (s *state) saveLocked() error {
 	if err := model.WriteFileAtomic(s.path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write state file %s: %w (what fleetbake created is still in AWS; fix the folder and run apply again)", s.path, err)
 	}
+	s.found = true
 	return nil
 }
 
