@@ -123,7 +123,14 @@ func buildStatus(st *engine.State, pr engine.Progress) BuildStatus {
 		s.Phase = pr.Step
 	}
 	for _, m := range pr.ErrorMessages {
-		s.Errors = append(s.Errors, BuildError{Text: m.Text, Context: m.Context})
+		// BitBake's messages and task logs carry what recipes print (colour
+		// codes, title or clear-screen sequences): made printable here,
+		// once, for every screen that shows them.
+		ctx := make([]string, len(m.Context))
+		for i, l := range m.Context {
+			ctx[i] = model.Printable(l)
+		}
+		s.Errors = append(s.Errors, BuildError{Text: model.Printable(m.Text), Context: ctx})
 	}
 	s.ParsePercent = pr.StepPercent()
 	for _, f := range pr.Failures {
@@ -131,7 +138,7 @@ func buildStatus(st *engine.State, pr engine.Progress) BuildStatus {
 		if f.Recipe != "" {
 			task = f.Recipe + ": " + filepath.Base(f.Task)
 		}
-		s.Failures = append(s.Failures, BuildFailure{Task: task, Log: f.LogFile})
+		s.Failures = append(s.Failures, BuildFailure{Task: model.Printable(task), Log: model.Printable(f.LogFile)})
 	}
 	if pr.ExitCode != nil {
 		s.Finished, s.ExitCode = true, *pr.ExitCode

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"fleetbake/engine"
+	"fleetbake/model"
 )
 
 // phaseText says where a build is: "parsing (Parsing recipes 45%)",
@@ -37,17 +38,19 @@ func phaseText(p engine.Progress) string {
 
 // printErrorMessage prints one ERROR message as BitBake did, with the lines
 // that explain it, so that it reads the same as BitBake's own output.
+// Both come from the log, that is from what recipes print: escape
+// sequences are made printable so they cannot act on the terminal.
 func printErrorMessage(w io.Writer, m engine.ErrorMessage) {
-	fmt.Fprintf(w, "ERROR: %s\n", m.Text)
+	fmt.Fprintf(w, "ERROR: %s\n", model.Printable(m.Text))
 	for _, l := range m.Context {
-		fmt.Fprintln(w, l)
+		fmt.Fprintln(w, model.Printable(l))
 	}
 }
 
 // printFailure prints a failed task and its log, the log path alone after
 // "log: " on its line, never shortened: it is what people copy.
 func printFailure(w io.Writer, indent string, f engine.Failure) {
-	fmt.Fprintf(w, "%s%s\n%s  log: %s\n", indent, f.Task, indent, orNone(f.LogFile))
+	fmt.Fprintf(w, "%s%s\n%s  log: %s\n", indent, model.Printable(f.Task), indent, orNone(model.Printable(f.LogFile)))
 }
 
 func orNone(s string) string {
