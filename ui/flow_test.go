@@ -75,6 +75,13 @@ func newWorkspace(t *testing.T) (dir string, fake *awsfake.Server) {
 // startFlow runs the UI on the project file in dir: resumed when it exists.
 func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
 	t.Helper()
+	return startFlowWith(t, dir, fake, nil)
+}
+
+// startFlowWith is startFlow with the real services first passed to wrap
+// (a test may stand in for one of them around the real one).
+func startFlowWith(t *testing.T, dir string, fake *awsfake.Server, wrap func(*Services)) *flow {
+	t.Helper()
 	path := filepath.Join(dir, model.DefaultFile)
 	p, existing := app.NewProject(path), false
 	if _, err := os.Stat(path); err == nil {
@@ -84,7 +91,11 @@ func startFlow(t *testing.T, dir string, fake *awsfake.Server) *flow {
 		}
 		existing = true
 	}
-	m := New(Options{Services: Real(RealOptions{AWS: app.AWSOptions{EndpointURL: fake.URL}}), Project: p, Existing: existing,
+	svc := Real(RealOptions{AWS: app.AWSOptions{EndpointURL: fake.URL}})
+	if wrap != nil {
+		wrap(svc)
+	}
+	m := New(Options{Services: svc, Project: p, Existing: existing,
 		Now: func() time.Time { return fixedNow }, NoColor: true, Dark: true})
 	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(80, 24),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))

@@ -37,6 +37,9 @@ type applyEvent struct {
 	step string // "files" or "aws"
 	// update records AWS results (endpoints) in the project.
 	update func(*model.Project)
+	// project is apply's copy of the project, with update applied and, on
+	// the real path, merged onto the file as it is on disk.
+	project *model.Project
 	// skipped ends a run without the AWS step.
 	skipped *AWSSkipped
 }
@@ -81,7 +84,7 @@ func (s *applyScreen) start() tea.Cmd {
 			return
 		}
 		update, err := steps.Apply(ctx, p, ws, plan, again, report)
-		ch <- applyEvent{run: run, end: true, err: err, update: update}
+		ch <- applyEvent{run: run, end: true, err: err, update: update, project: p}
 	}()
 	c.Busy = p.Greengrass.Enabled && !skip
 	return tea.Batch(s.wait(), s.spin.Tick)
@@ -110,7 +113,12 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 			s.skipped = msg.skipped
 			s.ctx.Busy = false
 			if msg.update != nil {
-				msg.update(s.ctx.Project)
+				// The apply's own copy is the project as saved: ApplyAWS
+				// merged the update onto the file as it was on disk
+				// (SaveUpdate), keeping edits made while it ran. Taking that
+				// copy, rather than applying the update to the screen's
+				// older one and saving it, keeps those edits.
+				*s.ctx.Project = *msg.project
 				return s.ctx.SaveProject()
 			}
 			return nil
