@@ -125,38 +125,21 @@ type keyResult struct {
 // an existing file: the temporary file is hard-linked into place, which
 // fails if path exists.
 func writeKeyOnce(path string, pemBytes []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".claim-key-*")
+	// model.CreateTemp: 0600 from the start, removed if the process is
+	// interrupted before the link, and of the name later runs sweep, so an
+	// interrupted write never leaves a copy of the claim key behind.
+	tmp, err := model.CreateTemp(path, pemBytes, 0o600)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(pemBytes); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
+	defer model.RemoveTemp(tmp)
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("claim key %s already exists; fleetbake never overwrites a key", path)
 		}
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	model.SyncDir(filepath.Dir(path))
 	return nil
 }
 
