@@ -8,20 +8,12 @@ import (
 )
 
 // ApplySteps are the three steps of applying a reviewed project: render the
-// conf files, write them, create the AWS side. RealApplySteps wires them to
+// conf files, write them, create the AWS side. ui.Services wires them to
 // this package; a front end's tests may stand in for one.
 type ApplySteps struct {
 	PlanConf  func(p *model.Project, ws *Workspace) (*FilePlan, error)
 	WriteConf func(plan *FilePlan) error
 	ApplyAWS  func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error)
-}
-
-// RealApplySteps are the steps of this package, with the AWS options o.
-func RealApplySteps(o AWSOptions) ApplySteps {
-	return ApplySteps{PlanConf: PlanConf, WriteConf: WriteConf,
-		ApplyAWS: func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (func(*model.Project), error) {
-			return ApplyAWS(ctx, p, ws, o, report)
-		}}
 }
 
 // ApplyStep names the part of Apply an event belongs to.

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -211,7 +210,7 @@ type confView struct {
 }
 
 func readConfView(path string) (*confView, error) {
-	data, err := os.ReadFile(path)
+	data, err := model.ReadRegularFile(path, model.MaxEditedConfSize) // a FIFO named local.conf must not hang verify
 	if err != nil {
 		return nil, err
 	}

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"strings"
 	"time"
 
+	"fleetbake/model"
 	"fleetbake/provision"
 )
 
@@ -239,7 +239,7 @@ func (v *Verifier) claimPaths() (cert, key, root string) {
 func (v *Verifier) readClaim() (*claimOnDisk, error) {
 	c := &claimOnDisk{}
 	c.certPath, c.keyPath, c.rootPath = v.claimPaths()
-	b, err := os.ReadFile(c.certPath)
+	b, err := model.ReadRegularFile(c.certPath, maxPEMSize)
 	if err != nil {
 		return nil, fmt.Errorf("claim certificate: %w", err)
 	}
@@ -304,7 +304,7 @@ func checkClaimKey(ctx context.Context, v *Verifier) Check {
 
 func checkRootCA(ctx context.Context, v *Verifier) Check {
 	_, _, root := v.claimPaths()
-	b, err := os.ReadFile(root)
+	b, err := model.ReadRegularFile(root, maxPEMSize)
 	if err != nil {
 		return fail("root CA: "+err.Error(), applyFix("write Amazon Root CA 1"))
 	}
@@ -323,3 +323,7 @@ func pemFingerprint(b []byte) string {
 	sum := sha256.Sum256(block.Bytes)
 	return fmt.Sprintf("%x", sum)
 }
+
+// maxPEMSize bounds the certificate files verify reads from the paths
+// local.conf names: a certificate chain is a few KiB.
+const maxPEMSize = 1 << 20

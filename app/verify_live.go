@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,7 +99,7 @@ func (v *Verifier) liveConfig() (claimflow.Config, *Check) {
 	if cfg.RootCAs == nil {
 		// The root CA file the image carries, as the device trusts it.
 		_, _, root := v.claimPaths()
-		b, err := os.ReadFile(root)
+		b, err := model.ReadRegularFile(root, maxPEMSize)
 		pool := x509.NewCertPool()
 		if err != nil || !pool.AppendCertsFromPEM(b) {
 			f := fail("root CA "+root+" cannot be read as PEM", applyFix("write Amazon Root CA 1"))

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +58,7 @@ func ReadConf(p *model.Project) (*ConfGuess, error) {
 	conf := filepath.Join(p.Abs(p.BuildDir), "conf")
 	g := &ConfGuess{From: filepath.Join(p.BuildDir, "conf")}
 	found := false
-	if data, err := os.ReadFile(filepath.Join(conf, "local.conf")); err == nil {
+	if data, err := model.ReadRegularFile(filepath.Join(conf, "local.conf"), model.MaxEditedConfSize); err == nil {
 		found = true
 		c, err := generator.ReadConf(data)
 		if err != nil {
@@ -77,7 +76,7 @@ func ReadConf(p *model.Project) (*ConfGuess, error) {
 			}
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(conf, "bblayers.conf")); err == nil {
+	if data, err := model.ReadRegularFile(filepath.Join(conf, "bblayers.conf"), model.MaxEditedConfSize); err == nil {
 		found = true
 		c, err := generator.ReadConf(data)
 		if err != nil {

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/gob"
 	"errors"
+	"fleetbake/model"
 	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -103,19 +103,9 @@ func (r *logReader) save(path string, st *State) error {
 	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	// model.WriteFileAtomic: the temp file of a killed `build status` is of
+	// the name later writes sweep, not a stray.
+	return model.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
 // restore loads the checkpoint at path into the reader and seeks the log to

@@ -22,11 +22,6 @@ import (
 // one or two AWS calls, none mutates, and a resource that is not there is
 // reported as not found (Found false), not as an error.
 
-// ClaimFilePaths are the claim certificate, key and root CA paths of the project.
-func (pv *Provisioner) ClaimFilePaths() (cert, key, root string) {
-	return pv.files.cert, pv.files.key, pv.files.root
-}
-
 // DescribeEndpoint returns the account's endpoint of type typ
 // (iot:Data-ATS, iot:CredentialProvider).
 func (pv *Provisioner) DescribeEndpoint(ctx context.Context, typ string) (string, error) {

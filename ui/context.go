@@ -119,6 +119,7 @@ func cloneProject(p *model.Project) *model.Project {
 	c.Sources = slices.Clone(p.Sources)
 	c.Layers = slices.Clone(p.Layers)
 	c.LocalConf = maps.Clone(p.LocalConf)
+	c.Pins = maps.Clone(p.Pins)
 	return &c
 }
 
