@@ -130,3 +130,15 @@ func assign(cur string, a generator.Assignment) string {
 	}
 	return a.Value
 }
+
+// ReleaseToWrite is the release a project should record: its own when
+// set; none when the oe-core on disk names one (discovery decides then);
+// else, on a machine with no oe-core, model.DefaultRelease, so the conf
+// files can be generated from the catalog at once. One rule for init, the
+// Workspace screen and the plain prompts.
+func ReleaseToWrite(p *model.Project, ws *Workspace) string {
+	if p.Release != "" || ws == nil || ws.Release != "" {
+		return p.Release
+	}
+	return model.DefaultRelease
+}

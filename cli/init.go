@@ -50,9 +50,9 @@ func runInit(env *cliEnv, args []string) error {
 	// On a fresh machine nothing on disk names the release; write the default
 	// so that `generate` works from the catalog at once.
 	var notes []string
-	w, derr := model.Discover(p.SourceRoots()...)
-	if p.Release == "" && derr == nil && w.Release == "" {
-		p.Release = model.DefaultRelease
+	ws, derr := app.Discover(p)
+	if derr == nil && app.ReleaseToWrite(p, ws) != p.Release {
+		p.Release = app.ReleaseToWrite(p, ws)
 		notes = append(notes, fmt.Sprintf("No oe-core on disk: release %s (the LTS every catalog layer supports); change release in %s to build another.", p.Release, env.configPath))
 	}
 	if err := p.Validate(); err != nil {
@@ -62,7 +62,7 @@ func runInit(env *cliEnv, args []string) error {
 	// are written without its BSP layer; other missing layers are for
 	// `layers` and `layers fetch` to report.
 	if derr == nil {
-		if res, _ := model.Resolve(p, w); res != nil {
+		if res, _ := model.Resolve(p, ws.Raw.(*model.Workspace)); res != nil {
 			for _, m := range res.Missing {
 				if m.Machine != "" {
 					return fmt.Errorf("--machine %s: %s", p.Machine, m.Hint)

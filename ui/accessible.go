@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -133,6 +134,12 @@ func (a *asker) run(ctx context.Context) error {
 			a.say("Found %d layers and %d machines on disk (%d more machines in the catalog); release %s.",
 				layers, machines, len(ws.Machines)-machines, orDash(ws.Release))
 		}
+	}
+	if rel := app.ReleaseToWrite(p, ws); rel != p.Release {
+		// Nothing on disk names the release: the default, as init and the
+		// full UI do, so the files can be generated from the catalog.
+		p.Release = rel
+		a.say("No oe-core on disk: release %s (change release in %s to build another).", rel, p.Path())
 	}
 	var err error
 	if p.BuildDir, err = a.ask("build_dir", "Build folder", firstNonEmpty(p.BuildDir, def.BuildDir), nil); err != nil {

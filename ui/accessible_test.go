@@ -95,3 +95,33 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		t.Errorf("%d mutating AWS calls", n)
 	}
 }
+
+// TestAccessibleEmptyFolderFinishes: in a folder with nothing on disk the
+// plain prompts take the default release, as init and the full UI do, and
+// run to the end (found trying fleetbake as a new user: "release -", then
+// "no Yocto release" and exit 1, with no release saved).
+func TestAccessibleEmptyFolderFinishes(t *testing.T) {
+	dir := t.TempDir()
+	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
+	var out strings.Builder
+	// Enter at every question: Greengrass is on by default; answer no to
+	// creating AWS resources, then yes to writing the files only.
+	in := strings.NewReader(strings.Repeat("\n", 40))
+	err := RunAccessible(AccessibleOptions{In: in, Out: &out, Services: Real(RealOptions{}), Project: p})
+	if err != nil && !strings.Contains(err.Error(), "input ended") {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "no Yocto release") {
+		t.Fatalf("the prompts stopped for want of a release:\n%s", out.String())
+	}
+	saved, lerr := model.Load(p.Path())
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if saved.Release != model.DefaultRelease {
+		t.Errorf("saved release %q, want %q", saved.Release, model.DefaultRelease)
+	}
+	if !strings.Contains(out.String(), "release "+model.DefaultRelease) {
+		t.Errorf("the prompts do not say which release they took:\n%s", out.String())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -83,13 +84,8 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 	if p.BuildDir == "" {
 		p.BuildDir = "build"
 	}
-	p.Release = s.release.Value()
-	if ws := s.ctx.Workspace; p.Release == "" && ws != nil && ws.Release == "" {
-		// Nothing on disk names the release: build the default one, as
-		// `fleetbake init` does, so the files can be generated from the catalog.
-		p.Release = model.DefaultRelease
-		s.release.SetValue(p.Release)
-	}
+	p.Release = app.ReleaseToWrite(&model.Project{Release: s.release.Value()}, s.ctx.Workspace)
+	s.release.SetValue(p.Release)
 	return checkBuildDir(cloneProject(p))
 }
 
