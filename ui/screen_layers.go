@@ -216,7 +216,14 @@ func (s *layersScreen) toggle() tea.Cmd {
 	}
 	s.err = ""
 	s.fill()
-	return s.resolve()
+	if len(s.chosen) == 0 {
+		return s.resolve()
+	}
+	// A toggle is an answer: saved at once, like every other, so leaving
+	// the step with esc (or quitting) does not lose it. Enter still checks
+	// the set before going on.
+	s.ctx.Project.Layers = slices.Clone(s.chosen)
+	return tea.Batch(s.resolve(), s.ctx.SaveProject())
 }
 
 func (s *layersScreen) submit() tea.Cmd {
