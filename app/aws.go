@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,8 +52,8 @@ func Provisioner(ctx context.Context, p *model.Project, ws *Workspace, o AWSOpti
 func LookupIdentity(ctx context.Context, p *model.Project, o AWSOptions) (*Identity, error) {
 	def := model.Default().Greengrass
 	q := *p
-	q.Greengrass.Region = firstNonEmpty(p.Greengrass.Region, def.Region)
-	q.Greengrass.Prefix = firstNonEmpty(p.Greengrass.Prefix, def.Prefix)
+	q.Greengrass.Region = cmp.Or(p.Greengrass.Region, def.Region)
+	q.Greengrass.Prefix = cmp.Or(p.Greengrass.Prefix, def.Prefix)
 	pv, _, err := Provisioner(ctx, &q, nil, o)
 	if err != nil {
 		return nil, err
@@ -121,15 +122,6 @@ func ApplyAWS(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions
 
 // WarningKind labels the rows of apply's warnings.
 const WarningKind = "warning"
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
 
 // AWSTrouble names, in a few words, why the AWS account could not be looked
 // up: the endpoint did not answer (network, proxy, --endpoint-url), or, as

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ func StartBuild(p *model.Project, o BuildOptions) (*engine.State, error) {
 	if st, err := engine.FindBuild(buildDir); err == nil && st.Running() {
 		return nil, fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", engine.ErrBuildRunning, st.Describe())
 	}
-	opts := engine.StartOptions{BuildDir: buildDir, Target: firstNonEmpty(o.Target, p.Image), Command: o.Command}
+	opts := engine.StartOptions{BuildDir: buildDir, Target: cmp.Or(o.Target, p.Image), Command: o.Command}
 	if len(o.Command) == 0 {
 		if err := opts.Locate(p.SourceRoots()); err != nil {
 			return nil, fmt.Errorf("%v; run `fleetbake doctor`", err)

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -41,21 +42,21 @@ func Documents(p *model.Project, o DocumentOptions) ([]Document, error) {
 	if o.Generation == model.GenerationUnknown {
 		o.Generation = model.GenerationNew
 	}
-	device, err := model.Device(p.Greengrass.Nucleus, firstNonEmpty(o.Release, p.Release), o.Generation)
+	device, err := model.Device(p.Greengrass.Nucleus, cmp.Or(o.Release, p.Release), o.Generation)
 	if err != nil {
 		return nil, err
 	}
 	if device.Refused != "" {
 		return nil, fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)
 	}
-	region := firstNonEmpty(p.Greengrass.Region, model.Default().Greengrass.Region)
+	region := cmp.Or(p.Greengrass.Region, model.Default().Greengrass.Region)
 	partition := partitionOfRegion(region)
 	if o.CallerARN != "" {
 		partition = Identity{ARN: o.CallerARN}.partition()
 	}
 	names := ResolveNames(p.Greengrass)
 	d, err := renderDocuments(renderData{Partition: partition, Region: region,
-		Account: firstNonEmpty(o.Account, AccountPlaceholder), Names: names, Device: device})
+		Account: cmp.Or(o.Account, AccountPlaceholder), Names: names, Device: device})
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +89,4 @@ func partitionOfRegion(region string) string {
 		return "aws-us-gov"
 	}
 	return "aws"
-}
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -142,7 +143,7 @@ func (a *asker) run(ctx context.Context) error {
 		a.say("No oe-core on disk: release %s (change release in %s to build another).", rel, p.Path())
 	}
 	var err error
-	if p.BuildDir, err = a.ask("build_dir", "Build folder", firstNonEmpty(p.BuildDir, def.BuildDir), nil); err != nil {
+	if p.BuildDir, err = a.ask("build_dir", "Build folder", cmp.Or(p.BuildDir, def.BuildDir), nil); err != nil {
 		return err
 	}
 	if err := a.save(); err != nil {
@@ -160,7 +161,7 @@ func (a *asker) run(ctx context.Context) error {
 		}
 		return nil
 	}
-	if p.Machine, err = a.ask("machine", "MACHINE (? lists them)", firstNonEmpty(p.Machine, guessMachine(guess), def.Machine), machines); err != nil {
+	if p.Machine, err = a.ask("machine", "MACHINE (? lists them)", cmp.Or(p.Machine, guessMachine(guess), def.Machine), machines); err != nil {
 		return err
 	}
 	if err := a.save(); err != nil {
@@ -202,10 +203,10 @@ func (a *asker) run(ctx context.Context) error {
 	if err := a.save(); err != nil {
 		return err
 	}
-	if p.Image, err = a.ask("image", "Image", firstNonEmpty(p.Image, def.Image), nil); err != nil {
+	if p.Image, err = a.ask("image", "Image", cmp.Or(p.Image, def.Image), nil); err != nil {
 		return err
 	}
-	if p.Distro, err = a.ask("distro", "DISTRO", firstNonEmpty(p.Distro, guessDistro(guess), def.Distro), nil); err != nil {
+	if p.Distro, err = a.ask("distro", "DISTRO", cmp.Or(p.Distro, guessDistro(guess), def.Distro), nil); err != nil {
 		return err
 	}
 	if err := a.save(); err != nil {

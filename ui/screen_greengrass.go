@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -73,9 +74,9 @@ func (s *greengrassScreen) Enter() tea.Cmd {
 	} else {
 		s.f.enabled.SetValue("off")
 	}
-	s.f.nucleus.SetValue(firstNonEmpty(g.Nucleus, def.Nucleus))
+	s.f.nucleus.SetValue(cmp.Or(g.Nucleus, def.Nucleus))
 	s.f.region.choices = s.regions()
-	s.f.region.SetValue(firstNonEmpty(g.Region, def.Region))
+	s.f.region.SetValue(cmp.Or(g.Region, def.Region))
 	s.f.prefix.SetValue(g.Prefix)
 	s.f.group.SetValue(g.ThingGroup)
 	s.f.thingPrefix.SetValue(g.ThingNamePrefix)
@@ -86,7 +87,7 @@ func (s *greengrassScreen) Enter() tea.Cmd {
 	} else {
 		s.f.claimKey.SetValue("false")
 	}
-	s.f.claimDir.SetValue(firstNonEmpty(g.ClaimDir, def.ClaimDir))
+	s.f.claimDir.SetValue(cmp.Or(g.ClaimDir, def.ClaimDir))
 	for _, ff := range s.form.fields {
 		ff.err = ""
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -32,8 +33,8 @@ func (s *imageScreen) fill() {
 		return
 	}
 	p, def := s.ctx.Project, model.Default()
-	image := firstNonEmpty(p.Image, def.Image)
-	distro := firstNonEmpty(p.Distro, guessDistro(s.ctx.Guess), def.Distro)
+	image := cmp.Or(p.Image, def.Image)
+	distro := cmp.Or(p.Distro, guessDistro(s.ctx.Guess), def.Distro)
 	s.images.SetItems(names(ws.Images, image), image)
 	s.distros.SetItems(names(ws.Distros, distro), distro)
 }
@@ -59,15 +60,6 @@ func names(list []string, current string) []pickItem {
 		items[i] = pickItem{Value: n}
 	}
 	return items
-}
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func (s *imageScreen) Enter() tea.Cmd {
