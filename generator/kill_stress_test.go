@@ -16,31 +16,31 @@ import (
 
 // TestGenerateKilledAtRandomWithEditsNeverLosesALine runs generate in a
 // child process that writes local.conf in a loop, kills it (SIGKILL) at a
-// random moment, a few hundred times, while an editor saves lines into
-// local.conf at random moments (by rename, as most editors do, and by
-// appending in place). After every kill: local.conf is whole (fleetbake's
-// block is complete), and every line the editor saved is in local.conf, or
-// in the backup with a message from the run that put it there. At the end
-// one more run leaves no temporary file.
+// random moment, many times, while an editor saves lines into local.conf
+// at random moments (by rename, as most editors do, and by appending in
+// place). After every kill the next run is started, as the engineer would;
+// then: local.conf is whole (fleetbake's block is complete), and every
+// line the editor saved is in local.conf, or in a file that the killed
+// run or the next run named (the backup, or the version kept aside). At
+// the end no temporary file is left.
+//
+// It once lost a line in a few runs of 200 kills: the run was killed just
+// after the exchange, with an edit saved after its last check in the old
+// file, then at the temporary name, which the next run removed (see
+// interrupted.go and TestEditBeforeAKilledExchangeIsKeptAndReported).
+// FLEETBAKE_STRESS=1 runs 300 kills (about 15 s); the default run is short.
 func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 	if dir := os.Getenv("FLEETBAKE_TEST_GENERATE_LOOP"); dir != "" {
 		generateLoop(dir)
 		return
 	}
-	if os.Getenv("FLEETBAKE_STRESS") == "" {
-		// Open defect (issue 9, item 5): in one CI run of this test, 1 line of
-		// 1,675 was neither in local.conf nor reported in the backup after 200
-		// kills; the cause is not found yet (a kill between the exchange and
-		// the run's report is the suspect). Until it is, the test runs on
-		// demand so that a rare failure does not block every other change:
-		// FLEETBAKE_STRESS=1 go test -run KilledAtRandom ./generator/
-		t.Skip("set FLEETBAKE_STRESS=1 to run the 200-kill stress test (an open defect: see the comment)")
+	kills, limit := 40, 8*time.Second
+	if os.Getenv("FLEETBAKE_STRESS") != "" {
+		kills, limit = 300, 120*time.Second
+	} else if testing.Short() {
+		kills = 15
 	}
-	kills := 200
-	if testing.Short() {
-		kills = 40
-	}
-	deadline := time.Now().Add(90 * time.Second) // bounded in time on a loaded machine
+	deadline := time.Now().Add(limit) // bounded in time on a loaded machine
 	dir := t.TempDir()
 	f := newFixtureIn(t, dir)
 	f.writeClaimFiles(t)
@@ -48,7 +48,8 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 	lc := f.path("build/conf/local.conf")
 	r := rand.New(rand.NewPCG(7, 9))
 	var all []string
-	lost, inBackup, truncated, done, refused, lateBackups := 0, 0, 0, 0, 0, 0
+	orphans := map[string]bool{}
+	lost, inBackup, keptAside, truncated, done, refused, lateBackups := 0, 0, 0, 0, 0, 0, 0
 	for i := 0; i < kills && time.Now().Before(deadline); i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestGenerateKilledAtRandomWithEditsNeverLosesALine$")
 		cmd.Env = append(os.Environ(), "FLEETBAKE_TEST_GENERATE_LOOP="+dir)
@@ -69,8 +70,18 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 		for n := 0; time.Now().Before(stop); n++ {
 			time.Sleep(time.Duration(r.IntN(4000)) * time.Microsecond)
 			line := fmt.Sprintf("USER_%d_%d = \"edit\"", i, n)
-			if err := editorSave(lc, line, r.IntN(2) == 0); err != nil {
-				t.Fatal(err)
+			if r.IntN(2) == 0 {
+				if err := editorSave(lc, line, true); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				removed, err := appendTo(lc, line)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if removed {
+					orphans[line] = true
+				}
 			}
 			lines = append(lines, line)
 		}
@@ -78,6 +89,10 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 		rd.Wait()
 		cmd.Wait()
 		done++
+		// The next run: it settles what the killed one left, or says why not.
+		f.p.Machine = fmt.Sprintf("next%d", i)
+		next := nextRun(t, f)
+		msgs = append(msgs, next...)
 		now, err := os.ReadFile(lc)
 		if err != nil {
 			t.Fatal(err)
@@ -86,51 +101,116 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 			truncated++
 			t.Errorf("kill %d: local.conf is not whole (%v):\n%s", i, err, now)
 		}
-		bak, _ := os.ReadFile(lc + BackupSuffix)
 		joined := strings.Join(msgs, "\n")
-		reported := strings.Contains(joined, BackupSuffix)
 		refused += strings.Count(joined, "changed on disk") + strings.Count(joined, "saved by someone else")
+		// The files the messages name, and what is in them.
+		named := map[string]string{}
+		if strings.Contains(joined, BackupSuffix) {
+			data, _ := os.ReadFile(lc + BackupSuffix)
+			named[lc+BackupSuffix] = string(data)
+		}
+		aside, _ := filepath.Glob(lc + ".fleetbake-conflict*")
+		for _, a := range aside {
+			if !strings.Contains(joined, filepath.Base(a)) {
+				t.Errorf("kill %d: %s was kept, but no message names it: %q", i, a, msgs)
+			}
+			data, _ := os.ReadFile(a)
+			named[a] = string(data)
+		}
 		all = append(all, lines...)
 		kept := all[:0]
+	lines:
 		for _, l := range all {
-			switch {
-			case strings.Contains(string(now), l):
-			case strings.Contains(string(bak), l) && reported:
-				// The engineer copies it back from the backup, as the
-				// message says; the test does too, to keep checking it.
-				inBackup++
-				if err := editorSave(lc, l, false); err != nil {
-					t.Fatal(err)
-				}
-			default:
-				lost++
-				t.Errorf("kill %d: line %q lost; the run said %q", i, l, msgs)
-				continue // counted once
+			if strings.Contains(string(now), l) {
+				kept = append(kept, l)
+				continue
 			}
-			kept = append(kept, l)
+			for path, data := range named {
+				if strings.Contains(data, l) {
+					// The engineer copies it back, as the message says; the
+					// test does too, to keep checking it.
+					if strings.HasSuffix(path, BackupSuffix) {
+						inBackup++
+					} else {
+						keptAside++
+					}
+					if err := editorSave(lc, l, false); err != nil {
+						t.Fatal(err)
+					}
+					kept = append(kept, l)
+					continue lines
+				}
+			}
+			lost++
+			t.Errorf("kill %d: line %q lost (written into a file already removed: %v); the runs said %q; %s", i, l, orphans[l], msgs, whereIs(filepath.Dir(lc), l))
 		}
 		all = kept
-		if strings.Contains(joined, "was written after fleetbake made it") {
-			// As that message asks, once the lines are copied back.
+		// As the messages ask, once the lines are copied back.
+		for _, a := range aside {
+			os.Remove(a)
+		}
+		if strings.Contains(joined, "was written after fleetbake made it") || strings.Contains(joined, "then remove") {
 			lateBackups++
 			os.Remove(lc + BackupSuffix)
 		}
 	}
-	c, err := Plan(f.p, f.res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Apply(c); err != nil {
-		t.Fatal(err)
+	if msgs := nextRun(t, f); len(msgs) > 0 {
+		t.Errorf("the last run: %q", msgs)
 	}
 	tmps, _ := filepath.Glob(filepath.Join(dir, "build/conf/.*.tmp-*"))
-	t.Logf("%d kills, %d lines kept: %d truncated files, %d lines lost, %d found in the backup with a message; %d runs refused an edited file; %d backups written late; %d temporary files after the next run", done, len(all), truncated, lost, inBackup, refused, lateBackups, len(tmps))
+	t.Logf("%d kills, %d lines kept: %d truncated files, %d lines lost, %d found in the backup and %d in a file kept aside, each with a message; %d runs refused an edited file; %d backups removed after copying; %d temporary files after the next run", done, len(all), truncated, lost, inBackup, keptAside, refused, lateBackups, len(tmps))
 	if len(tmps) > 0 {
 		t.Errorf("temporary files left after the next run: %v", tmps)
 	}
 	if done < kills/2 {
 		t.Errorf("only %d kills before the time limit: the test tests too little", done)
 	}
+}
+
+// nextRun runs generate once, with nobody editing, and returns what it
+// said (nothing when it wrote).
+func nextRun(t *testing.T, f *fixture) []string {
+	t.Helper()
+	c, err := Plan(f.p, f.res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(c); err != nil {
+		return strings.Split(err.Error(), "\n")
+	}
+	return nil
+}
+
+// whereIs lists the files of dir and says which of them hold line.
+func whereIs(dir, line string) string {
+	ents, _ := os.ReadDir(dir)
+	var b strings.Builder
+	for _, e := range ents {
+		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		fmt.Fprintf(&b, "\n  %s (%d bytes)", e.Name(), len(data))
+		if strings.Contains(string(data), line) {
+			b.WriteString(" HOLDS THE LINE")
+		}
+	}
+	return "files in conf/:" + b.String()
+}
+
+// appendTo appends line to path as `>>` does, and says whether the file
+// it wrote into had been removed by the time it wrote (no link left).
+func appendTo(path, line string) (removed bool, err error) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		return false, err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return false, err
+	}
+	return st.Nlink == 0, nil
 }
 
 // editorSave adds line to path as an editor saves: the whole file

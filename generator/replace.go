@@ -56,12 +56,12 @@ func (e *ChangedWhileWritingError) Error() string {
 type EditInBackupError struct{ Rel, Backup string }
 
 func (e *EditInBackupError) Error() string {
-	return fmt.Sprintf("%s was being edited while fleetbake replaced it: fleetbake's new version is in place, and the edit went into the old file, now %s. Copy your change from there into %s", e.Rel, e.Backup, e.Rel)
+	return fmt.Sprintf("%s was being edited while fleetbake replaced it: fleetbake's new version is in place, and the edit went into the old file, now %s. Copy your change from there into %s, then remove %s (fleetbake does not replace it until then)", e.Rel, e.Backup, e.Rel, e.Backup)
 }
 
 // replace puts p's temporary file in place of p.real and its old content
 // in the backup.
-func replace(p *pending) error {
+func replace(p *pending, j *journal) error {
 	hook("before", p.real)
 	if !p.fc.Exists {
 		err := model.RenameNoReplace(p.tmp, p.real)
@@ -78,8 +78,13 @@ func replace(p *pending) error {
 		p.tmp, p.renamed = "", true
 		return nil
 	}
-	err := model.ExchangeFiles(p.tmp, p.real)
+	// Noted first: from the exchange until the old file is the backup, a
+	// kill leaves it at the temporary name (interrupted.go).
+	p.step = stepExchange
+	j.save()
+	err := model.ExchangeTemp(p.tmp, p.real)
 	if errors.Is(err, errors.ErrUnsupported) {
+		p.step = ""
 		return replaceByRename(p)
 	}
 	if err != nil {
@@ -98,8 +103,11 @@ func replace(p *pending) error {
 		}
 		return writeError(p.fc, err)
 	}
-	model.ForgetTemp(p.tmp)
 	p.tmp, p.bakDone, p.exchanged = "", true, true
+	// Until checkBackup has looked, an edit written into the old file is
+	// in the backup and nobody has said so.
+	p.step = stepBackup
+	j.save()
 	hook("placed", p.real)
 	return nil
 }
@@ -107,9 +115,12 @@ func replace(p *pending) error {
 // putBack exchanges the file someone saved in the window back into place.
 func putBack(p *pending) error {
 	if err := model.ExchangeFiles(p.tmp, p.real); err != nil {
-		// Their version stays under the temporary name: say where.
-		model.ForgetTemp(p.tmp)
-		kept := p.tmp
+		// Their version stays out of place: keep it under a name no
+		// cleanup removes, and say where.
+		kept, kerr := model.KeepAside(p.tmp, p.real+".fleetbake-conflict")
+		if kerr != nil {
+			kept = p.tmp
+		}
 		p.tmp, p.renamed = "", false
 		return fmt.Errorf("%s was saved by someone else while fleetbake wrote it, and could not be put back (%v): their version is in %s; move it over %s", p.fc.Rel, err, kept, p.fc.Rel)
 	}
@@ -120,11 +131,10 @@ func putBack(p *pending) error {
 	}
 	// Saved again in that instant: keep that version too, under a name
 	// that is not a temporary one (no cleanup removes it).
-	kept := p.real + ".fleetbake-conflict"
-	if err := os.Rename(p.tmp, kept); err != nil {
+	kept, err := model.KeepAside(p.tmp, p.real+".fleetbake-conflict")
+	if err != nil {
 		kept = p.tmp
 	}
-	model.ForgetTemp(p.tmp)
 	p.tmp = ""
 	return &ChangedWhileWritingError{Rel: p.fc.Rel, Kept: kept}
 }
@@ -198,6 +208,7 @@ func checkOldBackup(p *pending) error {
 // rollback puts back every file and backup already put in place.
 func rollback(todo []*pending) {
 	for _, p := range todo {
+		p.step = "" // settled here (the note is written when Apply returns)
 		switch {
 		case p.renamed && !p.fc.Exists:
 			os.Remove(p.real)

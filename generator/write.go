@@ -43,7 +43,8 @@ type pending struct {
 	oldBakSeen bool
 	renamed    bool
 	bakDone    bool
-	exchanged  bool // the old file itself became the backup
+	exchanged  bool   // the old file itself became the backup
+	step       string // the step noted in the lock (interrupted.go), "" when none is half done
 }
 
 // Apply writes every changed file of c. It takes the build folder's lock
@@ -108,6 +109,15 @@ func Apply(c *Changes) error {
 		return err
 	}
 	defer lock.Unlock()
+	// A run killed in the middle of putting a file in place may have left
+	// the engineer's edit under a temporary name: settle that first.
+	if err := recoverInterrupted(lock); err != nil {
+		dropLock()
+		removeCreated(created)
+		return err
+	}
+	j := &journal{lock: lock, todo: todo}
+	defer j.save() // what is still noted at the end stays for the next run
 	// Runs killed before this one left their temporary files; the lock
 	// says none is writing now.
 	for _, real := range reals {
@@ -159,7 +169,7 @@ func Apply(c *Changes) error {
 		}
 	}
 	for _, p := range todo {
-		if err := replace(p); err != nil {
+		if err := replace(p, j); err != nil {
 			rollback(todo)
 			cleanup()
 			return err
@@ -167,13 +177,18 @@ func Apply(c *Changes) error {
 	}
 	syncDirs(todo)
 	// An editor that had the file open may have written into the old file
-	// after it left its place: it is the backup now. Say so.
+	// after it left its place: it is the backup now. Say so, and keep its
+	// step noted, so the next run does not replace that backup before the
+	// engineer has copied the edit (recoverInterrupted).
+	var errs []error
 	for _, p := range todo {
 		if err := checkBackup(p); err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
+		p.step = ""
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // writeTemps writes every new content of todo to its temporary file

@@ -252,3 +252,24 @@ func ReplaceIfUnchanged(path string, data []byte, perm os.FileMode, expect []byt
 	SyncDir(filepath.Dir(real))
 	return nil
 }
+
+// KeepAside renames path to dest, or, when dest exists, to dest-2, dest-3
+// and so on: never over a file, since what is there may be another version
+// someone has still to copy from. It returns the name used.
+func KeepAside(path, dest string) (string, error) {
+	name := dest
+	for i := 2; ; i++ {
+		err := RenameNoReplace(path, name)
+		if errors.Is(err, errors.ErrUnsupported) {
+			if _, serr := os.Lstat(name); serr == nil {
+				err = fs.ErrExist
+			} else {
+				err = os.Rename(path, name)
+			}
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 1000 {
+			return name, err
+		}
+		name = fmt.Sprintf("%s-%d", dest, i)
+	}
+}

@@ -43,6 +43,11 @@ func trackTemp(name string) {
 func ForgetTemp(name string) {
 	temps.Lock()
 	defer temps.Unlock()
+	forgetTemp(name)
+}
+
+// forgetTemp is ForgetTemp with temps locked.
+func forgetTemp(name string) {
 	delete(temps.names, name)
 	if len(temps.names) == 0 && temps.ch != nil {
 		signal.Stop(temps.ch)
@@ -69,4 +74,20 @@ func onSignal(ch chan os.Signal) {
 	if s, ok := sig.(syscall.Signal); ok {
 		syscall.Kill(os.Getpid(), s)
 	}
+}
+
+// ExchangeTemp is ExchangeFiles for a temporary file made by CreateTemp
+// and the real file it replaces. Once exchanged, tmp holds the file that
+// was in place (perhaps with an edit saved an instant before), so it stops
+// being a temporary file to remove on a signal; both happen under the lock
+// the signal handler takes, so Ctrl-C at any moment removes either
+// fleetbake's new content or nothing, never the engineer's file.
+func ExchangeTemp(tmp, real string) error {
+	temps.Lock()
+	defer temps.Unlock()
+	err := ExchangeFiles(tmp, real)
+	if err == nil {
+		forgetTemp(tmp)
+	}
+	return err
 }
