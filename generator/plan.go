@@ -101,6 +101,11 @@ func (s stamp) same(o stamp) bool {
 	return s.exists == o.exists && s.size == o.size && s.sum == o.sum
 }
 
+// stampOf is the stamp of a file that holds data.
+func stampOf(data []byte) stamp {
+	return stamp{exists: true, size: int64(len(data)), sum: sha256.Sum256(data)}
+}
+
 // readStamped reads path and records what it saw. A missing file is not an
 // error; anything else (permission, a folder in the way) is.
 func readStamped(path string) ([]byte, stamp, os.FileMode, error) {
@@ -113,7 +118,7 @@ func readStamped(path string) ([]byte, stamp, os.FileMode, error) {
 	if err != nil {
 		return nil, stamp{}, 0, err
 	}
-	st := stamp{exists: true, size: int64(len(data)), sum: sha256.Sum256(data)}
+	st := stampOf(data)
 	perm := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		st.mtime = fi.ModTime()

@@ -302,8 +302,8 @@ func TestFileChangedDuringRunIsRefused(t *testing.T) {
 	f.write(t, "build/conf/local.conf", lc)
 	before := snapshot(t, f.dir)
 	err = Apply(c)
-	var ce *ChangedOnDiskError
-	if !errors.As(err, &ce) || ce.Rel != "build/conf/local.conf" {
+	var ce *model.ChangedOnDiskError
+	if !errors.As(err, &ce) || ce.Name != "build/conf/local.conf" {
 		t.Fatalf("err = %v, want ChangedOnDiskError for build/conf/local.conf", err)
 	}
 	if !strings.Contains(err.Error(), "nothing was written") {

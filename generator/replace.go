@@ -1,26 +1,21 @@
 package generator
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"fleetbake/model"
 )
 
-// A check of the file followed by a rename over it leaves a window: an
-// editor that saves in between has its edit replaced, and the backup (made
-// from what Plan read) does not have it either. So the file is put in place
-// with an exchange (model.ExchangeFiles): the file that was there comes out
-// under the temporary name, and is compared with what Plan read. The same
-// content: it becomes the backup (the very file, so an editor still writing
-// into it writes into the backup, which checkBackup reports). Another
-// content: someone saved in the window; it is exchanged back, and Apply
-// stops as for any file changed on disk.
+// Apply puts each file in place with model's replace-if-unchanged steps
+// (model/replace.go): an exchange, then a check of the file that came out.
+// The same content as Plan read: it becomes the backup (the very file, so
+// an editor still writing into it writes into the backup, which
+// checkBackup reports). Another content: someone saved in the window; it
+// is exchanged back, and Apply stops as for any file changed on disk.
 
 // testHook, when set by a test, runs at each named point of replace
 // ("before": after the last check, before the file is replaced; "after":
@@ -32,23 +27,6 @@ func hook(point, path string) {
 	if testHook != nil {
 		testHook(point, path)
 	}
-}
-
-// ChangedWhileWritingError is a file someone saved while fleetbake was
-// putting its new version in place. Their version is what is in the file,
-// or, when it was saved a second time in that instant, Kept names where
-// the other version is.
-type ChangedWhileWritingError struct {
-	Rel  string
-	Kept string
-}
-
-func (e *ChangedWhileWritingError) Error() string {
-	msg := fmt.Sprintf("%s was saved by someone else while fleetbake wrote it; their version is kept in %s and nothing was written. Run `fleetbake generate` again", e.Rel, e.Rel)
-	if e.Kept != "" {
-		msg += fmt.Sprintf(" (it was saved twice in that instant; the other version is in %s)", e.Kept)
-	}
-	return msg
 }
 
 // EditInBackupError is an edit written into a file while it was being
@@ -64,17 +42,12 @@ func (e *EditInBackupError) Error() string {
 func replace(p *pending, j *journal) error {
 	hook("before", p.real)
 	if !p.fc.Exists {
-		err := model.RenameNoReplace(p.tmp, p.real)
-		if errors.Is(err, errors.ErrUnsupported) {
-			err = os.Rename(p.tmp, p.real)
-		}
-		if errors.Is(err, fs.ErrExist) {
-			return &ChangedOnDiskError{Rel: p.fc.Rel} // created by someone else meanwhile
-		}
-		if err != nil {
+		if err := model.PlaceNew(p.tmp, p.real, p.fc.Rel); err != nil {
+			if ce, ok := changedOnDisk(err); ok {
+				return ce // created by someone else meanwhile
+			}
 			return writeError(p.fc, err)
 		}
-		model.ForgetTemp(p.tmp)
 		p.tmp, p.renamed = "", true
 		return nil
 	}
@@ -93,9 +66,14 @@ func replace(p *pending, j *journal) error {
 	p.renamed = true
 	hook("after", p.real)
 	// p.tmp now holds the file that was in place.
-	_, was, _, err := readStamped(p.tmp)
-	if err != nil || !was.same(p.fc.read) {
-		return putBack(p)
+	unchanged := func(was []byte) bool { return stampOf(was).same(p.fc.read) }
+	if err := model.CheckExchanged(p.tmp, p.real, p.fc.Rel, unchanged, p.fc.New); err != nil {
+		// Their version is back in place (or kept aside, as the error says).
+		p.tmp, p.renamed = "", false
+		if ce, ok := changedOnDisk(err); ok {
+			return ce
+		}
+		return err
 	}
 	if err := os.Rename(p.tmp, p.bakPath); err != nil {
 		if model.ExchangeFiles(p.tmp, p.real) == nil {
@@ -110,33 +88,6 @@ func replace(p *pending, j *journal) error {
 	j.save()
 	hook("placed", p.real)
 	return nil
-}
-
-// putBack exchanges the file someone saved in the window back into place.
-func putBack(p *pending) error {
-	if err := model.ExchangeFiles(p.tmp, p.real); err != nil {
-		// Their version stays out of place: keep it under a name no
-		// cleanup removes, and say where.
-		kept, kerr := model.KeepAside(p.tmp, p.real+".fleetbake-conflict")
-		if kerr != nil {
-			kept = p.tmp
-		}
-		p.tmp, p.renamed = "", false
-		return fmt.Errorf("%s was saved by someone else while fleetbake wrote it, and could not be put back (%v): their version is in %s; move it over %s", p.fc.Rel, err, kept, p.fc.Rel)
-	}
-	p.renamed = false
-	back, rerr := os.ReadFile(p.tmp)
-	if rerr == nil && bytes.Equal(back, p.fc.New) {
-		return &ChangedWhileWritingError{Rel: p.fc.Rel} // cleanup removes p.tmp
-	}
-	// Saved again in that instant: keep that version too, under a name
-	// that is not a temporary one (no cleanup removes it).
-	kept, err := model.KeepAside(p.tmp, p.real+".fleetbake-conflict")
-	if err != nil {
-		kept = p.tmp
-	}
-	p.tmp = ""
-	return &ChangedWhileWritingError{Rel: p.fc.Rel, Kept: kept}
 }
 
 // replaceByRename is replace where the file system cannot exchange: the

@@ -22,13 +22,18 @@ const BackupSuffix = ".fleetbake-bak"
 // folder; a run writes for milliseconds, so a longer wait means it is stuck.
 var lockWait = 10 * time.Second
 
-// ChangedOnDiskError is a file that changed between Plan reading it and
-// Apply writing it (an editor saved it, another run wrote it). Nothing is
-// written: the engineer's edit would be lost.
-type ChangedOnDiskError struct{ Rel string }
+// retryGenerate is what a *model.ChangedOnDiskError from Apply asks to run.
+const retryGenerate = "`fleetbake generate` (with --diff to see the new changes)"
 
-func (e *ChangedOnDiskError) Error() string {
-	return fmt.Sprintf("%s changed on disk after fleetbake read it; nothing was written. Run `fleetbake generate` again (with --diff to see the new changes)", e.Rel)
+// changedOnDisk returns err as a *model.ChangedOnDiskError that says to
+// run generate again, and whether it is one.
+func changedOnDisk(err error) (error, bool) {
+	var ce *model.ChangedOnDiskError
+	if !errors.As(err, &ce) {
+		return err, false
+	}
+	ce.Retry = retryGenerate
+	return ce, true
 }
 
 // pending is one file to put in place: its temporary file, and what to put
@@ -225,7 +230,7 @@ func checkUnchanged(p *pending) error {
 		return fmt.Errorf("cannot read %s again before writing it: %w; nothing was written", p.fc.Rel, err)
 	}
 	if !now.same(p.fc.read) {
-		return &ChangedOnDiskError{Rel: p.fc.Rel}
+		return &model.ChangedOnDiskError{Name: p.fc.Rel, Retry: retryGenerate}
 	}
 	return nil
 }

@@ -138,10 +138,9 @@ func TestEditsTimedIntoTheWriteWindowAreNeverLost(t *testing.T) {
 						lost++
 						t.Logf("run %d (%s, style %d): edit lost; err = %v", i, point, style, err)
 					}
-					var ce *ChangedOnDiskError
-					var we *ChangedWhileWritingError
+					var ce *model.ChangedOnDiskError
 					var be *EditInBackupError
-					if err != nil && !errors.As(err, &ce) && !errors.As(err, &we) && !errors.As(err, &be) {
+					if err != nil && !errors.As(err, &ce) && !errors.As(err, &be) {
 						t.Errorf("run %d: unexpected error %v", i, err)
 					}
 				}
@@ -193,7 +192,7 @@ func TestConcurrentGenerateOnlyOneWrites(t *testing.T) {
 	if err1 != nil {
 		t.Fatalf("first run: %v", err1)
 	}
-	var ce *ChangedOnDiskError
+	var ce *model.ChangedOnDiskError
 	if !errors.As(err2, &ce) {
 		t.Fatalf("second run: err = %v, want ChangedOnDiskError (it must not report success)", err2)
 	}

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -181,75 +180,6 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	SyncDir(filepath.Dir(path))
-	return nil
-}
-
-// ChangedWhileSavingError is a file someone saved between fleetbake
-// reading it and putting its new version in place: their version is kept.
-type ChangedWhileSavingError struct{ Path string }
-
-func (e *ChangedWhileSavingError) Error() string {
-	return fmt.Sprintf("%s was changed by someone else while fleetbake saved it; their version is kept and fleetbake's change was not written. Run the command again", e.Path)
-}
-
-// replaceHook, set by tests, runs in ReplaceIfUnchanged after the caller's
-// last read and before the file is replaced: the window an edit can land in.
-var replaceHook func(path string)
-
-// ReplaceIfUnchanged puts data in place of the real file path names, but
-// only if that file still holds expect (nil: does not exist). The check
-// and the replace are one step where the file system allows it (an
-// exchange, see ExchangeFiles): an edit saved at any moment before is
-// kept, and the result is a *ChangedWhileSavingError.
-func ReplaceIfUnchanged(path string, data []byte, perm os.FileMode, expect []byte) error {
-	real, err := RealPath(path)
-	if err != nil {
-		return err
-	}
-	RemoveStaleTemps(real, staleBefore())
-	tmp, err := CreateTemp(real, data, perm)
-	if err != nil {
-		return err
-	}
-	defer RemoveTemp(tmp) // after success it holds the old content
-	if replaceHook != nil {
-		replaceHook(real)
-	}
-	if expect == nil {
-		err := RenameNoReplace(tmp, real)
-		if errors.Is(err, errors.ErrUnsupported) {
-			err = os.Rename(tmp, real)
-		}
-		if errors.Is(err, fs.ErrExist) {
-			return &ChangedWhileSavingError{Path: path}
-		}
-		if err == nil {
-			SyncDir(filepath.Dir(real))
-		}
-		return err
-	}
-	err = ExchangeFiles(tmp, real)
-	if errors.Is(err, errors.ErrUnsupported) {
-		if cur, err := os.ReadFile(real); err != nil || !bytes.Equal(cur, expect) {
-			return &ChangedWhileSavingError{Path: path}
-		}
-		err = os.Rename(tmp, real)
-		if err == nil {
-			SyncDir(filepath.Dir(real))
-		}
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	if was, err := os.ReadFile(tmp); err != nil || !bytes.Equal(was, expect) {
-		if err := ExchangeFiles(tmp, real); err != nil {
-			ForgetTemp(tmp) // their version is under this name: keep it
-			return fmt.Errorf("%s was changed by someone else while fleetbake saved it and could not be put back (%v): their version is in %s; move it over %s", path, err, tmp, real)
-		}
-		return &ChangedWhileSavingError{Path: path}
-	}
-	SyncDir(filepath.Dir(real))
 	return nil
 }
 

@@ -289,7 +289,7 @@ func (p *Project) SaveUpdate(update func(*Project)) (merged bool, err error) {
 	// it); the update is then merged onto it, a few times at most.
 	for range 3 {
 		merged, err = p.saveUpdateOnce(update)
-		var ce *ChangedWhileSavingError
+		var ce *ChangedOnDiskError
 		if !errors.As(err, &ce) {
 			return merged, err
 		}

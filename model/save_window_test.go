@@ -51,12 +51,12 @@ func TestEditsDuringSaveAreKept(t *testing.T) {
 				t.Errorf("run %d (update %v): the edit is lost: image %q, err %v", i, viaUpdate, got.Image, err)
 				continue
 			}
-			var ce *ChangedWhileSavingError
+			var ce *ChangedOnDiskError
 			switch {
 			case viaUpdate && (err != nil || got.Greengrass.DataEndpoint != "abc-ats.iot.example"):
 				t.Errorf("run %d: SaveUpdate did not merge onto the edit: err %v, endpoint %q", i, err, got.Greengrass.DataEndpoint)
 			case !viaUpdate && !errors.As(err, &ce):
-				t.Errorf("run %d: Save kept the edit but said %v, want ChangedWhileSavingError", i, err)
+				t.Errorf("run %d: Save kept the edit but said %v, want ChangedOnDiskError", i, err)
 			}
 		}
 	}
