@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"fleetbake/model"
@@ -16,7 +15,6 @@ import (
 const (
 	StateFile = "fleetbake-build.json"
 	LogFile   = "fleetbake-build.log"
-	lockFile  = "fleetbake-build.lock"
 )
 
 // StatePath is the state file of the build folder.
@@ -179,23 +177,16 @@ func writeState(buildDir string, s *State) error {
 	return model.WriteFileAtomic(StatePath(buildDir), append(data, '\n'), 0o644)
 }
 
-// lockBuildDir takes an exclusive lock on the build folder's lock file, so
-// that starting, stopping and the supervisor's final write never interleave
-// their read-modify-write of the state file. The lock is held by an open
-// file, so a crash releases it.
+// lockBuildDir takes the build folder's lock (model.LockDir, waiting as
+// long as another holds it), so that starting, stopping and the
+// supervisor's final write never interleave their read-modify-write of the
+// state file. The lock is held by an open file, so a crash releases it.
 func lockBuildDir(buildDir string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(buildDir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	l, err := model.LockDir(buildDir, model.Forever)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return l.Unlock, nil
 }
 
 // updateState applies change to the state file under the build folder lock.
