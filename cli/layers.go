@@ -4,6 +4,7 @@ package cli
 // (`layers lock` is in lock.go).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,11 +125,15 @@ func runLayers(env *cliEnv, args []string) error {
 		rep.Resolution = resolveReport(p, w)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
+		// encoding/json leaves DEL and C1 controls raw; a layer.conf may
+		// hold them, and a terminal acts on them (CSI U+009B).
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
+		env.stdout.Write(model.PrintableJSON(buf.Bytes()))
 	} else {
 		// Names, paths and problems come from layer.conf files and folders
 		// fleetbake did not write: escape what a terminal would act on.

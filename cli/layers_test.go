@@ -255,6 +255,43 @@ func TestLayersEscapesTerminalSequences(t *testing.T) {
 	}
 }
 
+// `layers --json` escapes what encoding/json leaves raw: DEL, C1 controls
+// (CSI U+009B) and the bidirectional overrides; the JSON reads back to the
+// same names.
+func TestLayersJSONEscapesDELAndC1(t *testing.T) {
+	dir := t.TempDir()
+	spec := layertree.Standard("scarthgap", true)
+	name := "meta-ev\x7fil\u009b2J\u202eok"
+	spec.Layers = append(spec.Layers, layertree.Layer{Dir: name, Conf: "BBFILE_COLLECTIONS += \"evil\"\nLAYERSERIES_COMPAT_evil = \"scarthgap\"\n"})
+	layertree.Write(t, dir, spec)
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	_, out, _ := runCLI(t, "--config", cfg, "layers", "--json")
+	for _, r := range out {
+		if model.IsControl(r) && r != '\n' {
+			t.Fatalf("raw %U in layers --json:\n%q", r, out)
+		}
+	}
+	for _, want := range []string{`\u007f`, `\u009b`, `\u202e`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("layers --json lacks %s:\n%s", want, out)
+		}
+	}
+	var rep layersReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("layers --json is not JSON: %v\n%s", err, out)
+	}
+	found := false
+	for _, l := range rep.Layers {
+		found = found || strings.HasSuffix(l.Path, name)
+	}
+	if !found {
+		t.Errorf("no layer path reads back as %q: %+v", name, rep.Layers)
+	}
+}
+
 // The engineer's own lines in local.conf (quoted in warnings and in the
 // diff) and layer problems reach `fleetbake generate` output escaped.
 func TestGenerateEscapesTerminalSequences(t *testing.T) {

@@ -49,9 +49,9 @@ func checkValue(name, value string) error {
 		return bad("it " + p)
 	}
 	for _, r := range value {
-		// C1 controls (U+0080..U+009F) and the Unicode line separators too:
-		// the same set guardConf refuses in the rendered file.
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+		// model's one rule: the same set guardConf refuses in the rendered
+		// file and Printable escapes on a terminal.
+		if model.IsControl(r) {
 			return bad(fmt.Sprintf("it contains the control character %U", r))
 		}
 	}

@@ -39,9 +39,9 @@ func textProblem(s string) string {
 	}
 	for _, r := range s {
 		switch {
-		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+		case model.IsLineBreak(r):
 			return "it contains a line break"
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+		case model.IsControl(r):
 			return fmt.Sprintf("it contains the control character %U", r)
 		case r == '\\':
 			return `it contains a backslash, which continues a BitBake line`
@@ -116,7 +116,7 @@ func guardConf(file, content string) error {
 	}
 	for i, line := range strings.Split(content, "\n") {
 		for _, r := range line {
-			if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			if model.IsControl(r) {
 				return bad(i+1, fmt.Sprintf("holds the control character %U", r))
 			}
 		}
@@ -154,7 +154,7 @@ func guardKas(out string) error {
 	}
 	for i, line := range strings.Split(out, "\n") {
 		for _, r := range line {
-			if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			if model.IsControl(r) {
 				return fmt.Errorf("generator: line %d of the kas file holds the control character %U; this is a fleetbake bug, please report it", i+1, r)
 			}
 		}

@@ -16,9 +16,9 @@ func unsafeForBitBake(v string, allowVarRefs bool) string {
 	}
 	for _, r := range v {
 		switch {
-		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+		case IsLineBreak(r):
 			return "must be one line (no line breaks)"
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+		case IsControl(r):
 			return fmt.Sprintf("must not contain the control character %U", r)
 		case r == '"':
 			return `must not contain a double quote (")`
