@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"fleetbake/model"
 	"fleetbake/provision"
@@ -100,24 +101,72 @@ func ApplyAWS(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions
 			report(resourceEvent(ev))
 		}
 	}()
-	res, err := pv.Apply(ctx, nil, events)
-	close(events) // Apply never closes it; it has returned, so nothing sends any more
+	done, err := ApplyProvisioned(ctx, p, pv, nil, events)
+	close(events) // ApplyProvisioned has returned, so nothing sends any more
 	<-forwarded
-	if res == nil {
+	if done == nil {
 		return nil, err
 	}
-	for i, w := range res.Warnings {
+	for i, w := range done.Warnings {
 		// One row each (rows are per kind): certificates apply could not
 		// tie to its own request and so did not delete, for instance.
 		report(ResourceEvent{Kind: fmt.Sprintf("%s %d", WarningKind, i+1), State: ResourceDone, Detail: w})
 	}
-	if _, serr := p.SaveUpdate(res.UpdateProject); serr != nil && err == nil {
-		err = fmt.Errorf("AWS is set up, but writing %s failed: %w", p.Path(), serr)
-	}
 	// The same update `fleetbake provision apply` makes: endpoints, and
 	// the names and region AWS now holds, so that the project file says
 	// what exists even if the prefix is changed later.
-	return res.UpdateProject, err
+	return done.UpdateProject, err
+}
+
+// AWSApplied is what ApplyProvisioned did: provision's result, and whether
+// the project file had been edited while it ran (the update went on top).
+type AWSApplied struct {
+	*provision.Result
+	Merged bool
+}
+
+// ApplyProvisioned is the one apply of the AWS side, for the UI (ApplyAWS)
+// and `fleetbake provision apply` (which shows pv's plan first): pv applies
+// plan (nil: it plans now), sending each resource's progress on events
+// (which it does not close), then what AWS returned is saved into the
+// project file (SaveAWSResult). The result is nil only when nothing was
+// applied.
+func ApplyProvisioned(ctx context.Context, p *model.Project, pv *provision.Provisioner, plan *provision.Plan, events chan<- provision.Event) (*AWSApplied, error) {
+	res, err := pv.Apply(ctx, plan, events)
+	if res == nil {
+		return nil, err
+	}
+	done, serr := SaveAWSResult(p, res)
+	return done, cmp.Or(err, serr)
+}
+
+// SaveAWSResult records what AWS returned (res.UpdateProject: endpoints,
+// names) in the project file with the edit-safe save: the file was read
+// minutes ago, and if it was edited meanwhile the update goes onto the
+// edited file instead of over it. A failed save says what to add by hand.
+func SaveAWSResult(p *model.Project, res *provision.Result) (*AWSApplied, error) {
+	merged, err := p.SaveUpdate(res.UpdateProject)
+	if err != nil {
+		err = fmt.Errorf("AWS is set up, but writing %s failed: %w\n  what to do: fix it and run apply again (it changes nothing in AWS), or add these under [greengrass] by hand:\n%s", p.Path(), err, projectUpdateTOML(res))
+	}
+	return &AWSApplied{Result: res, Merged: merged}, err
+}
+
+// projectUpdateTOML is what Result.UpdateProject sets, as lines of the
+// [greengrass] table, for an engineer to add by hand.
+func projectUpdateTOML(res *provision.Result) string {
+	var q model.Project
+	res.UpdateProject(&q)
+	g := q.Greengrass
+	var b strings.Builder
+	for _, kv := range [][2]string{{"region", g.Region}, {"data_endpoint", g.DataEndpoint}, {"credential_endpoint", g.CredentialEndpoint},
+		{"provisioning_template", g.ProvisioningTemplate}, {"role_alias", g.RoleAlias}, {"thing_group", g.ThingGroup},
+		{"thing_name_prefix", g.ThingNamePrefix}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "    %s = %q\n", kv[0], kv[1])
+		}
+	}
+	return b.String()
 }
 
 // WarningKind labels the rows of apply's warnings.

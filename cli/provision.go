@@ -159,8 +159,10 @@ func runProvisionApply(env *cliEnv, args []string) error {
 	if err := conflictsError(plan); err != nil {
 		return err
 	}
-	res, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
-		return pv.Apply(ctx, plan, events)
+	var done *app.AWSApplied
+	_, err = withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
+		done, err = app.ApplyProvisioned(ctx, p, pv, plan, events)
+		return nil, err
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -168,7 +170,8 @@ func runProvisionApply(env *cliEnv, args []string) error {
 		}
 		return err
 	}
-	return finishApply(env, p, res, fmt.Sprintf("%d created, %d updated, %d AWS calls.", res.Created, res.Updated, res.Calls))
+	printApplied(env, p, done, fmt.Sprintf("%d created, %d updated, %d AWS calls.", done.Created, done.Updated, done.Calls))
+	return nil
 }
 
 func conflictsError(plan *provision.Plan) error {
@@ -196,43 +199,20 @@ func withProgress(env *cliEnv, run func(chan<- provision.Event) (*provision.Resu
 	return res, err
 }
 
-func finishApply(env *cliEnv, p *model.Project, res *provision.Result, summary string) error {
-	// The file was read minutes ago: if it was edited meanwhile, the
-	// endpoints and names go onto the edited file instead of over it.
-	merged, err := p.SaveUpdate(res.UpdateProject)
-	if err != nil {
-		return fmt.Errorf("AWS is set up, but writing %s failed: %w\n  what to do: fix it and run apply again (it changes nothing in AWS), or add these under [greengrass] by hand:\n%s", p.Path(), err, projectUpdateTOML(res))
-	}
+// printApplied says what apply (or rotate-claim) made and saved.
+func printApplied(env *cliEnv, p *model.Project, done *app.AWSApplied, summary string) {
 	fmt.Fprintln(env.stdout, summary)
-	if merged {
+	if done.Merged {
 		fmt.Fprintf(env.stdout, "%s was changed while this ran: the endpoints and names were added to it as it is now.\n", p.Path())
 	}
 	fmt.Fprintf(env.stdout, "Wrote endpoints and names to %s; `fleetbake generate` puts them in local.conf.\n", p.Path())
-	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", res.ClaimCertID, res.ClaimCertPath, res.ClaimKeyPath, res.RootCAPath)
+	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", done.ClaimCertID, done.ClaimCertPath, done.ClaimKeyPath, done.RootCAPath)
 	fmt.Fprintln(env.stdout)
 	fmt.Fprintln(env.stdout, provision.ClaimKeyWarning)
-	for _, w := range res.Warnings {
+	for _, w := range done.Warnings {
 		fmt.Fprintln(env.stdout)
 		fmt.Fprintln(env.stdout, "WARNING: "+w)
 	}
-	return nil
-}
-
-// projectUpdateTOML is what Result.UpdateProject sets, as lines of the
-// [greengrass] table, for an engineer to add by hand.
-func projectUpdateTOML(res *provision.Result) string {
-	var q model.Project
-	res.UpdateProject(&q)
-	g := q.Greengrass
-	var b strings.Builder
-	for _, kv := range [][2]string{{"region", g.Region}, {"data_endpoint", g.DataEndpoint}, {"credential_endpoint", g.CredentialEndpoint},
-		{"provisioning_template", g.ProvisioningTemplate}, {"role_alias", g.RoleAlias}, {"thing_group", g.ThingGroup},
-		{"thing_name_prefix", g.ThingNamePrefix}} {
-		if kv[1] != "" {
-			fmt.Fprintf(&b, "    %s = %q\n", kv[0], kv[1])
-		}
-	}
-	return b.String()
 }
 
 func runProvisionStatus(env *cliEnv, args []string) error {
@@ -306,9 +286,11 @@ func runProvisionRotate(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := finishApply(env, p, res, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices."); err != nil {
+	done, err := app.SaveAWSResult(p, res)
+	if err != nil {
 		return err
 	}
+	printApplied(env, p, done, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices.")
 	fmt.Fprintln(env.stdout)
 	fmt.Fprintln(env.stdout, provision.RebuildAfterRotate)
 	return nil
