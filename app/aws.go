@@ -173,15 +173,24 @@ func projectUpdateTOML(res *provision.Result) string {
 const WarningKind = "warning"
 
 // AWSTrouble names, in a few words, why the AWS account could not be looked
-// up: the endpoint did not answer (network, proxy, --endpoint-url), or, as
-// for anything else, there are no credentials that work.
+// up: the devices the project describes are refused before any AWS call (no
+// credentials would help), the endpoint did not answer (network, proxy,
+// --endpoint-url), or, as for anything else, there are no credentials that
+// work.
 func AWSTrouble(err error) string {
 	var netErr net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) {
+	var devErr *provision.DeviceError
+	switch {
+	case errors.As(err, &devErr):
+		return DeviceTrouble
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr):
 		return "AWS not reachable"
 	}
 	return "no AWS credentials"
 }
+
+// DeviceTrouble is AWSTrouble for a refusal of the project's devices.
+const DeviceTrouble = "device settings refused"
 
 // releaseOf is the release of the devices: the project's, else the one
 // found on disk.

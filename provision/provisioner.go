@@ -125,6 +125,14 @@ var (
 	consistencyDeadline = 2 * time.Minute // give up waiting for IAM after this
 )
 
+// DeviceError is a refusal that comes from the devices the project
+// describes (nucleus, release, meta-aws generation), not from AWS: no
+// account or credentials would change it.
+type DeviceError struct{ Err error }
+
+func (e *DeviceError) Error() string { return e.Err.Error() }
+func (e *DeviceError) Unwrap() error { return e.Err }
+
 // New loads the AWS configuration the standard way (environment, shared
 // config and profiles, SSO) and checks every resource name before any call.
 func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, error) {
@@ -139,10 +147,10 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 	}
 	device, err := model.Device(p.Greengrass.Nucleus, opts.Release, opts.Generation)
 	if err != nil {
-		return nil, err
+		return nil, &DeviceError{Err: err}
 	}
 	if device.Refused != "" {
-		return nil, fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)
+		return nil, &DeviceError{Err: fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)}
 	}
 	if p.Greengrass.AWSGeneratedKey {
 		opts.AWSGeneratedKey = true
