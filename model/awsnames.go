@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -145,14 +146,26 @@ const (
 	ClaimRootFile = "claim.root.pem"
 )
 
-// ClaimFiles returns the absolute paths of claim.cert.pem, claim.pkey.pem and
-// claim.root.pem under Greengrass.ClaimDir.
-func (p *Project) ClaimFiles() (cert, key, rootCA string) {
-	dir := p.Abs(p.Greengrass.ClaimDir)
+// DefaultClaimDir is the claim folder of a project that names none,
+// relative to the project file: the one default of provision apply (which
+// writes the files), generate (which points the recipes at them) and verify.
+const DefaultClaimDir = "claim-certs"
+
+// ClaimDir returns the absolute path of the claim folder:
+// Greengrass.ClaimDir, or DefaultClaimDir when it is empty.
+func (p *Project) ClaimDir() string {
+	dir := p.Abs(cmp.Or(p.Greengrass.ClaimDir, DefaultClaimDir))
 	if !filepath.IsAbs(dir) {
 		if a, err := filepath.Abs(dir); err == nil {
 			dir = a
 		}
 	}
+	return dir
+}
+
+// ClaimFiles returns the absolute paths of claim.cert.pem, claim.pkey.pem and
+// claim.root.pem in the claim folder (ClaimDir).
+func (p *Project) ClaimFiles() (cert, key, rootCA string) {
+	dir := p.ClaimDir()
 	return filepath.Join(dir, ClaimCertFile), filepath.Join(dir, ClaimKeyFile), filepath.Join(dir, ClaimRootFile)
 }

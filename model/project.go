@@ -125,7 +125,7 @@ func Default() *Project {
 			Nucleus:  NucleusBin,
 			Region:   "us-east-1",
 			Prefix:   "fleetbake",
-			ClaimDir: "claim-certs",
+			ClaimDir: DefaultClaimDir,
 		},
 	}
 }

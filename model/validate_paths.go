@@ -139,14 +139,12 @@ func (p *Project) validatePaths(add func(*FieldError)) {
 		}
 	}
 	g := p.Greengrass
-	if g.Enabled && g.ClaimDir == "" {
-		add(fe("greengrass.claim_dir", "", "claim certificate folder is required when Greengrass is enabled (e.g. claim-certs)"))
-	}
-	if g.Enabled && g.ClaimDir != "" {
+	if g.Enabled {
+		// An empty claim_dir is DefaultClaimDir, as for apply and verify.
 		// The claim files become file:// entries of SRC_URI once they exist:
 		// refuse now what BitBake's fetcher would read as another file,
 		// rather than after `provision apply` made them.
-		full := p.Abs(g.ClaimDir)
+		full := p.ClaimDir()
 		if i := strings.IndexAny(full, ";%*:"); i >= 0 {
 			add(fe("greengrass.claim_dir", g.ClaimDir, fmt.Sprintf("its full path %s contains %q, which BitBake's fetcher reads as part of a URL or checksum list, not of a file name (the claim files are SRC_URI entries); choose a folder whose path has no ; %% * or :", full, full[i])))
 		}

@@ -96,7 +96,6 @@ func TestValidateEveryRule(t *testing.T) {
 		{"core policy chars", func(p *Project) { p.Greengrass.CorePolicy = "pol x" }, "greengrass.core_policy", "pol x", "IoT policy"},
 		{"provisioning role chars", func(p *Project) { p.Greengrass.ProvisioningRole = "r#1" }, "greengrass.provisioning_role", "r#1", "IAM role"},
 		{"claim policy long", func(p *Project) { p.Greengrass.ClaimPolicy = long }, "greengrass.claim_policy", long, "at most 128"},
-		{"claim dir empty", func(p *Project) { p.Greengrass.ClaimDir = "" }, "greengrass.claim_dir", "", "required"},
 		{"claim dir quote", func(p *Project) { p.Greengrass.ClaimDir = `c"d` }, "greengrass.claim_dir", `c"d`, "double quote"},
 		{"data endpoint url", func(p *Project) { p.Greengrass.DataEndpoint = "https://abc-ats.iot.us-east-1.amazonaws.com" }, "greengrass.data_endpoint", "https://abc-ats.iot.us-east-1.amazonaws.com", "without https://"},
 		{"cred endpoint injection", func(p *Project) { p.Greengrass.CredentialEndpoint = `x.example.com" FOO="1` }, "greengrass.credential_endpoint", `x.example.com" FOO="1`, "host name"},
@@ -298,6 +297,15 @@ func TestClaimFiles(t *testing.T) {
 	p.Greengrass.ClaimDir = "/etc/claims"
 	if cert, _, _ := p.ClaimFiles(); cert != "/etc/claims/claim.cert.pem" {
 		t.Fatal(cert)
+	}
+	// No claim_dir is the default folder, for apply, generate and verify
+	// alike, and is valid.
+	p.Greengrass.ClaimDir = ""
+	if cert, _, _ := p.ClaimFiles(); cert != "/srv/proj/claim-certs/claim.cert.pem" {
+		t.Fatal(cert)
+	}
+	if err := p.Validate(); err != nil && strings.Contains(err.Error(), "claim_dir") {
+		t.Errorf("an empty claim_dir is refused: %v", err)
 	}
 }
 

@@ -21,11 +21,12 @@ import (
 	"fleetbake/templates"
 )
 
-// Claim file names: the names meta-aws installs under /greengrass/v2/claim-certs/.
+// Claim file names: the names meta-aws installs under /greengrass/v2/claim-certs/
+// (model's, for callers of this package).
 const (
-	ClaimCertFile = "claim.cert.pem"
-	ClaimKeyFile  = "claim.pkey.pem"
-	RootCAFile    = "claim.root.pem"
+	ClaimCertFile = model.ClaimCertFile
+	ClaimKeyFile  = model.ClaimKeyFile
+	RootCAFile    = model.ClaimRootFile
 )
 
 // AmazonRootCA1 is the public Amazon Root CA 1 certificate (PEM), embedded
@@ -43,13 +44,11 @@ type claimFiles struct {
 	dir, cert, key, root string
 }
 
+// claimPaths are model's claim paths (Project.ClaimFiles), the ones
+// generate points the recipes at and verify reads.
 func claimPaths(p *model.Project) claimFiles {
-	dir := p.Greengrass.ClaimDir
-	if dir == "" {
-		dir = "claim-certs"
-	}
-	dir = p.Abs(dir)
-	return claimFiles{dir: dir, cert: filepath.Join(dir, ClaimCertFile), key: filepath.Join(dir, ClaimKeyFile), root: filepath.Join(dir, RootCAFile)}
+	cert, key, root := p.ClaimFiles()
+	return claimFiles{dir: filepath.Dir(cert), cert: cert, key: key, root: root}
 }
 
 // ensureDir makes the claim folder 0700, since it holds a private key. A

@@ -21,6 +21,6 @@ func (r *Result) UpdateProject(p *model.Project) {
 	g.ThingGroup = r.Names.ThingGroup
 	g.ThingNamePrefix = r.Names.ThingNamePrefix
 	if g.ClaimDir == "" {
-		g.ClaimDir = "claim-certs"
+		g.ClaimDir = model.DefaultClaimDir // where apply wrote them: say so in the file
 	}
 }
