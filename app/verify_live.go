@@ -37,12 +37,20 @@ type LiveOptions struct {
 	OnStep func(claimflow.Step)
 }
 
-// VerifyOptions are Verify's: the account, and whether to run the live
-// checks (Register) and how.
+// VerifyOptions are Verify's: the account, whether to run the live checks
+// (Register) and how, and the checks' sources.
 type VerifyOptions struct {
 	AWSOptions
 	Register bool
 	Live     LiveOptions
+	// NoAWS runs only the checks that need no AWS account (after the
+	// conf files were written without the AWS step); the others are
+	// reported as not run, and why.
+	NoAWS bool
+	// BitBake reads the first-boot facts from real BitBake (a parse of
+	// the build folder's configuration, minutes when cold) instead of
+	// only local.conf's text.
+	BitBake bool
 }
 
 // Exchange is one step of a live check, in the terms of the
