@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"fleetbake/engine"
 	"fleetbake/model"
@@ -77,7 +78,9 @@ func bitbakeQuery(ctx context.Context, v *Verifier) (func() (*engine.BBAnswer, e
 		q.Recipes[r] = []string{"PACKAGECONFIG", "SRC_URI", "GGV2_THING_NAME", "GGV2_THING_GROUP"}
 		q.LocalPaths[r] = claimURLs
 	}
-	return func() (*engine.BBAnswer, error) { return engine.QueryBitBake(ctx, o, q) }, nil
+	// One session for the three checks: each BitBake start loads the
+	// parse cache again, and one build folder serves one client at a time.
+	return sync.OnceValues(func() (*engine.BBAnswer, error) { return engine.QueryBitBake(ctx, o, q) }), nil
 }
 
 // bbFail is a first-boot check BitBake could not answer.

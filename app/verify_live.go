@@ -23,6 +23,9 @@ import (
 // (provision.VerifyMarker); what it made is deleted afterwards, and what an
 // interrupted run left is deleted before.
 
+// VerifyMarker is in the name of every test thing the live check makes.
+const VerifyMarker = provision.VerifyMarker
+
 // LiveOptions are for the live check. Addr, RootCAs and ServerName are for
 // tests and local stand-ins only (fleetbake's AWS fake): with AWS the check
 // connects to the account's iot:Data-ATS endpoint, trusting the root CA the

@@ -83,7 +83,6 @@ func runVerify(env *cliEnv, args []string) error {
 			account = "no AWS account (--no-aws)"
 		}
 		fmt.Fprintf(env.stdout, "%s, region %s; devices %s, meta-aws %s generation; %s\n", account, rep.Region, rep.Nucleus, rep.Generation, rep.LocalConf)
-		failed, notRun := 0, 0
 		for _, c := range rep.Checks {
 			fmt.Fprintf(env.stdout, "%-4s  %s: %s\n", c.Status, c.Name, c.Detail)
 			for _, st := range c.Steps {
@@ -97,21 +96,8 @@ func runVerify(env *cliEnv, args []string) error {
 			if c.Fix != "" {
 				fmt.Fprintf(env.stdout, "  fix: %s\n", c.Fix)
 			}
-			switch c.Status {
-			case app.Fail:
-				failed++
-			case app.Skip:
-				notRun++
-			}
 		}
-		switch {
-		case failed > 0:
-			fmt.Fprintf(env.stdout, "%d of %d checks failed.\n", failed, len(rep.Checks))
-		case notRun > 0:
-			fmt.Fprintf(env.stdout, "%d checks passed; %d not run (see SKIP above).\n", len(rep.Checks)-notRun, notRun)
-		default:
-			fmt.Fprintf(env.stdout, "All %d checks passed.\n", len(rep.Checks))
-		}
+		fmt.Fprintln(env.stdout, rep.Summary())
 	}
 	if !rep.Passed {
 		return &exitError{code: 1}
