@@ -142,12 +142,14 @@ func QueryBitBake(ctx context.Context, o BBQueryOptions, q BBQuery) (*BBAnswer, 
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		// Interrupted: say so at once; the server ends when it finds its
+		// client gone.
+		return nil, fmt.Errorf("BitBake stopped: %w", ctx.Err())
+	}
 	// The server writes its cache after the client returns; a build
 	// started right after must not find the folder locked.
 	bbServerGone(o.BuildDir, time.Minute)
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("BitBake stopped: %w", ctx.Err())
-	}
 	if runErr != nil {
 		return nil, fmt.Errorf("BitBake could not parse the configuration in %s: %v\n%s", o.BuildDir, runErr, tail(stderr.String(), 20))
 	}
