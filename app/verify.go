@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 
+	"fleetbake/engine"
 	"fleetbake/generator"
 	"fleetbake/model"
 	"fleetbake/provision"
@@ -59,13 +61,16 @@ type VerifyReport struct {
 type CheckSpec struct {
 	Name, Proves string
 	Live         bool
-	Run          func(ctx context.Context, v *Verifier) Check
+	// Local checks need no AWS account: they run when the AWS step was
+	// skipped too (VerifyOptions.NoAWS), without their AWS parts.
+	Local bool
+	Run   func(ctx context.Context, v *Verifier) Check
 }
 
 // Checks is the list verify runs, in report order. Each Run is independent:
 // they run concurrently and share the AWS look-ups through the Verifier.
 var Checks = []CheckSpec{
-	{Name: "local.conf", Proves: "the generated local.conf is there, BitBake can read it, and it is for this region", Run: checkConf},
+	{Name: "local.conf", Local: true, Proves: "the generated local.conf is there, BitBake can read it, and it is for this region", Run: checkConf},
 	{Name: "data endpoint", Proves: "devices connect to this account's iot:Data-ATS endpoint", Run: checkDataEndpoint},
 	{Name: "credential endpoint", Proves: "devices get AWS credentials from this account's iot:CredentialProvider endpoint", Run: checkCredEndpoint},
 	{Name: "provisioning template", Proves: "the template the devices name exists and is enabled", Run: checkTemplate},
@@ -73,13 +78,13 @@ var Checks = []CheckSpec{
 	{Name: "role alias", Proves: "the role alias the devices name points at the token exchange role", Run: checkRoleAlias},
 	{Name: "thing group", Proves: "the template can add new devices to the thing group", Run: checkThingGroup},
 	{Name: "claim certificate", Proves: "AWS IoT accepts the claim certificate in the image, with the claim policy", Run: checkClaimCertificate},
-	{Name: "claim key", Proves: "the claim key in the image belongs to the claim certificate, which is not about to expire", Run: checkClaimKey},
-	{Name: "root CA", Proves: "devices trust AWS IoT's server certificate (Amazon Root CA 1)", Run: checkRootCA},
+	{Name: "claim key", Local: true, Proves: "the claim key in the image belongs to the claim certificate, which is not about to expire", Run: checkClaimKey},
+	{Name: "root CA", Local: true, Proves: "devices trust AWS IoT's server certificate (Amazon Root CA 1)", Run: checkRootCA},
 	{Name: "claim policy", Proves: "the claim certificate may do every MQTT step of the device's provisioning flow (TestAuthorization, no side effect)", Run: checkClaimPolicy},
 	{Name: "core policy", Proves: "a provisioned device may connect as its thing, use the Greengrass topics and get AWS credentials through the role alias", Run: checkCorePolicy},
-	{Name: "time sync", Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
-	{Name: "claim files in image", Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
-	{Name: "device serial", Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
+	{Name: "time sync", Local: true, Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
+	{Name: "claim files in image", Local: true, Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
+	{Name: "device serial", Local: true, Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
 	{Name: "register", Proves: "a device with the claim provisions itself over MQTT as the device profile does, and what it made is deleted (live, --register)", Live: true, Run: checkRegister},
 	{Name: "other port", Proves: "whether the claim can also reach the data endpoint on the port the devices do not use (information, --register)", Live: true, Run: checkOtherPort},
 }
@@ -96,6 +101,11 @@ type Verifier struct {
 	device model.DeviceProfile
 	gen    model.Generation
 	live   LiveOptions
+	// noAWS: the account is not looked at (VerifyOptions.NoAWS); pv is nil.
+	noAWS bool
+	// genMismatch says how the meta-aws tree on disk disagrees with the
+	// generation local.conf was written for; "" when it does not.
+	genMismatch string
 
 	conf        func() (*confView, error)
 	dataEP      func() (string, error)
@@ -109,6 +119,9 @@ type Verifier struct {
 	cert        func() (provision.CertInfo, error)
 	claimPolicy func() (provision.IoTPolicyInfo, error)
 	corePolicy  func() (provision.IoTPolicyInfo, error)
+	// bb is what real BitBake resolves (VerifyOptions.BitBake); nil when
+	// check 4 reads local.conf alone.
+	bb func() (*engine.BBAnswer, error)
 }
 
 // Verify runs every check that is not live, concurrently, and reports them
@@ -118,22 +131,46 @@ func Verify(ctx context.Context, p *model.Project, o AWSOptions) (*VerifyReport,
 	return VerifyWith(ctx, p, VerifyOptions{AWSOptions: o})
 }
 
-// VerifyWith is Verify, with the live checks too when o.Register is set.
+// VerifyWith is Verify, with the live checks too when vo.Register is set,
+// without the account when vo.NoAWS is, and with real BitBake's values for
+// the first-boot checks when vo.BitBake is.
 func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*VerifyReport, error) {
 	o := vo.AWSOptions
 	if !p.Greengrass.Enabled {
 		return nil, fmt.Errorf("greengrass is off in %s: there is nothing to verify", p.Path())
 	}
-	o.ReadOnly = true
-	pv, _, err := Provisioner(ctx, p, nil, o)
+	if vo.NoAWS && vo.Register {
+		return nil, errors.New("the live check (--register) needs the AWS account: it cannot run without AWS")
+	}
+	// The devices are what local.conf was written for: its variables say
+	// which meta-aws generation generate used, whatever the tree says now.
+	gen, mismatch, err := confGeneration(p, o.Generation)
 	if err != nil {
 		return nil, err
 	}
-	// The account is looked up while the checks run: only the ARNs they
-	// ask TestAuthorization about need it, so it is not a round trip of
-	// its own before them. Without it verify could not run at all.
-	v := newVerifier(ctx, p, pv)
-	v.live = vo.Live
+	o.Generation = gen
+	var v *Verifier
+	if vo.NoAWS {
+		if v, err = newLocalVerifier(p, gen); err != nil {
+			return nil, err
+		}
+	} else {
+		o.ReadOnly = true
+		pv, _, err := Provisioner(ctx, p, nil, o)
+		if err != nil {
+			return nil, err
+		}
+		// The account is looked up while the checks run: only the ARNs they
+		// ask TestAuthorization about need it, so it is not a round trip of
+		// its own before them. Without it verify could not run at all.
+		v = newVerifier(ctx, p, pv)
+	}
+	v.live, v.genMismatch = vo.Live, mismatch
+	if vo.BitBake {
+		if v.bb, err = bitbakeQuery(ctx, v); err != nil {
+			return nil, fmt.Errorf("--bitbake: %w", err)
+		}
+	}
 	var specs []CheckSpec
 	for _, c := range Checks {
 		if (!c.Live || vo.Register) && c.Run != nil {
@@ -144,17 +181,25 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 	var wg sync.WaitGroup
 	for i, c := range specs {
 		wg.Go(func() {
-			r := c.Run(ctx, v)
+			var r Check
+			if vo.NoAWS && !c.Local {
+				r = skip(NotRunWithoutAWS)
+			} else {
+				r = c.Run(ctx, v)
+			}
 			r.Name, r.Proves = c.Name, c.Proves
 			checks[i] = r
 		})
 	}
-	id, err := v.ident()
+	var id provision.Identity
+	if !vo.NoAWS {
+		id, err = v.ident()
+	}
 	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	rep := &VerifyReport{Account: id.Account, Region: pv.Region(), Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath(), Checks: checks}
+	rep := &VerifyReport{Account: id.Account, Region: v.region, Nucleus: v.device.Nucleus, Generation: string(v.gen), LocalConf: v.confPath(), Checks: checks}
 	rep.Passed = true
 	for _, c := range rep.Checks {
 		if c.Status == Fail {
@@ -162,6 +207,26 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 		}
 	}
 	return rep, nil
+}
+
+// newLocalVerifier is a Verifier for the checks that need no AWS: the
+// names, region and device come from the project alone.
+func newLocalVerifier(p *model.Project, gen model.Generation) (*Verifier, error) {
+	ws, _ := Discover(p) // nothing found: the project's release decides
+	if gen == model.GenerationUnknown {
+		gen, _ = Generation(p, ws)
+	}
+	device, err := model.Device(p.Greengrass.Nucleus, releaseOf(p, ws), gen)
+	if err != nil {
+		return nil, err
+	}
+	if device.Refused != "" {
+		return nil, fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)
+	}
+	v := &Verifier{p: p, noAWS: true, region: p.Greengrass.Region, names: provision.ResolveNames(p.Greengrass), device: device, gen: gen}
+	v.conf = sync.OnceValues(func() (*confView, error) { return readConfView(v.confPath()) })
+	v.claim = sync.OnceValues(func() (*claimOnDisk, error) { return v.readClaim() })
+	return v, nil
 }
 
 func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisioner) *Verifier {
@@ -195,8 +260,10 @@ func newVerifier(ctx context.Context, p *model.Project, pv *provision.Provisione
 }
 
 // confPath is the local.conf `fleetbake generate` writes.
-func (v *Verifier) confPath() string {
-	return filepath.Join(v.p.Abs(v.p.BuildDir), "conf", "local.conf")
+func (v *Verifier) confPath() string { return confPathOf(v.p) }
+
+func confPathOf(p *model.Project) string {
+	return filepath.Join(p.Abs(p.BuildDir), "conf", "local.conf")
 }
 
 // confView is local.conf as BitBake's reader sees it: the last plain

@@ -12,9 +12,18 @@ import (
 	"fleetbake/model"
 )
 
-// Check 4: what a first boot needs, read from local.conf.
+// Check 4: what a first boot needs, read from local.conf; with --bitbake,
+// as BitBake resolves it (verify_bitbake.go).
 
 func checkTimeSync(ctx context.Context, v *Verifier) Check {
+	c := confTimeSync(v)
+	if v.bb != nil {
+		return bbTimeSync(v, c)
+	}
+	return c
+}
+
+func confTimeSync(v *Verifier) Check {
 	cv, err := v.conf()
 	if err != nil {
 		return noConf(err)
@@ -41,6 +50,9 @@ func checkTimeSync(ctx context.Context, v *Verifier) Check {
 }
 
 func checkClaimFilesConf(ctx context.Context, v *Verifier) Check {
+	if v.bb != nil {
+		return bbClaimFiles(v)
+	}
 	cv, err := v.conf()
 	if err != nil {
 		return noConf(err)
@@ -95,10 +107,19 @@ func checkSerial(ctx context.Context, v *Verifier) Check {
 	for _, prm := range v.device.Params {
 		facts = append(facts, prm.Name+" from "+prm.Source)
 	}
-	if v.gen == model.GenerationOld && v.device.Nucleus != model.NucleusLite {
+	if v.bb != nil {
+		fact, c := bbSerial(v)
+		if c != nil {
+			return *c
+		}
+		facts = append(facts, fact)
+	} else if v.gen == model.GenerationOld && v.device.Nucleus != model.NucleusLite {
 		if _, c := v.confValue("thing", v.names.ThingNamePrefix, "the project's thing name prefix"); c != nil {
 			return *c
 		}
+	}
+	if v.noAWS {
+		return pass("the device sends " + strings.Join(facts, "; ") + " (the template's parameters were not compared: no AWS)")
 	}
 	t, err := v.template()
 	if err == nil && t.Found {

@@ -23,6 +23,9 @@ import (
 // (provision.VerifyMarker); what it made is deleted afterwards, and what an
 // interrupted run left is deleted before.
 
+// VerifyMarker is in the name of every test thing the live check makes.
+const VerifyMarker = provision.VerifyMarker
+
 // LiveOptions are for the live check. Addr, RootCAs and ServerName are for
 // tests and local stand-ins only (fleetbake's AWS fake): with AWS the check
 // connects to the account's iot:Data-ATS endpoint, trusting the root CA the
@@ -37,12 +40,20 @@ type LiveOptions struct {
 	OnStep func(claimflow.Step)
 }
 
-// VerifyOptions are Verify's: the account, and whether to run the live
-// checks (Register) and how.
+// VerifyOptions are Verify's: the account, whether to run the live checks
+// (Register) and how, and the checks' sources.
 type VerifyOptions struct {
 	AWSOptions
 	Register bool
 	Live     LiveOptions
+	// NoAWS runs only the checks that need no AWS account (after the
+	// conf files were written without the AWS step); the others are
+	// reported as not run, and why.
+	NoAWS bool
+	// BitBake reads the first-boot facts from real BitBake (a parse of
+	// the build folder's configuration, minutes when cold) instead of
+	// only local.conf's text.
+	BitBake bool
 }
 
 // Exchange is one step of a live check, in the terms of the

@@ -17,7 +17,7 @@ import (
 // when one failed, 2 when verify could not run.
 func runVerify(env *cliEnv, args []string) error {
 	var profile, region, endpoint, generation, mqttAddr, mqttCA string
-	var asJSON, register bool
+	var asJSON, register, bitbake, noAWS bool
 	fs := newFlags(env, "verify")
 	fs.StringVar(&profile, "profile", "", "AWS shared config profile (default: $AWS_PROFILE or default)")
 	fs.StringVar(&region, "region", "", "AWS region (default: greengrass.region in the project, else $AWS_REGION)")
@@ -25,6 +25,8 @@ func runVerify(env *cliEnv, args []string) error {
 	fs.StringVar(&generation, "generation", "", "meta-aws generation: new or old; default: detected as generate does")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&register, "register", false, "also provision a test device with the claim over MQTT, then delete its thing and certificate")
+	fs.BoolVar(&bitbake, "bitbake", false, "check the first boot with the values real BitBake resolves (parses the build folder's conf: minutes when its cache is cold; not as root)")
+	fs.BoolVar(&noAWS, "no-aws", false, "run only the checks that need no AWS account (the conf files, the claim files, the first boot)")
 	fs.StringVar(&mqttAddr, "mqtt-endpoint", "", "testing only: with --register, connect to this host:port instead of the account's data endpoint (a local stand-in)")
 	fs.StringVar(&mqttCA, "mqtt-ca", "", "testing only: with --mqtt-endpoint, trust the CA in this PEM file instead of the image's root CA")
 	if err := fs.Parse(args); err != nil {
@@ -37,6 +39,9 @@ func runVerify(env *cliEnv, args []string) error {
 	case "", string(model.GenerationNew), string(model.GenerationOld):
 	default:
 		return &exitError{code: 2, err: fmt.Errorf("--generation %q: use new or old", generation)}
+	}
+	if noAWS && register {
+		return &exitError{code: 2, err: errors.New("--register provisions a test device in the AWS account: it cannot run with --no-aws")}
 	}
 	live := app.LiveOptions{Addr: mqttAddr}
 	if (mqttAddr != "" || mqttCA != "") && !register {
@@ -58,7 +63,10 @@ func runVerify(env *cliEnv, args []string) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	rep, err := app.VerifyWith(ctx, p, app.VerifyOptions{Register: register, Live: live,
+	if bitbake && !asJSON {
+		fmt.Fprintln(env.stderr, "Reading the image's first-boot facts from BitBake (a cold parse takes minutes)...")
+	}
+	rep, err := app.VerifyWith(ctx, p, app.VerifyOptions{Register: register, Live: live, BitBake: bitbake, NoAWS: noAWS,
 		AWSOptions: app.AWSOptions{Profile: profile, Region: region, EndpointURL: endpoint, Generation: model.Generation(generation)}})
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("verify could not run: %w", err)}
@@ -70,8 +78,11 @@ func runVerify(env *cliEnv, args []string) error {
 		}
 		fmt.Fprintln(env.stdout, string(b))
 	} else {
-		fmt.Fprintf(env.stdout, "AWS account %s, region %s; devices %s, meta-aws %s generation; %s\n", rep.Account, rep.Region, rep.Nucleus, rep.Generation, rep.LocalConf)
-		failed := 0
+		account := "AWS account " + rep.Account
+		if noAWS {
+			account = "no AWS account (--no-aws)"
+		}
+		fmt.Fprintf(env.stdout, "%s, region %s; devices %s, meta-aws %s generation; %s\n", account, rep.Region, rep.Nucleus, rep.Generation, rep.LocalConf)
 		for _, c := range rep.Checks {
 			fmt.Fprintf(env.stdout, "%-4s  %s: %s\n", c.Status, c.Name, c.Detail)
 			for _, st := range c.Steps {
@@ -85,15 +96,8 @@ func runVerify(env *cliEnv, args []string) error {
 			if c.Fix != "" {
 				fmt.Fprintf(env.stdout, "  fix: %s\n", c.Fix)
 			}
-			if c.Status == app.Fail {
-				failed++
-			}
 		}
-		if failed == 0 {
-			fmt.Fprintf(env.stdout, "All %d checks passed.\n", len(rep.Checks))
-		} else {
-			fmt.Fprintf(env.stdout, "%d of %d checks failed.\n", failed, len(rep.Checks))
-		}
+		fmt.Fprintln(env.stdout, rep.Summary())
 	}
 	if !rep.Passed {
 		return &exitError{code: 1}

@@ -1,14 +1,16 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 
 	"fleetbake/app"
 )
 
 // filesOnly offers to write the conf files without the AWS step (no
-// credentials yet), as s does on the Review screen, and says what they lack.
-func (a *asker) filesOnly(ws *Workspace, plan *FilePlan) error {
+// credentials yet), as s does on the Review screen, says what they lack,
+// and runs the checks that need no AWS account.
+func (a *asker) filesOnly(ctx context.Context, ws *Workspace, plan *FilePlan) error {
 	if !a.p.Greengrass.Enabled {
 		return nil
 	}
@@ -25,6 +27,9 @@ func (a *asker) filesOnly(ws *Workspace, plan *FilePlan) error {
 		return fmt.Errorf("writing the conf files: %w", err)
 	}
 	a.say("%s", skipped.Advice())
+	if err := a.verify(ctx, true); err != nil {
+		return err
+	}
 	a.say("Start the build with `fleetbake build`.")
 	return nil
 }

@@ -55,7 +55,7 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 		return err
 	}
 	if !ok {
-		return a.filesOnly(ws, plan)
+		return a.filesOnly(ctx, ws, plan)
 	}
 	update, err := a.svc.applySteps().Apply(ctx, a.p, ws, plan, false, func(step app.ApplyStep, ev ResourceEvent) {
 		switch {
@@ -79,7 +79,7 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 	if err != nil {
 		return fmt.Errorf("apply: %w (run fleetbake again to retry: what exists is kept)", err)
 	}
-	if err := a.verify(ctx); err != nil {
+	if err := a.verify(ctx, false); err != nil {
 		return err
 	}
 	a.say("Done. Start the build with `fleetbake build`.")

@@ -25,6 +25,7 @@ func TestAccessibleWholeWizard(t *testing.T) {
 		"", "", "acc", // nucleus, region, prefix
 		"", "", "", "", "", "", // group, thing prefix, template, alias, claim folder, claim key by AWS
 		"y", // write and create
+		"",  // on to the build after verify
 	}
 	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
 	var out strings.Builder
@@ -73,6 +74,7 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		"", "", "", "", "", "", "", "", "", "", // Greengrass on, its eight fields, the claim key
 		"n", // not the AWS resources
 		"y", // the files only
+		"",  // on to the build after the checks that need no AWS
 	}
 	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
 	var out strings.Builder
@@ -82,7 +84,12 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	flat := strings.Join(strings.Fields(out.String()), " ")
-	for _, want := range []string{"Empty in local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake build`"} {
+	for _, want := range []string{"Empty in local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake build`",
+		// The checks that need no AWS ran; the others are named, with why.
+		"Verifying local.conf, the claim files and the first boot (no AWS", "PASS time sync:",
+		`FAIL local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = "" (AWS fills it)`,
+		"Not run, because they need the AWS account and the AWS step was skipped: data endpoint, credential endpoint, provisioning template",
+		"or r to verify again:"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the prompts do not say %q:\n%s", want, out.String())
 		}

@@ -558,6 +558,13 @@ func TestFlowNoCredentialsReachesBuild(t *testing.T) {
 	if n := fake.MutatingCalls(); n != 0 {
 		t.Errorf("%d mutating AWS calls without credentials", n)
 	}
+	// Verify runs the checks that need no AWS and names the others.
+	f.keys("enter")
+	f.waitStep(StepVerify)
+	f.waitFor("the checks not run named", func(_ *Model, screen string) bool {
+		flat := strings.Join(strings.Fields(screen), " ")
+		return strings.Contains(flat, "4 of 6 checks failed. Not run, because they need the AWS account and the AWS step was skipped: data endpoint")
+	})
 	f.keys("enter")
 	f.waitStep(StepBuild)
 }

@@ -371,9 +371,22 @@ func TestGoldenApplySkipsAWS(t *testing.T) {
 			t.Errorf("the skipped apply does not say %q:\n%s", want, frame(t, m))
 		}
 	}
+	// Enter runs the checks that need no AWS account (Verify), then Build.
+	var reqs []VerifyRequest
+	svc.Verify = func(_ context.Context, _ *model.Project, r VerifyRequest) (*VerifyReport, error) {
+		reqs = append(reqs, r)
+		return &VerifyReport{Checks: []app.Check{{Name: "time sync", Status: app.Pass}, {Name: "claim policy", Status: app.Skip, Detail: app.NotRunWithoutAWS}}}, nil
+	}
+	drive(t, m, press("enter")...)
+	if m.Step() != StepVerify || len(reqs) != 1 || !reqs[0].NoAWS || reqs[0].Register {
+		t.Errorf("enter after the skipped apply: step %v, verify asked %+v; want Verify without AWS", m.Step(), reqs)
+	}
+	if flat := strings.Join(strings.Fields(frame(t, m)), " "); !strings.Contains(flat, "Not run, because they need the AWS account and the AWS step was skipped: claim policy.") || strings.Contains(flat, "live check") {
+		t.Errorf("the Verify step after the skipped apply:\n%s", frame(t, m))
+	}
 	drive(t, m, press("enter")...)
 	if m.Step() != StepBuild {
-		t.Errorf("enter after the skipped apply went to %v, want Build", m.Step())
+		t.Errorf("enter on Verify went to %v, want Build", m.Step())
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // it causes, and the way on (enter builds anyway, r verifies again).
 func TestGoldenVerifyFailed(t *testing.T) {
 	svc := fakeServices()
-	svc.Verify = func(context.Context, *model.Project) (*VerifyReport, error) {
+	svc.Verify = func(context.Context, *model.Project, VerifyRequest) (*VerifyReport, error) {
 		return &VerifyReport{Checks: []app.Check{
 			{Name: "local.conf", Status: app.Pass, Detail: `/src/build/conf/local.conf: AWS_REGION:pn-greengrass-plugin-fleetprovisioning = "eu-west-1"`},
 			{Name: "provisioning template", Status: app.Pass, Detail: "template fb-Template exists and is enabled"},

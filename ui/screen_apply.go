@@ -139,10 +139,6 @@ func (s *applyScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Retry) && !s.done:
 			return s.start()
-		case key.Matches(msg, k.Enter) && s.done && s.skipped != nil:
-			// Verify checks the AWS side, which this run left out on
-			// purpose: its checks could only fail, so the build is next.
-			return func() tea.Msg { return gotoMsg{step: StepBuild} }
 		case key.Matches(msg, k.Enter) && s.done:
 			return nextFrom(s)
 		}
@@ -235,7 +231,8 @@ func (s *applyScreen) View(height int) string {
 		lines = append(lines, st.Subtle.Render("Working… quitting now asks first."))
 	case s.done:
 		if s.skipped != nil {
-			lines = append(lines, st.OK.Render("Files written. Press enter to start the build."))
+			// Verify runs the checks that need no AWS (c.SkipAWS).
+			lines = append(lines, st.OK.Render("Files written. Press enter to run the checks that need no AWS, then build."))
 		} else {
 			lines = append(lines, st.OK.Render("All done. Press enter to verify the setup, then build."))
 		}

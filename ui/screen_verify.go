@@ -16,16 +16,32 @@ import (
 
 // verifyScreen runs `fleetbake verify`'s read-only checks after apply and
 // shows each one PASS or FAIL with its fix. The build can start anyway
-// (enter), or verify runs again (r) after the user fixed something.
+// (enter), or verify runs again (r) after the user fixed something. The
+// live check (`verify --register`) runs on l, after a y/N that says it
+// creates and deletes a test thing. After a files-only apply (AWS skipped)
+// only the checks that need no AWS account run, and the screen names the
+// others.
 type verifyScreen struct {
-	ctx     *Context
-	spin    spinner.Model
-	running bool
-	run     int // run number: the answer of an older run is dropped
-	rep     *VerifyReport
-	err     error // verify could not run
-	again   key.Binding
-	build   key.Binding
+	ctx        *Context
+	spin       spinner.Model
+	running    bool
+	confirming bool // asking y/N before the live check
+	run        int  // run number: the answer of an older run is dropped
+	req        VerifyRequest
+	rep        *VerifyReport
+	err        error // verify could not run
+	again      key.Binding
+	build      key.Binding
+	live       key.Binding
+}
+
+// VerifyRequest says which of verify's checks to run.
+type VerifyRequest struct {
+	// Register adds the live check: a test device provisions itself with
+	// the claim, and its thing and certificate are deleted.
+	Register bool
+	// NoAWS runs only the checks that need no AWS account.
+	NoAWS bool
 }
 
 // The verify report types, under the names the screens use.
@@ -44,18 +60,23 @@ type verifiedMsg struct {
 func newVerifyScreen(c *Context) *verifyScreen {
 	return &verifyScreen{ctx: c, spin: spinner.New(spinner.WithSpinner(spinner.Line)),
 		again: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify again")),
-		build: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "build"))}
+		build: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "build")),
+		live:  key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "live check"))}
 }
 
 func (s *verifyScreen) Enter() tea.Cmd {
 	if s.running {
 		return nil
 	}
-	return s.start()
+	s.confirming = false
+	return s.start(false)
 }
 
+// noAWS: the apply before this step wrote the files and skipped AWS.
+func (s *verifyScreen) noAWS() bool { return s.ctx.SkipAWS }
+
 // start runs verify in a command: every check is AWS calls and file reads.
-func (s *verifyScreen) start() tea.Cmd {
+func (s *verifyScreen) start(register bool) tea.Cmd {
 	c := s.ctx
 	s.run++
 	s.rep, s.err = nil, nil
@@ -63,9 +84,10 @@ func (s *verifyScreen) start() tea.Cmd {
 		return nil
 	}
 	s.running = true
-	run, p, ctx, verify := s.run, cloneProject(c.Project), c.Ctx, c.Svc.Verify
+	s.req = VerifyRequest{Register: register && !s.noAWS(), NoAWS: s.noAWS()}
+	run, p, ctx, verify, req := s.run, cloneProject(c.Project), c.Ctx, c.Svc.Verify, s.req
 	return tea.Batch(func() tea.Msg {
-		rep, err := verify(ctx, p)
+		rep, err := verify(ctx, p, req)
 		return verifiedMsg{run: run, rep: rep, err: err}
 	}, s.spin.Tick)
 }
@@ -84,16 +106,36 @@ func (s *verifyScreen) Update(msg tea.Msg) tea.Cmd {
 		s.spin, cmd = s.spin.Update(msg)
 		return cmd
 	case tea.KeyPressMsg:
+		k := s.ctx.Keys
 		switch {
 		case s.running:
+		case s.confirming:
+			// Only y starts it; any other key is a no.
+			s.confirming = false
+			if key.Matches(msg, k.Yes) {
+				return s.start(true)
+			}
 		case key.Matches(msg, s.again):
-			return s.start()
+			return s.start(false)
+		case key.Matches(msg, s.live) && s.liveOffered():
+			s.confirming = true
 		case key.Matches(msg, s.build):
 			return next
 		}
 	}
 	return nil
 }
+
+// liveOffered: the live check needs the AWS account and the claim.
+func (s *verifyScreen) liveOffered() bool {
+	return s.ctx.Svc.Verify != nil && s.ctx.Project.Greengrass.Enabled && !s.noAWS()
+}
+
+// liveWarning is the question before the live check: what it makes. The
+// plain prompts ask the same.
+const liveWarning = "The live check connects to AWS IoT with the claim certificate, as a device does at first boot, " +
+	"and provisions a test device: it creates a test thing (its name holds " + app.VerifyMarker + ") " +
+	"and its certificate in the AWS account, then deletes both. Run it?"
 
 func (s *verifyScreen) View(height int) string {
 	c := s.ctx
@@ -105,6 +147,10 @@ func (s *verifyScreen) View(height int) string {
 		lines = append(lines, st.Subtle.Render("Verify is not available in this build. Press enter to build."))
 	case !c.Project.Greengrass.Enabled:
 		lines = append(lines, st.Subtle.Render("Greengrass is off: there is no AWS side to verify. Press enter to build."))
+	case s.running && s.req.Register:
+		lines = append(lines, s.spin.View()+" Checking, and provisioning a test device with the claim (live check)…")
+	case s.running && s.req.NoAWS:
+		lines = append(lines, s.spin.View()+" Checking local.conf, the claim files and the first boot (no AWS)…")
 	case s.running:
 		lines = append(lines, s.spin.View()+" Checking local.conf, the claim files and the AWS account (read-only)…")
 	case s.err != nil:
@@ -112,42 +158,12 @@ func (s *verifyScreen) View(height int) string {
 			lines = append(lines, st.Error.Render(l))
 		}
 	case s.rep != nil:
-		// Passes first, one line each; then the failures, whose first lines
-		// and fix stay in view above the summary when the list is long.
-		var failures []string
-		failed := 0
-		for _, ch := range s.rep.Checks {
-			line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
-			switch ch.Status {
-			case app.Fail:
-				failed++
-				for i, l := range capped(wrap(line, w-2), 3) {
-					if i == 0 {
-						l = st.Error.Render("✗") + " " + l
-					} else {
-						l = "  " + l
-					}
-					failures = append(failures, l)
-				}
-				if ch.Fix != "" {
-					for _, l := range capped(wrap("→ "+ch.Fix, w-4), 4) {
-						failures = append(failures, "    "+st.Warn.Render(l))
-					}
-				}
-			case app.Skip, app.Info:
-				lines = append(lines, st.Subtle.Render("·")+" "+ansi.Truncate(line, w-2, "…"))
-			default:
-				lines = append(lines, st.OK.Render("✓")+" "+ansi.Truncate(line, w-2, "…"))
-			}
-		}
-		lines = append(lines, failures...)
+		lines = append(lines, s.reportLines(w)...)
+	}
+	if s.confirming {
 		lines = append(lines, "")
-		if failed == 0 {
-			lines = append(lines, st.OK.Render(fmt.Sprintf("All %d checks passed. Press enter to build.", len(s.rep.Checks))))
-		} else {
-			for _, l := range wrap(fmt.Sprintf("%d of %d checks failed. Fix them and press r to verify again, or enter to build anyway.", failed, len(s.rep.Checks)), w) {
-				lines = append(lines, st.Warn.Render(l))
-			}
+		for _, l := range wrap(liveWarning+" y/N", w) {
+			lines = append(lines, st.Warn.Render(l))
 		}
 	}
 	if !s.running && s.err != nil {
@@ -158,6 +174,67 @@ func (s *verifyScreen) View(height int) string {
 		lines = lines[len(lines)-height:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// reportLines are the report: passes first, one line each; then the
+// failures, whose first lines and fix stay in view above the summary when
+// the list is long; the checks not run are named once, with why.
+func (s *verifyScreen) reportLines(w int) []string {
+	st := s.ctx.Styles
+	var lines, failures []string
+	for _, ch := range s.rep.Checks {
+		line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
+		switch {
+		case ch.Status == app.Skip && ch.Detail == app.NotRunWithoutAWS:
+			// Named in the summary.
+		case ch.Status == app.Fail:
+			for i, l := range capped(wrap(line, w-2), 3) {
+				if i == 0 {
+					l = st.Error.Render("✗") + " " + l
+				} else {
+					l = "  " + l
+				}
+				failures = append(failures, l)
+			}
+			if ch.Fix != "" {
+				for _, l := range capped(wrap("→ "+ch.Fix, w-4), 4) {
+					failures = append(failures, "    "+st.Warn.Render(l))
+				}
+			}
+		case ch.Status == app.Skip || ch.Status == app.Info:
+			lines = append(lines, st.Subtle.Render("·")+" "+ansi.Truncate(line, w-2, "…"))
+		default:
+			lines = append(lines, st.OK.Render("✓")+" "+ansi.Truncate(line, w-2, "…"))
+		}
+		for _, ex := range ch.Steps {
+			mark := st.OK.Render("  ok ")
+			if !ex.OK {
+				mark = st.Error.Render("  ✗  ")
+			}
+			l := mark + " " + ansi.Truncate(ex.Name+": "+ex.Detail, w-8, "…")
+			if ch.Status == app.Fail {
+				failures = append(failures, l)
+			} else {
+				lines = append(lines, l)
+			}
+		}
+	}
+	lines = append(lines, failures...)
+	lines = append(lines, "")
+	way := "Press enter to build, r to verify again, or l for the live check."
+	if !s.liveOffered() {
+		way = "Press enter to build, or r to verify again."
+	}
+	summary := s.rep.Summary() + " " + way
+	style := st.OK
+	if s.rep.Failed() > 0 {
+		summary = s.rep.Summary() + " Fix them and press r to verify again, or enter to build anyway."
+		style = st.Warn
+	}
+	for _, l := range wrap(summary, w) {
+		lines = append(lines, style.Render(l))
+	}
+	return lines
 }
 
 // capped is at most n lines, the last marked when some were left out
@@ -171,22 +248,31 @@ func capped(lines []string, n int) []string {
 	return out
 }
 
-func (s *verifyScreen) Capturing() bool { return false }
+// Capturing: while the live check's y/N is asked, y, n and esc answer it.
+func (s *verifyScreen) Capturing() bool { return s.confirming }
 
 func (s *verifyScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
 	if s.running {
 		return []key.Binding{k.Back, k.Quit}
 	}
+	if s.confirming {
+		return []key.Binding{k.Yes, k.No}
+	}
+	if s.liveOffered() {
+		return []key.Binding{s.build, s.again, s.live, k.Back, k.Quit}
+	}
 	return []key.Binding{s.build, s.again, k.Back, k.Quit}
 }
 
 func (s *verifyScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{s.build, s.again, k.Back}, {k.Help, k.Quit}}
+	return [][]key.Binding{{s.build, s.again, s.live, k.Back}, {k.Help, k.Quit}}
 }
 
-// verifyService is Services.Verify wired to app.Verify (read-only checks).
-func verifyService(o app.AWSOptions) func(ctx context.Context, p *model.Project) (*VerifyReport, error) {
-	return func(ctx context.Context, p *model.Project) (*VerifyReport, error) { return app.Verify(ctx, p, o) }
+// verifyService is Services.Verify wired to app.VerifyWith.
+func verifyService(o app.AWSOptions) func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
+	return func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
+		return app.VerifyWith(ctx, p, app.VerifyOptions{AWSOptions: o, Register: r.Register, NoAWS: r.NoAWS})
+	}
 }

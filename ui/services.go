@@ -51,8 +51,9 @@ type Services struct {
 	// names) in the UI's own project, which then saves it.
 	ApplyAWS func(ctx context.Context, p *model.Project, ws *Workspace, report func(ResourceEvent)) (update func(*model.Project), err error)
 
-	// Verify runs `fleetbake verify`'s read-only checks (app.Verify).
-	Verify func(ctx context.Context, p *model.Project) (*VerifyReport, error)
+	// Verify runs `fleetbake verify`'s checks (app.VerifyWith): read-only,
+	// plus the live check when asked, or only those that need no AWS.
+	Verify func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error)
 
 	// StartBuild launches BitBake detached from this terminal.
 	StartBuild func(p *model.Project) (Build, error)
