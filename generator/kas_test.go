@@ -35,7 +35,7 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 	}{
 		{"scarthgap", "poky", []string{`url: "https://git.yoctoproject.org/poky"`}},
 		{"wrynose", "openembedded-core", []string{`url: "https://git.openembedded.org/openembedded-core"`,
-			`url: "https://git.openembedded.org/bitbake"`, `branch: "2.18"`, `url: "https://git.yoctoproject.org/meta-yocto"`}},
+			`url: "https://git.openembedded.org/bitbake"`, `refspec: "2.18"`, `url: "https://git.yoctoproject.org/meta-yocto"`}},
 	} {
 		t.Run(c.release, func(t *testing.T) {
 			dir := t.TempDir()
@@ -97,10 +97,20 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 			}
 			for _, want := range append(c.want, `url: "https://git.openembedded.org/meta-openembedded"`,
 				`url: "https://github.com/aws4embeddedlinux/meta-aws"`, `url: "https://example.com/meta-custom.git"`,
-				`commit: "`+pin+`"`, `branch: "`+c.release+`"`) {
+				`refspec: "`+pin+`"`, "# branch "+c.release+", at the commit checked out here") {
 				if !strings.Contains(kas, want) {
 					t.Errorf("kas file lacks %s:\n%s", want, kas)
 				}
+			}
+			lock, err := ExportKasLock(p, res, "kas.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "\"meta-custom\":\n      commit: \"" + pin + "\"\n"; !strings.Contains(string(lock), want) {
+				t.Errorf("lock file lacks the pin of meta-custom:\n%s", lock)
+			}
+			if strings.Contains(string(lock), "bitbake") {
+				t.Errorf("lock file pins bitbake, which has no commit here:\n%s", lock)
 			}
 		})
 	}
