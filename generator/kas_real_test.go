@@ -126,7 +126,10 @@ func TestRealKasAcceptsExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.Pins = pins
-			kasDir := filepath.Join(dir, "kas")
+			// The CI checkout of the project: fleetbake.toml and the kas
+			// files committed, kas's work folder its sources/.
+			ci := filepath.Join(dir, "ci")
+			kasDir := filepath.Join(ci, "kas")
 			if err := os.MkdirAll(kasDir, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +156,7 @@ func TestRealKasAcceptsExport(t *testing.T) {
 
 			// Where kas looks for each repo: a clone at the branch, moved on
 			// by one commit past the pin.
-			work := filepath.Join(dir, "work")
+			work := filepath.Join(ci, "sources")
 			want := map[string]string{}
 			for key, pin := range pins {
 				repo := filepath.Base(key)
@@ -170,6 +173,38 @@ func TestRealKasAcceptsExport(t *testing.T) {
 					t.Errorf("kas checked out %s at %s, want the pin %s", repo, head, pin)
 				}
 			}
+			// The pipeline's gate: from the CI checkout, with the layers kas
+			// checked out, fleetbake exports the same files.
+			pc := *p
+			pc.SetPath(filepath.Join(ci, model.DefaultFile))
+			pc.Sources = nil
+			if err := pc.Save(); err != nil {
+				t.Fatal(err)
+			}
+			reloaded, err := model.Load(pc.Path())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wc, err := model.Discover(reloaded.SourceRoots()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := model.Resolve(reloaded, wc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := generator.ExportKas(reloaded, rc, "fleet.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			againLock, err := generator.ExportKasLock(reloaded, rc, "fleet.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(again) != string(data) || string(againLock) != string(lock) {
+				t.Errorf("export from the CI checkout differs, so the pipeline's gate would fail:\n%s\n---\n%s\n--- lock:\n%s\n---\n%s", again, data, againLock, lock)
+			}
+
 			lc := bbReadFile(t, filepath.Join(work, "build", "conf", "local.conf"))
 			for _, want := range []string{
 				`MACHINE = "qemuarm64"`,
