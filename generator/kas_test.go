@@ -115,3 +115,47 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 		})
 	}
 }
+
+// The kas file names no folder of this machine: the claim files come from
+// $FLEETBAKE_CLAIM_DIR (the old generation through FILESEXTRAPATHS, not the
+// claim layer), DL_DIR and SSTATE_DIR from the environment, and the shared
+// servers are env entries defaulting to fleetbake.toml's values.
+func TestExportKasTakesMachineSettingsFromEnv(t *testing.T) {
+	for _, gen := range []model.Generation{model.GenerationNew, model.GenerationOld} {
+		t.Run(string(gen), func(t *testing.T) {
+			fx := newFixture(t, gen)
+			fx.writeClaimFiles(t)
+			fx.p.Shared.DLDir = "/srv/yocto/downloads"
+			fx.p.Shared.SstateDir = "sstate"
+			fx.p.Shared.HashServe = "hashserv.example.com:8686"
+			fx.p.Shared.SstateMirrors = "file://.* https://sstate.example.com/PATH;downloadfilename=PATH"
+			out, err := ExportKas(fx.p, fx.res, "kas.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			kas := string(out)
+			for _, bad := range []string{fx.dir, "/srv/yocto", "DL_DIR =", "SSTATE_DIR =", "BB_HASHSERVE =", "SSTATE_MIRRORS ="} {
+				if strings.Contains(kas, bad) {
+					t.Errorf("kas file holds %q:\n%s", bad, kas)
+				}
+			}
+			want := []string{
+				"header:\n  version: 6\n",
+				"env:\n  \"FLEETBAKE_CLAIM_DIR\": \"\"\n  \"SSTATE_MIRRORS\": \"file://.* https://sstate.example.com/PATH;downloadfilename=PATH\"\n  \"BB_HASHSERVE\": \"hashserv.example.com:8686\"\n",
+				`BB_SIGNATURE_HANDLER = "OEEquivHash"`,
+				"# Needs kas 3.0 or later (format version 6).",
+				"the lock file kas.lock.yml beside this one",
+			}
+			if gen == model.GenerationOld {
+				want = append(want, `FILESEXTRAPATHS:prepend:pn-greengrass-bin = "${FLEETBAKE_CLAIM_DIR}:"`)
+			} else {
+				want = append(want, `CLAIM_KEY_PATH:pn-greengrass-plugin-fleetprovisioning = "${FLEETBAKE_CLAIM_DIR}/claim.pkey.pem"`)
+			}
+			for _, w := range want {
+				if !strings.Contains(kas, w) {
+					t.Errorf("kas file lacks %q:\n%s", w, kas)
+				}
+			}
+		})
+	}
+}
