@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -310,5 +311,50 @@ func TestExportCIRefusesBadInput(t *testing.T) {
 	p.Shared.HashServe = "h:1 }}"
 	if _, err := ExportCI(p, CIOptions{Engine: CIGitHub, KasFile: "kas.yml", RunnerLabel: "r"}); err == nil || !strings.Contains(err.Error(), "expression") {
 		t.Errorf("a hash server with }} = %v, want an error", err)
+	}
+}
+
+// The failure excerpt, run by bash on a BitBake log: the ERROR lines and
+// the tail of each task log BitBake names are kept; a job that stopped
+// before the build leaves nothing and does not fail again.
+func TestGitHubFailureExcerpt(t *testing.T) {
+	wf, err := ExportCI(ciProject(t, false), CIOptions{Engine: CIGitHub, KasFile: "kas/fleetbake.yml", RunnerLabel: "yocto-large"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := ghStep(t, wf, "Excerpt of the failures")
+	dir := t.TempDir()
+	run := func() {
+		t.Helper()
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	run()
+	if _, err := os.Stat(filepath.Join(dir, "failures.txt")); err == nil {
+		t.Error("failures.txt written with no build.log")
+	}
+	taskLog := filepath.Join(dir, "log.do_compile.1234")
+	var lines []string
+	for i := 0; i < 300; i++ {
+		lines = append(lines, "compile line "+strconv.Itoa(i))
+	}
+	if err := os.WriteFile(taskLog, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log := "NOTE: Executing Tasks\nERROR: greengrass-bin-2.12.0-r0 do_compile: oe_runmake failed\nERROR: Logfile of failure stored in: " + taskLog + "\nNOTE: Tasks Summary: Attempted 10 tasks of which 9 didn't need to be rerun and 1 failed.\n"
+	if err := os.WriteFile(filepath.Join(dir, "build.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	ex, err := os.ReadFile(filepath.Join(dir, "failures.txt"))
+	if err != nil || !strings.Contains(string(ex), "ERROR: greengrass-bin-2.12.0-r0 do_compile") {
+		t.Errorf("failures.txt (%v):\n%s", err, ex)
+	}
+	tail, err := os.ReadFile(filepath.Join(dir, "failure-logs", "log.do_compile.1234"))
+	if err != nil || !strings.HasPrefix(string(tail), "compile line 100\n") || !strings.HasSuffix(string(tail), "compile line 299\n") {
+		t.Errorf("task log tail (%v): %.80q", err, tail)
 	}
 }
