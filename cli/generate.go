@@ -1,13 +1,10 @@
 package cli
 
-// Subcommands of the generator area: `generate` and `export kas`.
+// Subcommands of the generator area: `generate` (the exports are in export.go).
 
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"fleetbake/app"
 	"fleetbake/generator"
@@ -83,40 +80,5 @@ func runGenerate(env *cliEnv, args []string) error {
 	if c.Empty() {
 		fmt.Fprintln(env.stdout, "nothing to do: every file is up to date")
 	}
-	return nil
-}
-
-func runExportKas(env *cliEnv, args []string) error {
-	flags := newFlags(env, "export kas")
-	out := flags.String("o", "", "write the kas file here instead of standard output")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	if flags.NArg() > 0 {
-		return fmt.Errorf("export kas: unexpected argument %q", flags.Arg(0))
-	}
-	p, res, err := loadResolved(env)
-	if err != nil {
-		return err
-	}
-	name := ""
-	if *out != "" {
-		name = filepath.Base(*out)
-	}
-	data, err := generator.ExportKas(p, res, name)
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		_, err := env.stdout.Write(data)
-		return err
-	}
-	if strings.HasSuffix(*out, string(os.PathSeparator)) {
-		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o kas-fleetbake.yml)", *out)
-	}
-	if err := model.WriteFileAtomic(*out, data, 0o644); err != nil {
-		return fmt.Errorf("export kas: cannot write %s: %w", *out, err)
-	}
-	fmt.Fprintf(env.stdout, "wrote %s\n", *out)
 	return nil
 }

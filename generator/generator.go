@@ -26,19 +26,37 @@ func Plan(p *model.Project, res *model.Resolution) (*Changes, error) {
 	return plan(in)
 }
 
-// ExportKas renders a kas project file (format version 14) for the same
-// build: machine, distro, target, one repo per layer repository with its
-// branch and checked-out commit, and fleetbake's local.conf block as
-// local_conf_header. fileName is only used in the "kas build" hint.
+// ExportKas renders a kas project file (format version KasFormatVersion,
+// which kas KasMinVersion and later read) for the same build: machine,
+// distro, target, one repo per layer repository at its pinned (else
+// checked-out) commit, fleetbake's local.conf block as local_conf_header,
+// and the claim folder and shared servers as env entries. fileName is the
+// name the file will have: it is named in the hint and gives the lock
+// file's name.
 func ExportKas(p *model.Project, res *model.Resolution, fileName string) ([]byte, error) {
 	in, err := newInput(p, res)
 	if err != nil {
 		return nil, err
 	}
-	if fileName == "" {
-		fileName = "kas-fleetbake.yml"
+	return exportKas(in, kasFileName(fileName))
+}
+
+// ExportKasLock renders the kas lock file that goes beside the kas file
+// (KasLockName): every repository's commit as an override. It returns nil
+// when no repository has a commit.
+func ExportKasLock(p *model.Project, res *model.Resolution, fileName string) ([]byte, error) {
+	in, err := newInput(p, res)
+	if err != nil {
+		return nil, err
 	}
-	return exportKas(in, fileName)
+	return exportKasLock(in, kasFileName(fileName))
+}
+
+func kasFileName(name string) string {
+	if name == "" {
+		return "kas-fleetbake.yml"
+	}
+	return name
 }
 
 func newInput(p *model.Project, res *model.Resolution) (*input, error) {

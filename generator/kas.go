@@ -1,37 +1,71 @@
 package generator
 
 import (
-	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
 	"fleetbake/model"
 )
 
+// The kas project file is written at header version 6, the oldest format
+// with everything it uses: `env` (added in version 6), `refspec` for a
+// repository's commit or branch (version 1; `commit`/`branch` only came with
+// version 14, which the kas of Debian 12, 3.1, refuses: it reads up to 12),
+// layers set to "disabled" and local_conf_header. Source: siemens/kas
+// docs/format-changelog.rst and kas/__version__.py at tags 3.1 and 5.4.
+//
+// The oldest kas that builds it is 3.0: the first to hand `env` to BitBake
+// 2.0 and later through BB_ENV_PASSTHROUGH_ADDITIONS (siemens/kas commit
+// 3d35fe2, "libkas: Update BB_ENV_PASSTHROUGH_ADDITIONS with env_vars",
+// first in tag 3.0); older kas sets BB_ENV_EXTRAWHITE, which BitBake 2.0
+// refuses. The lock file uses `overrides` (version 14), read automatically
+// beside the kas file from kas 3.3 on (kas/includehandler.py at tag 3.3).
+const (
+	KasFormatVersion  = 6
+	KasMinVersion     = "3.0"
+	KasLockVersion    = 14
+	KasLockMinVersion = "3.3"
+)
+
+// ClaimDirEnv names the environment variable that holds the claim folder
+// on the host that runs kas. The exported files never name a folder of this
+// machine: kas lists it under `env`, so it reaches BitBake's datastore
+// through BB_ENV_PASSTHROUGH_ADDITIONS, and local_conf_header refers to it.
+const ClaimDirEnv = "FLEETBAKE_CLAIM_DIR"
+
 // kasData feeds templates/kas/kas.yml.tmpl.
 type kasData struct {
-	Source    string
-	FileName  string
-	Machine   string
-	Distro    string
-	Target    string
-	Repos     []kasRepo
-	LocalConf string
+	Source     string
+	FileName   string
+	LockName   string
+	Version    int
+	MinKas     string
+	MinLockKas string
+	ClaimEnv   string // "" when the image holds no claim files
+	Machine    string
+	Distro     string
+	Target     string
+	Env        []kasEnv
+	Repos      []kasRepo
+	LocalConf  string
 }
+
+// kasEnv is one entry of kas's env: a variable passed to BitBake, with the
+// value used when the environment does not set it.
+type kasEnv struct{ Name, Default string }
 
 // kasRepo is one entry of kas's repos: a git repository and the layers in
 // it, or a plain folder (Path, no URL) used as one layer.
 type kasRepo struct {
 	ID     string
 	URL    string
-	Branch string
-	Commit string
+	Branch string // the release's branch, in a comment
+	Commit string // the pin, else the checked-out commit; "" for a floating branch
+	Pinned bool   // Commit comes from fleetbake.toml [pins]
 	Path   string
 	Layers []string // folders relative to the repository; nil: the repository is the layer
 	// Disabled: cloned but not a layer (bitbake next to openembedded-core).
@@ -41,32 +75,153 @@ type kasRepo struct {
 	rootIsLayer bool
 }
 
+// Refspec is what kas checks out: the commit when there is one.
+func (r kasRepo) Refspec() string {
+	if r.Commit != "" {
+		return r.Commit
+	}
+	return r.Branch
+}
+
+// KasLockName is the lock file kas reads beside fileName:
+// <stem>.lock<ext> (siemens/kas kas/includehandler.py, get_lock_filename).
+func KasLockName(fileName string) string {
+	ext := filepath.Ext(fileName)
+	return strings.TrimSuffix(fileName, ext) + ".lock" + ext
+}
+
 // exportKas renders the kas project file equivalent to what plan writes.
 func exportKas(in *input, fileName string) ([]byte, error) {
 	p := in.p
 	if len(in.layers) == 0 {
 		return nil, fmt.Errorf("no layers to export: the layer set is empty")
 	}
-	ld := in.localData()
-	if ld.Greengrass != nil {
-		// The SRC_URI line makes BitBake refuse to parse when a claim file
-		// is missing, and a kas file is shared with machines (kas CI) that
-		// do not have this host's claim folder: there the recipe's own
-		// warning about missing claim files is the better failure.
-		ld.Greengrass.ClaimFilesExist = false
+	if _, err := commentText("the kas file name", fileName); err != nil {
+		return nil, err
 	}
+	ld, env := kasLocalData(in)
 	block, err := render("local.conf.block.tmpl", ld)
 	if err != nil {
 		return nil, err
 	}
-	d := kasData{
-		Source:    source(p),
-		FileName:  fileName,
-		Machine:   p.Machine,
-		Distro:    p.Distro,
-		Target:    p.Image,
-		LocalConf: strings.TrimRight(block, "\n") + "\n",
+	repos, err := kasRepos(in)
+	if err != nil {
+		return nil, err
 	}
+	d := kasData{
+		Source:     filepath.Base(source(p)),
+		FileName:   fileName,
+		LockName:   KasLockName(fileName),
+		Version:    KasFormatVersion,
+		MinKas:     KasMinVersion,
+		MinLockKas: KasLockMinVersion,
+		Machine:    p.Machine,
+		Distro:     p.Distro,
+		Target:     p.Image,
+		Env:        env,
+		Repos:      repos,
+		LocalConf:  strings.TrimRight(block, "\n") + "\n",
+	}
+	if p.Greengrass.Enabled {
+		d.ClaimEnv = ClaimDirEnv
+	}
+	if err := guardConf("local_conf_header", d.LocalConf); err != nil {
+		return nil, err
+	}
+	out, err := render("kas.yml.tmpl", d)
+	if err != nil {
+		return nil, err
+	}
+	return finishYAML(out)
+}
+
+// exportKasLock renders the lock file: every repository's commit as an
+// override, the format `kas lock` writes. nil when no repository has one.
+func exportKasLock(in *input, fileName string) ([]byte, error) {
+	repos, err := kasRepos(in)
+	if err != nil {
+		return nil, err
+	}
+	var locked []kasRepo
+	for _, r := range repos {
+		if r.Commit != "" && r.URL != "" {
+			locked = append(locked, r)
+		}
+	}
+	if len(locked) == 0 {
+		return nil, nil
+	}
+	out, err := render("kas.lock.yml.tmpl", map[string]any{
+		"Source": filepath.Base(source(in.p)), "FileName": fileName,
+		"Version": KasLockVersion, "MinKas": KasLockMinVersion, "Repos": locked,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return finishYAML(out)
+}
+
+// finishYAML checks a rendered YAML file and ends it with one newline (the
+// template's own is lost to block scalar trimming).
+func finishYAML(out string) ([]byte, error) {
+	if err := guardKas(out); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimRight(out, "\n") + "\n"), nil
+}
+
+// kasLocalData is fleetbake's local.conf block as another host runs it:
+//   - the claim files are read from the folder in $FLEETBAKE_CLAIM_DIR, and
+//     the old generation finds them through FILESEXTRAPATHS instead of the
+//     claim layer, a folder of this machine;
+//   - no SRC_URI entries for them: a file:// entry that is missing stops
+//     BitBake's parse, and there the recipe's own warning is the better
+//     failure;
+//   - DL_DIR and SSTATE_DIR (folders of this machine) are left to the
+//     environment, which kas passes to BitBake (kas/libkas.py,
+//     get_build_environ: SSTATE_DIR, DL_DIR, and SSTATE_MIRRORS from kas 4);
+//   - the sstate mirror, hash equivalence and PR servers become `env`
+//     entries defaulting to fleetbake.toml's values, so a CI job points
+//     them elsewhere by setting the variable. BitBake imports a passed-through
+//     variable into its datastore, and nothing in the block sets it again.
+func kasLocalData(in *input) (localData, []kasEnv) {
+	ld := in.localData()
+	ld.Source = filepath.Base(ld.Source) // a folder of this machine means nothing elsewhere
+	var env []kasEnv
+	if g := ld.Greengrass; g != nil {
+		env = append(env, kasEnv{Name: ClaimDirEnv})
+		dir := "${" + ClaimDirEnv + "}"
+		g.ClaimCert = dir + "/" + model.ClaimCertFile
+		g.ClaimKey = dir + "/" + model.ClaimKeyFile
+		g.RootCA = dir + "/" + model.ClaimRootFile
+		g.ClaimFilesExist = false
+		g.ClaimLayer = ""
+		g.ClaimDirRef = dir
+	}
+	s := &ld.Shared
+	s.DLDir, s.SstateDir = "", ""
+	for _, v := range []struct {
+		name string
+		val  *string
+	}{
+		{"SSTATE_MIRRORS", &s.SstateMirrors},
+		{"BB_HASHSERVE", &s.HashServe},
+		{"BB_HASHSERVE_UPSTREAM", &s.HashServeUpstream},
+		{"PRSERV_HOST", &s.PRServHost},
+	} {
+		if *v.val != "" {
+			env = append(env, kasEnv{Name: v.name, Default: *v.val})
+			*v.val = ""
+		}
+	}
+	return ld, env
+}
+
+// kasRepos is one kas repo per layer repository, in layer order, with the
+// repositories the catalog says come along (bitbake beside
+// openembedded-core) as disabled entries.
+func kasRepos(in *input) ([]kasRepo, error) {
+	p := in.p
 	repos := map[string]*kasRepo{}
 	for i, l := range in.layers {
 		root, sub, url := repoOf(l)
@@ -90,16 +245,15 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 			r = &kasRepo{ID: id, order: i}
 			if url != "" {
 				r.URL = url
-				if commit, branch := gitHead(root); commit != "" {
-					r.Commit, r.Branch = commit, branch
+				commit, branch := gitHead(root)
+				if cr, ok := model.CatalogRepoNamed(l.Repo); ok {
+					branch, _ = cr.Branch(in.release)
 				}
+				r.Branch = cmp.Or(branch, in.release)
+				r.Commit = commit
 				// The pin from `layers lock` wins over what is checked out.
 				if pin := p.Pins[model.PinKey(p, root)]; pin != "" {
-					r.Commit = pin
-				} else if cr, ok := model.CatalogRepoNamed(l.Repo); ok {
-					r.Branch, _ = cr.Branch(in.release)
-				} else {
-					r.Branch = in.release
+					r.Commit, r.Pinned = pin, true
 				}
 			} else {
 				r.Path = root
@@ -112,14 +266,6 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 			r.Layers = append(r.Layers, filepath.ToSlash(sub))
 		}
 	}
-	if in.useClaimLayer() {
-		cl := in.claimLayerPath()
-		if repos[cl] == nil {
-			repos[cl] = &kasRepo{ID: filepath.Base(cl), Path: cl, order: len(in.layers)}
-		}
-	}
-	// Repositories the catalog says come along without being layers
-	// (openembedded-core needs bitbake): cloned, added as no layer.
 	ids := map[string]bool{}
 	for _, r := range repos {
 		ids[r.ID] = true
@@ -143,16 +289,20 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	for _, r := range required {
 		repos["required:"+r.ID] = r
 	}
+	var out []kasRepo
 	for _, r := range repos {
+		if r.URL != "" && r.Refspec() == "" {
+			return nil, fmt.Errorf("export kas: no branch or commit for the repository %s; run `fleetbake layers lock` to pin it", r.ID)
+		}
 		// Without a layers list kas adds the repository itself; with one,
 		// the repository as a layer must be listed as ".".
 		if len(r.Layers) > 0 && r.rootIsLayer {
 			r.Layers = append([]string{"."}, r.Layers...)
 		}
-		d.Repos = append(d.Repos, *r)
+		out = append(out, *r)
 	}
-	sort.Slice(d.Repos, func(i, j int) bool {
-		a, b := d.Repos[i], d.Repos[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.order != b.order {
 			return a.order < b.order
 		}
@@ -161,172 +311,8 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 		}
 		return a.ID < b.ID
 	})
-	uniqueIDs(d.Repos)
-	if err := guardConf("local_conf_header", d.LocalConf); err != nil {
-		return nil, err
-	}
-	out, err := render("kas.yml.tmpl", d)
-	if err != nil {
-		return nil, err
-	}
-	if err := guardKas(out); err != nil {
-		return nil, err
-	}
-	// A YAML file ends with a newline like any text file; the template's
-	// own last newline is lost to the block scalar's trimming.
-	return []byte(strings.TrimRight(out, "\n") + "\n"), nil
-}
-
-// repoOf finds the repository a layer lives in. The catalog's sub-folder
-// says where the repository starts; otherwise the nearest folder holding
-// .git does. The URL is the catalog's (portable, unlike a local mirror a
-// checkout may have been cloned from), else the checkout's origin. A layer
-// in no repository is its own root with no URL.
-func repoOf(l *model.Layer) (root, sub, url string) {
-	path := absPath(l.Path)
-	root = path
-	if l.Subdir != "" {
-		sub = filepath.FromSlash(strings.Trim(l.Subdir, "/"))
-		if trimmed, ok := strings.CutSuffix(path, string(filepath.Separator)+sub); ok {
-			root = trimmed
-		} else {
-			sub = ""
-		}
-	} else if l.GitURL == "" {
-		for d := path; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-				root = d
-				sub, _ = filepath.Rel(d, path)
-				if sub == "." {
-					sub = ""
-				}
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	url = l.GitURL
-	if url == "" {
-		url = gitOrigin(root)
-	}
-	return root, sub, url
-}
-
-// catalogRepoAt finds the catalog repository a checkout at root is a clone
-// of, from the layer it holds at sub: the repositories whose catalog layer
-// of that collection lives at sub; when several do (core is meta/ in poky
-// and in openembedded-core), the one named like the checkout's origin or
-// folder, else the one whose every layer folder is in the checkout (poky has
-// meta-poky, openembedded-core does not).
-func catalogRepoAt(l *model.Layer, root, sub string) (model.CatalogRepo, bool) {
-	var cands []model.CatalogRepo
-	for _, c := range model.Catalog() {
-		if c.Collection != l.Collection || filepath.FromSlash(strings.Trim(c.Subdir, "/")) != sub {
-			continue
-		}
-		if cr, ok := model.CatalogRepoNamed(c.Repo); ok && !slices.ContainsFunc(cands, func(x model.CatalogRepo) bool { return x.Name == cr.Name }) {
-			cands = append(cands, cr)
-		}
-	}
-	if len(cands) <= 1 {
-		return firstRepo(cands)
-	}
-	names := []string{filepath.Base(root)}
-	if o := gitOrigin(root); o != "" {
-		names = append([]string{strings.TrimSuffix(path.Base(strings.TrimRight(filepath.ToSlash(o), "/")), ".git")}, names...)
-	}
-	for _, n := range names {
-		for _, cr := range cands {
-			if cr.Name == n {
-				return cr, true
-			}
-		}
-	}
-	for _, cr := range cands {
-		whole := true
-		for _, c := range model.Catalog() {
-			if c.Repo == cr.Name {
-				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c.Subdir), "conf", "layer.conf")); err != nil {
-					whole = false
-					break
-				}
-			}
-		}
-		if whole {
-			return cr, true
-		}
-	}
-	return firstRepo(cands)
-}
-
-func firstRepo(rs []model.CatalogRepo) (model.CatalogRepo, bool) {
-	if len(rs) == 0 {
-		return model.CatalogRepo{}, false
-	}
-	return rs[0], true
-}
-
-// gitOrigin reads remote.origin.url from .git/config without running git.
-func gitOrigin(repo string) string {
-	f, err := os.Open(filepath.Join(repo, ".git", "config"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	inOrigin := false
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			inOrigin = line == `[remote "origin"]`
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok && inOrigin && strings.TrimSpace(k) == "url" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-// gitHead returns the checked-out commit and branch of repo, reading .git
-// directly (HEAD, the loose ref, then packed-refs).
-func gitHead(repo string) (commit, branch string) {
-	gitDir := filepath.Join(repo, ".git")
-	head, err := model.ReadRegularFile(filepath.Join(gitDir, "HEAD"), model.MaxConfFileSize)
-	if err != nil {
-		return "", ""
-	}
-	h := strings.TrimSpace(string(head))
-	ref, ok := strings.CutPrefix(h, "ref: ")
-	if !ok {
-		return h, "" // detached
-	}
-	branch = strings.TrimPrefix(ref, "refs/heads/")
-	if data, err := model.ReadRegularFile(filepath.Join(gitDir, filepath.FromSlash(ref)), model.MaxConfFileSize); err == nil {
-		return strings.TrimSpace(string(data)), branch
-	}
-	if data, err := model.ReadRegularFile(filepath.Join(gitDir, "packed-refs"), 64<<20); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if sha, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref {
-				return sha, branch
-			}
-		}
-	}
-	return "", branch
-}
-
-// uniqueIDs makes repo keys unique (two checkouts named poky).
-func uniqueIDs(repos []kasRepo) {
-	seen := map[string]int{}
-	for i := range repos {
-		id := repos[i].ID
-		seen[id]++
-		if n := seen[id]; n > 1 {
-			repos[i].ID = fmt.Sprintf("%s-%d", id, n)
-		}
-	}
+	uniqueIDs(out)
+	return out, nil
 }
 
 // yamlString renders s as a double-quoted YAML scalar. JSON's string syntax

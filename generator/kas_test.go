@@ -35,7 +35,7 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 	}{
 		{"scarthgap", "poky", []string{`url: "https://git.yoctoproject.org/poky"`}},
 		{"wrynose", "openembedded-core", []string{`url: "https://git.openembedded.org/openembedded-core"`,
-			`url: "https://git.openembedded.org/bitbake"`, `branch: "2.18"`, `url: "https://git.yoctoproject.org/meta-yocto"`}},
+			`url: "https://git.openembedded.org/bitbake"`, `refspec: "2.18"`, `url: "https://git.yoctoproject.org/meta-yocto"`}},
 	} {
 		t.Run(c.release, func(t *testing.T) {
 			dir := t.TempDir()
@@ -97,9 +97,63 @@ func TestExportKasUsesCatalogURLs(t *testing.T) {
 			}
 			for _, want := range append(c.want, `url: "https://git.openembedded.org/meta-openembedded"`,
 				`url: "https://github.com/aws4embeddedlinux/meta-aws"`, `url: "https://example.com/meta-custom.git"`,
-				`commit: "`+pin+`"`, `branch: "`+c.release+`"`) {
+				`refspec: "`+pin+`"`, "# branch "+c.release+", at the commit checked out here") {
 				if !strings.Contains(kas, want) {
 					t.Errorf("kas file lacks %s:\n%s", want, kas)
+				}
+			}
+			lock, err := ExportKasLock(p, res, "kas.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "\"meta-custom\":\n      commit: \"" + pin + "\"\n"; !strings.Contains(string(lock), want) {
+				t.Errorf("lock file lacks the pin of meta-custom:\n%s", lock)
+			}
+			if strings.Contains(string(lock), "bitbake") {
+				t.Errorf("lock file pins bitbake, which has no commit here:\n%s", lock)
+			}
+		})
+	}
+}
+
+// The kas file names no folder of this machine: the claim files come from
+// $FLEETBAKE_CLAIM_DIR (the old generation through FILESEXTRAPATHS, not the
+// claim layer), DL_DIR and SSTATE_DIR from the environment, and the shared
+// servers are env entries defaulting to fleetbake.toml's values.
+func TestExportKasTakesMachineSettingsFromEnv(t *testing.T) {
+	for _, gen := range []model.Generation{model.GenerationNew, model.GenerationOld} {
+		t.Run(string(gen), func(t *testing.T) {
+			fx := newFixture(t, gen)
+			fx.writeClaimFiles(t)
+			fx.p.Shared.DLDir = "/srv/yocto/downloads"
+			fx.p.Shared.SstateDir = "sstate"
+			fx.p.Shared.HashServe = "hashserv.example.com:8686"
+			fx.p.Shared.SstateMirrors = "file://.* https://sstate.example.com/PATH;downloadfilename=PATH"
+			out, err := ExportKas(fx.p, fx.res, "kas.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			kas := string(out)
+			for _, bad := range []string{fx.dir, "/srv/yocto", "DL_DIR =", "SSTATE_DIR =", "BB_HASHSERVE =", "SSTATE_MIRRORS ="} {
+				if strings.Contains(kas, bad) {
+					t.Errorf("kas file holds %q:\n%s", bad, kas)
+				}
+			}
+			want := []string{
+				"header:\n  version: 6\n",
+				"env:\n  \"FLEETBAKE_CLAIM_DIR\": \"\"\n  \"SSTATE_MIRRORS\": \"file://.* https://sstate.example.com/PATH;downloadfilename=PATH\"\n  \"BB_HASHSERVE\": \"hashserv.example.com:8686\"\n",
+				`BB_SIGNATURE_HANDLER = "OEEquivHash"`,
+				"# Needs kas 3.0 or later (format version 6).",
+				"the lock file kas.lock.yml beside this one",
+			}
+			if gen == model.GenerationOld {
+				want = append(want, `FILESEXTRAPATHS:prepend:pn-greengrass-bin = "${FLEETBAKE_CLAIM_DIR}:"`)
+			} else {
+				want = append(want, `CLAIM_KEY_PATH:pn-greengrass-plugin-fleetprovisioning = "${FLEETBAKE_CLAIM_DIR}/claim.pkey.pem"`)
+			}
+			for _, w := range want {
+				if !strings.Contains(kas, w) {
+					t.Errorf("kas file lacks %q:\n%s", w, kas)
 				}
 			}
 		})

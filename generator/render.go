@@ -59,6 +59,10 @@ type greengrassData struct {
 	ClaimKey     string
 	RootCA       string
 	ClaimLayer   string // old generation: the claim layer's folder
+	// ClaimDirRef, for the kas export of the old generation: the claim
+	// folder as a reference to an environment variable, searched through
+	// FILESEXTRAPATHS instead of the claim layer.
+	ClaimDirRef string
 	// ClaimFilesExist: all three claim files are on disk, so they can be
 	// SRC_URI entries of the recipe that installs them from CLAIM_*_PATH
 	// (see claimSrcURI); a missing file:// entry would stop BitBake's parse.

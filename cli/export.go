@@ -1,0 +1,148 @@
+package cli
+
+// Subcommands that hand the build to other engines: `export kas` (a kas
+// project file and its lock file) and `export ci` (a GitHub Actions or GitLab
+// CI pipeline that builds from the kas file).
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fleetbake/app"
+	"fleetbake/generator"
+	"fleetbake/model"
+)
+
+func runExportKas(env *cliEnv, args []string) error {
+	flags := newFlags(env, "export kas")
+	out := flags.String("o", "", "write the kas file here, and its lock file <name>.lock.yml beside it, instead of printing the kas file")
+	check := flags.Bool("check", false, "for CI: with -o, say whether the kas file and its lock file are current; exit 1 if not; write nothing")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("export kas: unexpected argument %q", flags.Arg(0))
+	}
+	if *check && *out == "" {
+		return errors.New("export kas: --check compares with a file: name it with -o (e.g. -o kas/fleetbake.yml)")
+	}
+	if strings.HasSuffix(*out, string(os.PathSeparator)) {
+		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o kas/fleetbake.yml)", *out)
+	}
+	p, res, err := loadResolved(env)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if *out != "" {
+		name = filepath.Base(*out)
+	}
+	data, err := generator.ExportKas(p, res, name)
+	if err != nil {
+		return err
+	}
+	lock, err := generator.ExportKasLock(p, res, name)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		if _, err := env.stdout.Write(data); err != nil {
+			return err
+		}
+		if lock != nil {
+			fmt.Fprintln(env.stderr, "note: the lock file is written only with -o, beside the kas file")
+		}
+		return nil
+	}
+	files := []struct {
+		path string
+		data []byte
+	}{{*out, data}}
+	lockPath := filepath.Join(filepath.Dir(*out), generator.KasLockName(filepath.Base(*out)))
+	if lock != nil {
+		files = append(files, struct {
+			path string
+			data []byte
+		}{lockPath, lock})
+	} else if _, err := os.Stat(lockPath); err == nil {
+		// kas would still read it and override the refspecs.
+		fmt.Fprintf(env.stderr, "warning: %s is left from an earlier export and no repository has a commit now; kas still reads it: delete it\n", model.PrintableLines(lockPath))
+	}
+	if *check {
+		stale := 0
+		for _, f := range files {
+			old, err := model.ReadRegularFile(f.path, model.MaxConfFileSize)
+			switch {
+			case err != nil:
+				fmt.Fprintf(env.stdout, "%s: would be created\n", model.PrintableLines(f.path))
+				stale++
+			case !bytes.Equal(old, f.data):
+				fmt.Fprintf(env.stdout, "%s: would be changed\n", model.PrintableLines(f.path))
+				stale++
+			default:
+				fmt.Fprintf(env.stdout, "%s: up to date\n", model.PrintableLines(f.path))
+			}
+		}
+		if stale > 0 {
+			return &exitError{code: 1, err: fmt.Errorf("the kas export is not up to date with fleetbake.toml; run `fleetbake export kas -o %s` and commit the result", *out)}
+		}
+		return nil
+	}
+	for _, f := range files {
+		if err := model.WriteFileAtomic(f.path, f.data, 0o644); err != nil {
+			return fmt.Errorf("export kas: cannot write %s: %w", f.path, err)
+		}
+		fmt.Fprintf(env.stdout, "wrote %s\n", model.PrintableLines(f.path))
+	}
+	return nil
+}
+
+func runExportCI(env *cliEnv, args []string) error {
+	flags := newFlags(env, "export ci")
+	github := flags.Bool("github", false, "write a GitHub Actions workflow (e.g. -o .github/workflows/fleetbake.yml)")
+	gitlab := flags.Bool("gitlab", false, "write a GitLab CI pipeline (e.g. -o .gitlab-ci.yml)")
+	label := flags.String("runner-label", "", "GitHub: the runs-on label of the runner that builds (a large self-hosted or CodeBuild runner)")
+	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with `fleetbake export kas -o`)")
+	kasImage := flags.String("kas-image", generator.DefaultKasImage, "GitLab: the kas container image the jobs run in")
+	out := flags.String("o", "", "write the pipeline here instead of standard output")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("export ci: unexpected argument %q", flags.Arg(0))
+	}
+	if *github == *gitlab {
+		return errors.New("export ci: choose one of --github or --gitlab")
+	}
+	p, err := app.Open(env.configPath)
+	if err != nil {
+		return err
+	}
+	opts := generator.CIOptions{Engine: generator.CIGitLab, KasFile: filepath.ToSlash(*kasFile), KasImage: *kasImage}
+	if *github {
+		opts = generator.CIOptions{Engine: generator.CIGitHub, KasFile: filepath.ToSlash(*kasFile), RunnerLabel: *label}
+	}
+	data, err := generator.ExportCI(p, opts)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(p.Abs(filepath.FromSlash(opts.KasFile))); err != nil {
+		fmt.Fprintf(env.stderr, "note: the pipeline builds from %s, which is not there yet: run `fleetbake export kas -o %s` and commit it with its lock file\n", model.PrintableLines(opts.KasFile), model.PrintableLines(opts.KasFile))
+	}
+	if *out == "" {
+		_, err := env.stdout.Write(data)
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("export ci: %w", err)
+	}
+	if err := model.WriteFileAtomic(*out, data, 0o644); err != nil {
+		return fmt.Errorf("export ci: cannot write %s: %w", *out, err)
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", model.PrintableLines(*out))
+	return nil
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fleetbake/internal/layertree"
+)
+
+// `export kas -o` writes the kas file and its lock file with the pins;
+// `--check` says they are current, and after `layers lock` records a moved
+// checkout, says they are not (exit 1) until they are written again.
+func TestExportKasLockAndCheck(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	for _, repo := range []string{"poky", "meta-openembedded", "meta-aws"} {
+		gitIn(t, filepath.Join(dir, repo), "init", "-q", "-b", "scarthgap")
+		gitIn(t, filepath.Join(dir, repo), "add", "-A")
+		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
+	}
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "layers", "lock"); code != 0 {
+		t.Fatalf("lock: %s", errs)
+	}
+	kas := filepath.Join(dir, "kas", "fleetbake.yml")
+	if err := os.MkdirAll(filepath.Dir(kas), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "--check", "-o", kas); code != 1 || !strings.Contains(out, "would be created") {
+		t.Fatalf("check before any export: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || !strings.Contains(out, "fleetbake.lock.yml") {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errs)
+	}
+	aws := filepath.Join(dir, "meta-aws")
+	head := gitIn(t, aws, "rev-parse", "HEAD")
+	lock, err := os.ReadFile(filepath.Join(dir, "kas", "fleetbake.lock.yml"))
+	if err != nil || !strings.Contains(string(lock), "\"meta-aws\":\n      commit: \""+head+"\"") {
+		t.Fatalf("lock file (%v):\n%s", err, lock)
+	}
+	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "--check", "-o", kas); code != 0 {
+		t.Fatalf("check after export: exit %d\n%s%s", code, out, errs)
+	}
+
+	gitIn(t, aws, "commit", "-q", "--allow-empty", "-m", "moved on")
+	if code, _, errs := runCLI(t, "--config", cfg, "layers", "lock"); code != 0 {
+		t.Fatalf("lock: %s", errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "--check", "-o", kas)
+	if code != 1 || !strings.Contains(out, "fleetbake.lock.yml: would be changed") || !strings.Contains(errs, "fleetbake export kas -o") {
+		t.Fatalf("check after a new pin: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestExportCIWritesPipeline(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	code, _, errs := runCLI(t, "--config", cfg, "export", "ci", "--github")
+	if code == 0 || !strings.Contains(errs, "--runner-label") {
+		t.Fatalf("--github without a runner label: exit %d: %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "export", "ci"); code == 0 || !strings.Contains(errs, "--github or --gitlab") {
+		t.Fatalf("no engine: exit %d: %s", code, errs)
+	}
+	wf := filepath.Join(dir, ".github", "workflows", "fleetbake.yml")
+	code, out, errs := runCLI(t, "--config", cfg, "export", "ci", "--github", "--runner-label", "yocto-large", "-o", wf)
+	if code != 0 || !strings.Contains(errs, "fleetbake export kas -o kas/fleetbake.yml") {
+		t.Fatalf("export ci: exit %d\n%s%s", code, out, errs)
+	}
+	data, err := os.ReadFile(wf)
+	if err != nil || !strings.Contains(string(data), `runs-on: "yocto-large"`) {
+		t.Fatalf("workflow (%v):\n%s", err, data)
+	}
+	code, out, _ = runCLI(t, "--config", cfg, "export", "ci", "--gitlab")
+	if code != 0 || !strings.Contains(out, "image: \"ghcr.io/siemens/kas/kas:") {
+		t.Fatalf("export ci --gitlab: exit %d\n%s", code, out)
+	}
+}
