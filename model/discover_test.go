@@ -351,3 +351,18 @@ func BenchmarkDiscover(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDiscoverReal walks the real checkouts FLEETBAKE_POKY names
+// (poky, meta-openembedded, meta-aws), for profiles of what bench/discovery.sh
+// measures as a whole command.
+func BenchmarkDiscoverReal(b *testing.B) {
+	root := os.Getenv("FLEETBAKE_POKY")
+	if root == "" {
+		b.Skip("set FLEETBAKE_POKY to a folder with real checkouts")
+	}
+	for b.Loop() {
+		if _, err := Discover(root); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
