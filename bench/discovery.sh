@@ -19,12 +19,11 @@ go run ./internal/benchtree -layers 150 -files 30000 "$work/tree" >/dev/null
 source bench/lib.bash
 
 # The folders model/discover.go never walks into: skipNames (version
-# control, build output, caches, test fixtures), folders named build*, a
-# layer's conf/ below itself (conf/ is read, not walked) and the folders of a
-# layer that hold recipes, classes, files or code (skipInLayer). fleetbake
-# skips those names at any depth below a source root, so this prune list is
-# the same walk. find does less than fleetbake: it follows no symlinked
-# folder and reads no file.
+# control, build output, caches, test fixtures), folders named build*, conf/
+# below a folder (read, not walked) and the names of a layer's recipe, class,
+# file, code and document folders (skipInLayer), all skipped by name at any
+# depth: this prune list is the same walk. find does less than fleetbake: it
+# follows no symlinked folder, reads no file and prints paths only.
 prune=(\( -name .git -o -name .repo -o -name .svn -o -name .hg -o -name tmp -o -name downloads
   -o -name sstate-cache -o -name cache -o -name node_modules -o -name __pycache__ -o -name tests
   -o -name testdata -o -name 'build*' -o -name 'recipes-*' -o -name 'classes-*' -o -name classes

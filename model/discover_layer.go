@@ -13,7 +13,9 @@ import (
 
 // readLayer parses dir/conf/layer.conf and collects the layer's machines,
 // distros and images.
-func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
+// real is dir's real path (without symlinks): one layer reached by two
+// paths is one layer.
+func (d *discoverer) readLayer(dir, real string, conf, entries []os.DirEntry) {
 	file := filepath.Join(dir, "conf", "layer.conf")
 	data, err := ReadRegularFile(file, MaxConfFileSize)
 	if err != nil {
@@ -48,6 +50,9 @@ func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.layers = append(d.layers, layers...)
+	for _, l := range layers {
+		d.real[l.Path] = real
+	}
 	d.problems = append(d.problems, errs...)
 	for _, l := range layers {
 		if l.Collection == "core" {

@@ -131,6 +131,12 @@ func TestDiscoverSkipRules(t *testing.T) {
 			l("meta-good/recipes-core/meta-nested", "inrecipes"),
 			l("meta-good/files/meta-f", "infiles"),
 			l("poky/bitbake/lib/layerindexlib/tests/testdata/layer1", "core"),
+			// Code and documents outside any layer (poky's scripts/,
+			// documentation/, bitbake/lib/) are not walked either: the
+			// layer-folder names are skipped at any depth.
+			l("poky/scripts/lib/meta-in-scripts", "inscripts"),
+			l("poky/documentation/meta-in-docs", "indocs"),
+			l("tools/files/meta-in-files", "infilesoutside"),
 		},
 		Files: map[string]string{
 			"mybuild/conf/local.conf":    "MACHINE = \"qemux86-64\"\n",
