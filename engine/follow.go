@@ -36,6 +36,7 @@ type logReader struct {
 func newLogReader(f *os.File) *logReader {
 	r := &logReader{f: f, buf: make([]byte, 1<<20), p: NewParser(), t: NewTracker()}
 	r.emit = r.t.Apply
+	r.p.contextLine = r.t.errs.context // what Apply does with an EvErrorContext
 	return r
 }
 
