@@ -1,38 +1,67 @@
 #!/usr/bin/env bash
-# generate: wall time of `fleetbake generate` as an engineer runs it (a whole
-# process: load and validate fleetbake.toml, discover the layers, resolve,
-# render, compare with disk) on poky + meta-openembedded + meta-aws, both
-# writing changed files and finding nothing to do. Goal: under 20 ms.
-# Side by side, `true` shows what starting any process costs on this machine.
+# generate: `fleetbake generate` as an engineer runs it (a whole process:
+# load and validate fleetbake.toml, discover the layers, resolve, render,
+# compare with disk, write), against the floor of putting the same two files
+# in place (internal/benchfloor: write, fsync, rename each, fsync the
+# folder), interleaved. On the real checkouts when FLEETBAKE_POKY is set,
+# else on the generated poky + meta-openembedded + meta-aws fixture.
+#   generate-changed: each run rewrites both files (two project files that
+#     differ in MACHINE and in one layer, used in turn); the floor writes the
+#     same two contents in turn. Goal: at most 1.3x the floor.
+#   generate-uptodate: nothing to write (the common second run); shown
+#     against the same floor, without a goal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
-RUNS=${RUNS:-21}
+RUNS=${RUNS:-9}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/fleetbake" .
-go run ./internal/benchtree -standard scarthgap "$work/ws/sources" >/dev/null
+go build -o "$work/benchfloor" ./internal/benchfloor
 cfg="$work/ws/fleetbake.toml"
-"$work/fleetbake" --config "$cfg" init --machine qemuarm64 >/dev/null
-"$work/fleetbake" --config "$cfg" generate >/dev/null 2>&1
+if [[ -n "${FLEETBAKE_POKY:-}" ]]; then
+  tree=real
+  mkdir -p "$work/ws"
+  "$work/fleetbake" --config "$cfg" init --machine qemuarm64 --layers meta-aws >/dev/null
+  # The real checkouts are the only source folder.
+  sed -i "s|^layers = .*|&\nsources = [\"$FLEETBAKE_POKY\"]|" "$cfg"
+else
+  tree=fixture
+  go run ./internal/benchtree -standard scarthgap "$work/ws/sources" >/dev/null
+  "$work/fleetbake" --config "$cfg" init --machine qemuarm64 --layers meta-aws >/dev/null
+fi
+sed 's/machine = "qemuarm64"/machine = "qemux86-64"/; s/^layers = \["meta-aws"\]/layers = ["meta-aws", "meta-python"]/' "$cfg" >"$work/ws/other.toml"
+conf="$work/ws/build/conf"
+# The contents of both variants, for the floor.
+for v in other fleetbake; do
+  "$work/fleetbake" --config "$work/ws/$v.toml" generate >/dev/null 2>&1
+  cp "$conf/local.conf" "$work/$v.local.conf"
+  cp "$conf/bblayers.conf" "$work/$v.bblayers.conf"
+done
+if cmp -s "$work/other.local.conf" "$work/fleetbake.local.conf" || cmp -s "$work/other.bblayers.conf" "$work/fleetbake.bblayers.conf"; then
+  echo "generate.sh: the two project files must give two different local.conf and bblayers.conf" >&2
+  exit 1
+fi
+mkdir -p "$work/floor"
 
 source bench/lib.bash
 
-# Up to date: the common case of a second run.
-same=$(median_ms "$work/fleetbake" --config "$cfg" generate)
-# A change each run: two project files in the same folder that differ in
-# MACHINE, used in turn, so every run rewrites local.conf (and fsyncs it).
-sed 's/machine = "qemuarm64"/machine = "qemux86-64"/' "$cfg" >"$work/ws/other.toml"
 turn=0
 flip() {
   turn=$((1 - turn))
   if ((turn)); then "$work/fleetbake" --config "$work/ws/other.toml" generate; else "$work/fleetbake" --config "$cfg" generate; fi
 }
-changed=$(median_ms flip)
-base=$(median_ms true)
-awk -v s="$same" -v c="$changed" -v b="$base" 'BEGIN {
-  printf "%-28s %.2f ms (up to date), goal < 20 ms %s\n", "generate-wall", s, (s < 20 ? "ok" : "MISSED")
-  printf "%-28s %.2f ms (rewrites local.conf), goal < 20 ms %s\n", "generate-wall-changed", c, (c < 20 ? "ok" : "MISSED")
-  printf "%-28s %.2f ms (starting `true`, for scale)\n", "process-start", b
-}'
+fturn=0
+floor_flip() {
+  local v=fleetbake
+  fturn=$((1 - fturn))
+  ((fturn)) && v=other
+  "$work/benchfloor" "$work/floor" "local.conf=$work/$v.local.conf" "bblayers.conf=$work/$v.bblayers.conf"
+}
+same() { "$work/fleetbake" --config "$cfg" generate; }
+
+ab "generate-changed-$tree" "floor" 1.3 flip floor_flip
+ab_cpu_line "generate-changed-$tree-cpu" "floor" -
+"$work/fleetbake" --config "$cfg" generate >/dev/null 2>&1
+ab "generate-uptodate-$tree" "floor" - same floor_flip

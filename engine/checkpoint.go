@@ -91,13 +91,13 @@ func (r *logReader) save(path string, st *State) error {
 		c.HasExit, c.Exit = true, *t.p.ExitCode
 	}
 	for _, rt := range t.running {
-		c.Running = append(c.Running, checkpointTask{rt.pn, rt.task, rt.label, rt.setscene})
+		c.Running = append(c.Running, checkpointTask{rt.pn, rt.task, rt.label(), rt.setscene})
 	}
 	for i := range t.tail {
 		c.Tail = append(c.Tail, t.tail[i])
 	}
 	for _, e := range t.errs.msgs {
-		c.Errs = append(c.Errs, checkpointError{e.text, e.head, e.tail, e.omitted, e.trailingBlank})
+		c.Errs = append(c.Errs, checkpointError{e.text, e.head, e.tailStrings(), e.omitted, e.trailingBlank})
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
@@ -145,7 +145,7 @@ func (r *logReader) restore(path string, st *State) bool {
 	}
 	t.running = t.running[:0]
 	for _, rt := range c.Running {
-		t.running = append(t.running, runningTask{rt.PN, rt.Task, rt.Label, rt.Setscene})
+		t.running = append(t.running, runningTask{rt.PN, rt.Task, rt.Setscene})
 	}
 	for i := range t.tail {
 		t.tail[i] = c.Tail[i]
@@ -153,7 +153,11 @@ func (r *logReader) restore(path string, st *State) bool {
 	t.tailN, t.lastN, t.lastSceneN, t.nScene = c.TailN, c.LastN, c.LastSceneN, c.NScene
 	t.errs = errorLog{open: c.ErrsOpen}
 	for _, e := range c.Errs {
-		t.errs.msgs = append(t.errs.msgs, errorEntry{e.Text, e.Head, e.Tail, e.Omitted, e.TrailingBlank})
+		ee := errorEntry{text: e.Text, head: e.Head, omitted: e.Omitted, trailingBlank: e.TrailingBlank}
+		for _, l := range e.Tail {
+			ee.tail = append(ee.tail, []byte(l))
+		}
+		t.errs.msgs = append(t.errs.msgs, ee)
 	}
 	return true
 }

@@ -135,3 +135,45 @@ func TestCheckpointFollow(t *testing.T) {
 		t.Errorf("follower from the checkpoint: exit %v, %d done, %d recipes; want 0, 24, 5", last.ExitCode, last.Done, last.Recipes)
 	}
 }
+
+// A follower (build attach) of a finished build leaves a checkpoint too: a
+// second attach, and a status after it, read nothing again. With the log
+// blanked in place after the first attach, both still see every task.
+func TestCheckpointFollowLeavesOne(t *testing.T) {
+	dir := t.TempDir()
+	code := 0
+	end := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+	st := &State{StartTime: time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), EndTime: &end, ExitCode: &code,
+		BuildDir: dir, LogPath: LogPath(dir)}
+	data := fixture(t, "launched-success.log")
+	if err := os.WriteFile(st.LogPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	follow := func() Progress {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var last Progress
+		for p := range Follow(ctx, st) {
+			last = p
+		}
+		return last
+	}
+	if p := follow(); p.Done != 24 || p.Recipes != 5 {
+		t.Fatalf("first attach: %d done, %d recipes; want 24, 5", p.Done, p.Recipes)
+	}
+	if _, err := os.Stat(st.LogPath + CheckpointSuffix); err != nil {
+		t.Fatalf("no checkpoint after attach: %v", err)
+	}
+	f, err := os.OpenFile(st.LogPath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(bytes.Repeat([]byte(" "), len(data)-1), 0) // same file, same size
+	f.Close()
+	if p := follow(); p.Done != 24 || p.Recipes != 5 || p.ExitCode == nil {
+		t.Errorf("second attach, from the checkpoint: %d done, %d recipes, exit %v; want 24, 5, 0", p.Done, p.Recipes, p.ExitCode)
+	}
+	if p := snapshotT(t, st); p.Done != 24 || p.Recipes != 5 {
+		t.Errorf("status after attach, from the checkpoint: %d done, %d recipes; want 24, 5", p.Done, p.Recipes)
+	}
+}

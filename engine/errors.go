@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"fmt"
-	"strings"
 )
 
 // The parser's side: an ERROR line and the lines that continue it.
@@ -84,8 +83,11 @@ type errorLog struct {
 }
 
 type errorEntry struct {
-	text          string
-	head, tail    []string
+	text string
+	head []string
+	// tail is the last contextTail lines, oldest first, in buffers reused
+	// as lines pass through: a long task log allocates nothing per line.
+	tail          [][]byte
 	omitted       int
 	trailingBlank int // blank lines seen last, kept only if more context follows
 }
@@ -100,35 +102,47 @@ func (l *errorLog) add(text string) {
 }
 
 // context adds a line to the open message. Blank lines are held back until a
-// non-blank line follows, so a message never ends in blank lines.
-func (l *errorLog) context(line string) {
+// non-blank line follows, so a message never ends in blank lines. line is
+// copied if kept.
+func (l *errorLog) context(line []byte) {
 	if l.open < 0 || l.open >= len(l.msgs) {
 		return
 	}
 	e := &l.msgs[l.open]
-	if strings.TrimSpace(line) == "" {
+	if len(bytes.TrimSpace(line)) == 0 {
 		if len(e.head)+len(e.tail) > 0 {
 			e.trailingBlank++
 		}
 		return
 	}
 	for ; e.trailingBlank > 0; e.trailingBlank-- {
-		e.push("")
+		e.push(nil)
 	}
 	e.push(line)
 }
 
-func (e *errorEntry) push(line string) {
+func (e *errorEntry) push(line []byte) {
 	if len(e.head) < contextHead {
-		e.head = append(e.head, line)
+		e.head = append(e.head, string(line))
 		return
 	}
 	if len(e.tail) == contextTail {
+		oldest := e.tail[0]
 		copy(e.tail, e.tail[1:])
-		e.tail = e.tail[:contextTail-1]
+		e.tail[contextTail-1] = append(oldest[:0], line...)
 		e.omitted++
+		return
 	}
-	e.tail = append(e.tail, line)
+	e.tail = append(e.tail, append([]byte(nil), line...))
+}
+
+// tailStrings is the tail as strings.
+func (e *errorEntry) tailStrings() []string {
+	out := make([]string, len(e.tail))
+	for i, b := range e.tail {
+		out[i] = string(b)
+	}
+	return out
 }
 
 // close ends the open message: the next context line has no owner.
@@ -146,7 +160,7 @@ func (l *errorLog) snapshot() []ErrorMessage {
 		if e.omitted > 0 {
 			ctx = append(ctx, fmt.Sprintf("… %d lines left out …", e.omitted))
 		}
-		ctx = append(ctx, e.tail...)
+		ctx = append(ctx, e.tailStrings()...)
 		out[i] = ErrorMessage{Text: e.text, Context: ctx}
 	}
 	return out

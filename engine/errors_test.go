@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fixtures are real BitBake 2.8 output (see testdata/README.md): what a
@@ -85,5 +89,46 @@ func TestErrorContextLongLog(t *testing.T) {
 	ctx := got[0].Context
 	if len(ctx) != contextHead+1+contextTail || ctx[0] != "Log data follows:" || ctx[contextHead] != "… 985 lines left out …" || ctx[len(ctx)-1] != "| line 1000" {
 		t.Errorf("context %q", ctx)
+	}
+}
+
+// A status reads the same long task log through the log reader, which hands
+// context lines to the tracker as bytes kept in reused buffers: it keeps the
+// same lines as the event path above, none overwritten by a later one. The
+// log goes on for more than the reader's 1 MiB buffer after the message.
+func TestErrorContextLongLogFromFile(t *testing.T) {
+	var log bytes.Buffer
+	log.WriteString("ERROR: Logfile of failure stored in: /b/tmp/work/x/temp/log.do_compile.1\nLog data follows:\n")
+	const n = 100000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&log, "| line %d of a long task log%s\n", i, strings.Repeat(" x", i%7))
+		if i%100 == 0 {
+			log.WriteString("\n") // blank lines inside the log are kept
+		}
+	}
+	log.WriteString("NOTE: recipe x-1.0-r0: task do_compile: Failed\n| not part of it\n")
+	// More than a buffer of other lines after it.
+	for i := 0; i < 40000; i++ {
+		log.WriteString("NOTE: recipe y-1.0-r0: task do_fetch: Started\n")
+	}
+
+	tr, p := NewTracker(), NewParser()
+	for _, l := range strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n") {
+		p.Feed([]byte(l), tr.Apply)
+	}
+	want := tr.Snapshot(timeZero, timeZero).ErrorMessages
+
+	dir := t.TempDir()
+	st := &State{StartTime: time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), BuildDir: dir, LogPath: LogPath(dir)}
+	if err := os.WriteFile(st.LogPath, log.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshotT(t, st).ErrorMessages
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("from the file:\n%q\nwant\n%q", got, want)
+	}
+	last := fmt.Sprintf("| line %d of a long task log%s", n, strings.Repeat(" x", n%7))
+	if k := len(want[0].Context); k != contextHead+1+contextTail || want[0].Context[k-1] != last {
+		t.Errorf("context %q", want[0].Context)
 	}
 }

@@ -36,6 +36,7 @@ type logReader struct {
 func newLogReader(f *os.File) *logReader {
 	r := &logReader{f: f, buf: make([]byte, 1<<20), p: NewParser(), t: NewTracker()}
 	r.emit = r.t.Apply
+	r.p.contextLine = r.t.errs.context // what Apply does with an EvErrorContext
 	return r
 }
 
@@ -95,7 +96,12 @@ func (r *logReader) drain() error {
 }
 
 // finish applies what the state file knows and the log may not say.
-func finishProgress(p *Progress, st *State) {
+func finishProgress(p *Progress, st *State) { finishProgressStale(p, st, st.Stale) }
+
+// finishProgressStale is finishProgress with the liveness check given:
+// a follower checks it once a state interval, not on every update (it
+// reads /proc twice, the most a follower otherwise spends per update).
+func finishProgressStale(p *Progress, st *State, stale func() bool) {
 	p.LogPath, p.Target = st.LogPath, st.Target
 	if p.ExitCode == nil && st.ExitCode != nil {
 		code := *st.ExitCode
@@ -106,7 +112,7 @@ func finishProgress(p *Progress, st *State) {
 		p.ETA = 0
 		p.Running = nil
 		p.Step = ""
-	} else if st.Stale() {
+	} else if stale() {
 		p.Stale = true
 		p.ETA = 0
 	}
@@ -199,10 +205,13 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 	}()
 	ev := newEventLogReader(EventLogPath(st.BuildDir))
+	// Whether the build went stale, as of the last state read (every
+	// stateInterval below).
+	stale := st.Stale()
 	snapshot := func(now time.Time) Progress {
 		p := r.t.Snapshot(st.StartTime, now)
 		ev.apply(&p)
-		finishProgress(&p, st)
+		finishProgressStale(&p, st, func() bool { return stale })
 		return p
 	}
 	var lastSend time.Time
@@ -254,7 +263,8 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			lastState = time.Now()
 			if s, err := FindBuild(st.BuildDir); err == nil && s.StartTime.Equal(st.StartTime) {
 				st = s
-				if s.Ended() {
+				stale = s.ExitCode == nil && s.Stale()
+				if s.ExitCode != nil || stale { // s.Ended()
 					// One more read for lines written just before the exit.
 					if err := r.drain(); err == nil && r.t.p.ExitCode == nil {
 						p := r.t.Snapshot(st.StartTime, endTime(st))

@@ -16,6 +16,32 @@ type Parser struct {
 	// following line without a level prefix continues it (EvErrorContext).
 	inError bool
 	ev      Event
+	// contextLine, when set (newLogReader), takes the lines that continue
+	// an ERROR message as bytes, valid only during the call, instead of an
+	// EvErrorContext event with the line as Text: a line the tracker drops
+	// or keeps in a reused buffer then costs no allocation (a failed task's
+	// log can be millions of lines).
+	contextLine func([]byte)
+	// names holds recipe and task names seen in "recipe PF: task do_x:"
+	// lines: each PF and task name comes back on every Started and
+	// Succeeded line, so one string serves them all.
+	names map[string]string
+}
+
+// maxNames bounds the names kept; past it the map starts again.
+const maxNames = 4096
+
+// name returns b as a string, the same string for the same bytes.
+func (p *Parser) name(b []byte) string {
+	if s, ok := p.names[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if p.names == nil || len(p.names) >= maxNames {
+		p.names = make(map[string]string)
+	}
+	s := string(b)
+	p.names[s] = s
+	return s
 }
 
 // NewParser returns a parser at the start of a log.
@@ -77,6 +103,10 @@ func (p *Parser) Feed(line []byte, emit func(*Event)) {
 	}
 	if p.inError {
 		if continuesError(line) {
+			if p.contextLine != nil {
+				p.contextLine(line)
+				return
+			}
 			p.emitText(EvErrorContext, line, emit)
 			return
 		}
@@ -294,8 +324,8 @@ func (p *Parser) recipeTask(rest []byte, emit func(*Event)) {
 		return
 	}
 	p.reset(k)
-	p.ev.Recipe = string(pf)
-	p.ev.Task = string(rest[:j])
+	p.ev.Recipe = p.name(pf)
+	p.ev.Task = p.name(rest[:j])
 	emit(&p.ev)
 }
 

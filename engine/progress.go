@@ -119,9 +119,13 @@ type Tracker struct {
 }
 
 type runningTask struct {
-	pn, task, label string
-	setscene        bool
+	pn, task string
+	setscene bool
 }
+
+// label is how a running task is shown: "busybox do_compile". Made when a
+// snapshot is taken, for the few tasks running then, not for every task.
+func (r runningTask) label() string { return r.pn + " " + r.task }
 
 // NewTracker starts an empty tracker.
 func NewTracker() *Tracker {
@@ -178,7 +182,7 @@ func (t *Tracker) Apply(e *Event) {
 		}
 		if !e.NoExec {
 			pn, task := splitTaskString(e.Task)
-			t.running = append(t.running, runningTask{pn: pn, task: task, label: pn + " " + task, setscene: e.Setscene})
+			t.running = append(t.running, runningTask{pn: pn, task: task, setscene: e.Setscene})
 			if e.Setscene {
 				t.nScene++
 			}
@@ -221,7 +225,7 @@ func (t *Tracker) Apply(e *Event) {
 		p.Errors++
 		t.errs.add(e.Text)
 	case EvErrorContext:
-		t.errs.context(e.Text)
+		t.errs.context([]byte(e.Text))
 	case EvMessageCount:
 		if e.Text == "WARNING" {
 			p.Warnings = e.N
@@ -351,7 +355,7 @@ func (t *Tracker) Snapshot(start, now time.Time) Progress {
 	p := t.p
 	p.Running = make([]string, len(t.running))
 	for i, r := range t.running {
-		p.Running[i] = r.label
+		p.Running[i] = r.label()
 	}
 	p.Failures = append([]Failure(nil), t.p.Failures...)
 	p.ErrorMessages = t.errs.snapshot()

@@ -123,7 +123,12 @@ var skipNames = map[string]bool{
 	"tests": true, "testdata": true,
 }
 
-// Folders of a layer that hold recipes, files or code, never nested layers.
+// Folders that hold a layer's recipes, files, code or documents, and, outside
+// a layer, code and documents (poky's bitbake/lib, scripts, documentation):
+// never a layer below them. They are skipped at any depth below a source
+// root, as skipNames are: deciding it by name alone lets the walk skip them
+// without knowing whether it is inside a layer, and makes the walk the one
+// `find` with the same -prune list does (bench/discovery.sh).
 func skipInLayer(name string) bool {
 	switch name {
 	case "conf", "classes", "files", "lib", "scripts", "dynamic-layers", "wic", "licenses", "doc", "docs", "documentation", "templates":
@@ -135,8 +140,9 @@ func skipInLayer(name string) bool {
 // Discover finds every layer under the roots: each folder holding
 // conf/layer.conf, without walking into .git, build folders (a folder whose
 // conf/ holds local.conf or bblayers.conf, or named build*), tmp, downloads or
-// sstate-cache, nor into a layer's recipes-*, files or classes folders. A
-// missing root is an error; a malformed layer.conf is a Problem.
+// sstate-cache, nor into folders named as a layer's recipes-*, files,
+// classes, lib or scripts folders (skipInLayer). A missing root is an error;
+// a malformed layer.conf is a Problem.
 func Discover(roots ...string) (*Workspace, error) {
 	w := &Workspace{}
 	var clean []string
@@ -173,7 +179,7 @@ func Discover(roots ...string) (*Workspace, error) {
 		}
 	}
 
-	d := &discoverer{sem: make(chan struct{}, workers())}
+	d := &discoverer{sem: make(chan struct{}, workers()), real: map[string]string{}}
 	for _, r := range walkRoots {
 		real, err := filepath.EvalSymlinks(r)
 		if err != nil {
@@ -182,7 +188,7 @@ func Discover(roots ...string) (*Workspace, error) {
 		d.wg.Add(1)
 		go func(r string) {
 			defer d.wg.Done()
-			d.walk(r, false, []string{real})
+			d.walk(r, []string{real})
 		}(r)
 	}
 	d.wg.Wait()
@@ -200,11 +206,7 @@ func Discover(roots ...string) (*Workspace, error) {
 	})
 	seen := map[string]bool{}
 	for _, l := range d.layers {
-		real := l.Path
-		if r, err := filepath.EvalSymlinks(l.Path); err == nil {
-			real = r
-		}
-		key := real + "\x00" + l.Collection
+		key := d.real[l.Path] + "\x00" + l.Collection
 		if !seen[key] {
 			seen[key] = true
 			w.Layers = append(w.Layers, l)
@@ -268,6 +270,7 @@ type discoverer struct {
 	layers    []*Layer
 	problems  []error
 	coreNames map[string]string // layer path -> LAYERSERIES_CORENAMES
+	real      map[string]string // layer path -> its real path, known from the walk's chain
 }
 
 func (d *discoverer) problem(err error) {
@@ -276,23 +279,23 @@ func (d *discoverer) problem(err error) {
 	d.mu.Unlock()
 }
 
-// walk visits dir; inLayer tells that dir is a layer or lies inside one.
-// chain holds the real (symlink-free) paths of the root and of each
-// symlinked folder followed to reach dir, the last being dir's own real path.
-func (d *discoverer) walk(dir string, inLayer bool, chain []string) {
-	entries, err := os.ReadDir(dir)
+// walk visits dir. chain holds the real (symlink-free) paths of the root and
+// of each symlinked folder followed to reach dir, the last being dir's own
+// real path.
+func (d *discoverer) walk(dir string, chain []string) {
+	entries, err := readDirUnsorted(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			d.problem(fmt.Errorf("cannot read %s: %w", dir, err))
 		}
 		return
 	}
-	isLayer := false
+	real := chain[len(chain)-1]
 	for _, e := range entries {
 		if e.Name() != "conf" || !e.IsDir() {
 			continue
 		}
-		conf, err := os.ReadDir(filepath.Join(dir, "conf"))
+		conf, err := readDirUnsorted(filepath.Join(dir, "conf"))
 		if err != nil {
 			d.problem(fmt.Errorf("cannot read %s: %w", filepath.Join(dir, "conf"), err))
 			return
@@ -307,22 +310,14 @@ func (d *discoverer) walk(dir string, inLayer bool, chain []string) {
 			}
 		}
 		if hasLayer {
-			isLayer = true
-			d.readLayer(dir, conf, entries)
+			d.readLayer(dir, real, conf, entries)
 		}
 	}
-	inLayer = inLayer || isLayer
-	real := chain[len(chain)-1]
 	for _, e := range entries {
 		name := e.Name()
-		if skipNames[name] || strings.HasPrefix(name, "build") {
+		// conf/ is read above when it matters.
+		if skipNames[name] || strings.HasPrefix(name, "build") || skipInLayer(name) || name == "conf" {
 			continue
-		}
-		if inLayer && skipInLayer(name) {
-			continue
-		}
-		if name == "conf" {
-			continue // read above when it matters
 		}
 		sub := filepath.Join(dir, name)
 		var subChain []string
@@ -347,10 +342,22 @@ func (d *discoverer) walk(dir string, inLayer bool, chain []string) {
 			d.wg.Add(1)
 			go func() {
 				defer func() { <-d.sem; d.wg.Done() }()
-				d.walk(sub, inLayer, subChain)
+				d.walk(sub, subChain)
 			}()
 		default:
-			d.walk(sub, inLayer, subChain)
+			d.walk(sub, subChain)
 		}
 	}
+}
+
+// readDirUnsorted is os.ReadDir without the sort by name: the walk's order
+// does not matter (Discover sorts what it found), and the sort is most of
+// the CPU a large folder costs beyond the getdents calls.
+func readDirUnsorted(dir string) ([]os.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 
 // readLayer parses dir/conf/layer.conf and collects the layer's machines,
 // distros and images.
-func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
+// real is dir's real path (without symlinks): one layer reached by two
+// paths is one layer.
+func (d *discoverer) readLayer(dir, real string, conf, entries []os.DirEntry) {
 	file := filepath.Join(dir, "conf", "layer.conf")
 	data, err := ReadRegularFile(file, MaxConfFileSize)
 	if err != nil {
@@ -48,6 +51,9 @@ func (d *discoverer) readLayer(dir string, conf, entries []os.DirEntry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.layers = append(d.layers, layers...)
+	for _, l := range layers {
+		d.real[l.Path] = real
+	}
 	d.problems = append(d.problems, errs...)
 	for _, l := range layers {
 		if l.Collection == "core" {
@@ -117,13 +123,14 @@ func readMachineHeader(path string) (name, desc string) {
 		return "", ""
 	}
 	buf = buf[:min(len(buf), 4096)]
-	for _, line := range strings.Split(string(buf), "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "#@NAME:"):
-			name = strings.TrimSpace(strings.TrimPrefix(line, "#@NAME:"))
-		case strings.HasPrefix(line, "#@DESCRIPTION:"):
-			desc = strings.TrimSpace(strings.TrimPrefix(line, "#@DESCRIPTION:"))
+	for len(buf) > 0 {
+		var line []byte
+		line, buf, _ = bytes.Cut(buf, []byte("\n"))
+		line = bytes.TrimSpace(line)
+		if v, ok := bytes.CutPrefix(line, []byte("#@NAME:")); ok {
+			name = string(bytes.TrimSpace(v))
+		} else if v, ok := bytes.CutPrefix(line, []byte("#@DESCRIPTION:")); ok {
+			desc = string(bytes.TrimSpace(v))
 		}
 	}
 	return name, desc
@@ -164,20 +171,24 @@ func inheritsImage(path string) bool {
 	if err != nil {
 		return false
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
+	// Line by line over the bytes: a recipe is read whole but only its
+	// inherit, require and include lines matter.
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		f := bytes.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
-		switch f[0] {
+		switch string(f[0]) {
 		case "inherit":
 			for _, c := range f[1:] {
-				if c == "core-image" || c == "image" {
+				if string(c) == "core-image" || string(c) == "image" {
 					return true
 				}
 			}
 		case "require", "include":
-			if strings.Contains(f[1], "images/") || strings.HasPrefix(f[1], "core-image") {
+			if bytes.Contains(f[1], []byte("images/")) || bytes.HasPrefix(f[1], []byte("core-image")) {
 				return true
 			}
 		}

@@ -30,7 +30,7 @@ func reachedByWalk(inner, outer string) bool {
 		return false
 	}
 	for _, c := range strings.Split(rel, string(filepath.Separator)) {
-		if skipNames[c] || strings.HasPrefix(c, "build") || c == "conf" {
+		if skipNames[c] || strings.HasPrefix(c, "build") || skipInLayer(c) || c == "conf" {
 			return false
 		}
 	}

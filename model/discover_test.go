@@ -131,6 +131,12 @@ func TestDiscoverSkipRules(t *testing.T) {
 			l("meta-good/recipes-core/meta-nested", "inrecipes"),
 			l("meta-good/files/meta-f", "infiles"),
 			l("poky/bitbake/lib/layerindexlib/tests/testdata/layer1", "core"),
+			// Code and documents outside any layer (poky's scripts/,
+			// documentation/, bitbake/lib/) are not walked either: the
+			// layer-folder names are skipped at any depth.
+			l("poky/scripts/lib/meta-in-scripts", "inscripts"),
+			l("poky/documentation/meta-in-docs", "indocs"),
+			l("tools/files/meta-in-files", "infilesoutside"),
 		},
 		Files: map[string]string{
 			"mybuild/conf/local.conf":    "MACHINE = \"qemux86-64\"\n",
@@ -348,6 +354,21 @@ func BenchmarkDiscover(b *testing.B) {
 		w, err := Discover(root)
 		if err != nil || len(w.Layers) != 150 {
 			b.Fatalf("%v %d", err, len(w.Layers))
+		}
+	}
+}
+
+// BenchmarkDiscoverReal walks the real checkouts FLEETBAKE_POKY names
+// (poky, meta-openembedded, meta-aws), for profiles of what bench/discovery.sh
+// measures as a whole command.
+func BenchmarkDiscoverReal(b *testing.B) {
+	root := os.Getenv("FLEETBAKE_POKY")
+	if root == "" {
+		b.Skip("set FLEETBAKE_POKY to a folder with real checkouts")
+	}
+	for b.Loop() {
+		if _, err := Discover(root); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -45,11 +46,14 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("is %d bytes, more than the %d fleetbake reads for this kind of file; check that the path names the right file", fi.Size(), limit)}
 	}
 	// The size can change after Stat (a file still being written): read
-	// one byte more than the limit to notice.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// one byte more than the limit to notice. The buffer is sized from
+	// Stat, with room for bytes.Buffer's last read to see the end, so a
+	// file is read into one allocation (discovery reads hundreds).
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("grew past the %d bytes fleetbake reads for this kind of file while it was read; check that the path names the right file", limit)}
 	}
