@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Terminal UI, measured on the real binary in a pseudo-terminal by
-# internal/uibench (which reads the screen with a small terminal emulator):
-#   - start to the first complete frame (header and help drawn), median of
-#     RUNS starts; goal under 50 ms;
-#   - bytes written for one arrow key in the machine list, as a ratio to one
-#     full repaint of the same screen; goal at most 0.1;
-#   - max RSS through the whole wizard, typed key by key on the fixture
-#     layer tree against the local AWS fake; goal under 40 MB. When
-#     FLEETBAKE_POKY names a folder with real checkouts (poky,
-#     meta-openembedded, meta-aws), on that one too.
+# Terminal UI, what a user feels, measured on the real binary in a
+# pseudo-terminal by internal/uibench (which reads the screen with a small
+# terminal emulator), side by side with dialog and whiptail showing a --menu
+# as long as fleetbake's machine list in a terminal of the same size (80x24),
+# interleaved (A B A B ..., or in the same window of time). One bench_line per
+# figure (bench/lib.bash's columns, printed by uibench); with FLEETBAKE_POKY
+# (a folder with poky, meta-openembedded and meta-aws checkouts) the first
+# screen, the keys and the wizard's memory are measured on it too.
+#   - first screen: start until the screen equals the settled screen (body
+#     and AWS account drawn); goal <= 2x dialog;
+#   - bytes per Down key in the list, on the page and scrolling (no goal);
+#   - key-to-paint: writing the key to the screen showing its answer; <= 3 ms;
+#   - CPU per key (schedstat of every thread); goal <= 3x dialog;
+#   - idle on the first screen, 3 windows of 5 s: wake-ups (context switches
+#     of every thread) per second, goal < 1/s (no ticker while idle), and CPU;
+#   - peak memory (max RSS) through the whole wizard; goal <= 20 MB;
+#   - the Build screen following a build that logs 2,000 lines a second,
+#     against `fleetbake build attach` on the same log; goal <= 1% of a core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
 RUNS=${RUNS:-9}
+
+# The anchors are Debian packages.
+if ! command -v dialog >/dev/null || ! command -v whiptail >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y -qq dialog whiptail >/dev/null
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
 go build -o "$work/fleetbake" .
 go build -o "$work/uibench" ./internal/uibench
 "$work/uibench" -bin "$work/fleetbake" -runs "$RUNS" ${FLEETBAKE_POKY:+-tree "$FLEETBAKE_POKY"}
