@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fleetbake/internal/awsfake"
@@ -47,7 +48,7 @@ func main() {
 	tree := flag.String("tree", "", "a folder with real checkouts (poky, meta-openembedded, meta-aws): measured on it too")
 	idle := flag.Duration("idle", 5*time.Second, "length of one idle window")
 	logData := flag.String("log", "engine/testdata/poky-scarthgap-dryrun.log.gz", "a real BitBake log whose task lines the build figure replays")
-	only := flag.String("only", "", "measure only this group: first, keys, idle, memory, build")
+	only := flag.String("only", "", "measure only these groups, comma separated: first, keys, idle, memory, build")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "usage: uibench -bin FLEETBAKE [-runs N] [-tree DIR] [-idle 5s] [-v]")
@@ -99,7 +100,7 @@ func (b *bench) run() error {
 			return os.Symlink(b.tree, filepath.Join(dir, "sources"))
 		}})
 	}
-	want := func(group string) bool { return b.only == "" || b.only == group }
+	want := func(group string) bool { return b.only == "" || strings.Contains(","+b.only+",", ","+group+",") }
 	for _, l := range layouts {
 		if want("first") {
 			if err := b.firstScreen(l); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -52,6 +53,16 @@ func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, er
 		if err := s.waitFor(st.wait...); err != nil {
 			s.kill()
 			return 0, err
+		}
+		if b.verbose {
+			data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid()))
+			var mem []string
+			for _, l := range strings.Split(string(data), "\n") {
+				if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "RssFile") {
+					mem = append(mem, strings.Join(strings.Fields(l), " "))
+				}
+			}
+			b.logf("wizard at %q: %s", st.wait[0], strings.Join(mem, ", "))
 		}
 		if err := s.send(st.keys); err != nil {
 			s.kill()
