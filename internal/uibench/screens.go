@@ -85,6 +85,9 @@ func (b *bench) firstScreen(l layout) error {
 			return err
 		}
 		t, err := settle(s, "release ", "AWS 1")
+		if cpu, cerr := cpuTime(s.pid()); cerr == nil {
+			b.logf("fleetbake first screen %.1f ms, CPU %.1f ms", t, ms(float64(cpu)))
+		}
 		s.kill()
 		if err != nil {
 			return err
@@ -98,6 +101,9 @@ func (b *bench) firstScreen(l layout) error {
 				return fmt.Errorf("%s (bench/ui.sh installs it with apt-get): %w", tool, err)
 			}
 			t, err := settle(s, "Cancel")
+			if cpu, cerr := cpuTime(s.pid()); cerr == nil {
+				b.logf("%s first screen %.1f ms, CPU %.1f ms", tool, t, ms(float64(cpu)))
+			}
 			s.kill()
 			if err != nil {
 				return err
