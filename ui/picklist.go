@@ -249,6 +249,7 @@ func (l *pickList) View(width, height int) string {
 		l.rows, l.rowsFor = map[rowKey]string{}, params
 	}
 	var b strings.Builder
+	b.Grow(rows * width * 2) // styled rows are about twice their width in bytes
 	for r := 0; r < rows; r++ {
 		i := l.offset + r
 		if r > 0 {

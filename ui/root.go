@@ -129,6 +129,7 @@ type Model struct {
 	// Rendered text kept between frames (see root_view.go, help.go).
 	helpSig, helpLine string
 	headerSig, header string
+	fitted            map[string]string // last frame's lines, as cut to the width
 }
 
 // New builds the root model for a project.

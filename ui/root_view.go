@@ -66,12 +66,24 @@ func (m *Model) Render() string {
 			lines[0] = header
 		}
 	}
+	// Lines come back frame after frame (list rows are kept, see
+	// pickList): the fitted ones of the last frame are kept too, so that
+	// only a new line is measured (a styled row is longer in bytes than
+	// the screen is wide, and measuring it means parsing its escapes).
+	fitted := make(map[string]string, len(lines))
 	for i, l := range lines {
-		if len(l) > inner { // no line is wider than its bytes: most fit as they are
-			l = ansi.Truncate(l, inner, "…")
+		f, ok := m.fitted[l]
+		switch {
+		case ok:
+		case len(l) <= inner: // no line is wider than its bytes
+			f = l
+		default:
+			f = ansi.Truncate(l, inner, "…")
 		}
-		lines[i] = " " + l
+		fitted[l] = f
+		lines[i] = " " + f
 	}
+	m.fitted = fitted
 	return strings.Join(lines, "\n")
 }
 
