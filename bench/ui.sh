@@ -31,9 +31,12 @@
 #     charmbracelet/bubbletea#1776 and #1796, open). Measured below: 0
 #     wake-ups idle, key-to-paint ~2 ms, CPU/key < 3x dialog. To ship it
 #     before upstream does: a fork of the module and a replace in go.mod.
-#   - CPU per key with the patch: ultraviolet's diff of the frame (~22% of
-#     the process during keys), reading input (~12%), Go's sysmon and GC;
-#     fleetbake's View was ~29% before it kept its rows, help and header.
+#   - CPU per key with the patch (~1.3 ms): ultraviolet's diff of the frame
+#     (~20-30% of the process during keys), reading input (~13%), Go's
+#     sysmon, scheduler and GC, the read and write system calls. fleetbake's
+#     own Update and View of a key are ~37 us (BenchmarkMachineListKey in
+#     ui/), down from ~177 us before it kept its rows, help, header and
+#     lines (~29% of the process then).
 #   - first screen: the process itself. `fleetbake version` alone takes
 #     ~48 ms of CPU against ~7 ms for dialog's whole menu: exec and page
 #     faults of a 37 MB binary (~40%), package init (~18% of the start up to
