@@ -55,6 +55,10 @@ func LookupIdentity(ctx context.Context, p *model.Project, o AWSOptions) (*Ident
 	q := *p
 	q.Greengrass.Region = cmp.Or(p.Greengrass.Region, def.Region)
 	q.Greengrass.Prefix = cmp.Or(p.Greengrass.Prefix, def.Prefix)
+	// Read-only: otherwise the provisioner starts making a claim key (RSA
+	// 2048) that nothing uses, at every start of the UI, competing with the
+	// first screen for the CPU (issue 12).
+	o.ReadOnly = true
 	pv, _, err := Provisioner(ctx, &q, nil, o)
 	if err != nil {
 		return nil, err
@@ -68,6 +72,7 @@ func LookupIdentity(ctx context.Context, p *model.Project, o AWSOptions) (*Ident
 
 // PlanAWS lists what apply would create or change.
 func PlanAWS(ctx context.Context, p *model.Project, ws *Workspace, o AWSOptions) ([]PlanRow, error) {
+	o.ReadOnly = true // no claim key made ahead for an apply that makes its own
 	pv, _, err := Provisioner(ctx, p, ws, o)
 	if err != nil {
 		return nil, err

@@ -20,8 +20,11 @@ import (
 type Context struct {
 	Width, Height int
 	Styles        styles.Styles
-	Keys          keys.KeyMap
-	Svc           *Services
+	// StylesGen counts changes of Styles, so that views keeping rendered
+	// text know when to render it again.
+	StylesGen int
+	Keys      keys.KeyMap
+	Svc       *Services
 	// Now is the clock; tests inject a fixed one so views are reproducible.
 	Now func() time.Time
 	// Ctx is cancelled when the UI quits; long calls take it.

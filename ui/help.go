@@ -2,6 +2,8 @@ package ui
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
@@ -26,6 +28,25 @@ func (m *Model) helpView(width int) string {
 			bs = append(bs, b)
 		}
 	}
+	// The line changes only with the bindings shown and the width: keep it
+	// rather than restyling it at every key (issue 12: CPU per key).
+	var sig strings.Builder
+	sig.WriteString(strconv.Itoa(width) + "/" + strconv.Itoa(m.ctx.StylesGen))
+	for _, b := range bs {
+		h := b.Help()
+		sig.WriteString("\x00" + h.Key + "\x01" + h.Desc)
+	}
+	if sig.String() == m.helpSig {
+		return m.helpLine
+	}
+	m.helpSig = sig.String()
+	m.helpLine = m.fitHelp(bs, width)
+	return m.helpLine
+}
+
+// fitHelp renders the short help of bs, dropping the bindings anyone would
+// guess until it fits width.
+func (m *Model) fitHelp(bs []key.Binding, width int) string {
 	sep := ansi.StringWidth(m.help.ShortSeparator)
 	lineWidth := func() int {
 		w := 0

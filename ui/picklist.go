@@ -39,6 +39,27 @@ type pickList struct {
 	answer string
 	// mark, when set, returns a fixed-width prefix for a row (e.g. "[x] ").
 	mark func(pickItem) string
+
+	// What View keeps between frames, so that a key that moves the cursor
+	// renders the two rows it changes rather than restyling every row and
+	// measuring every item (issue 12: CPU per key).
+	nameMax, metaMax int // widest name and meta among the shown items
+	rows             map[rowKey]string
+	rowsFor          rowParams // what the rows in rows were rendered for
+}
+
+// rowKey is one rendering of an item: selected or not, with its mark.
+type rowKey struct {
+	idx  int // into items
+	sel  bool
+	mark string
+}
+
+// rowParams are what every row depends on besides its item.
+type rowParams struct {
+	width, nameW, metaW int
+	focused             bool
+	styles              int // Context.StylesGen
 }
 
 func newPickList(ctx *Context, noun string) *pickList {
@@ -53,6 +74,7 @@ func newPickList(ctx *Context, noun string) *pickList {
 // present; value becomes the answer the cursor returns to.
 func (l *pickList) SetItems(items []pickItem, value string) {
 	l.items = items
+	l.rows = nil // indexes now name other items
 	l.answer = value
 	l.applyFilter()
 	l.Select(value)
@@ -118,6 +140,11 @@ func (l *pickList) applyFilter() {
 	}
 	if l.cursor >= len(l.shown) {
 		l.cursor = max(0, len(l.shown)-1)
+	}
+	l.nameMax, l.metaMax = 0, 0
+	for _, idx := range l.shown {
+		l.nameMax = max(l.nameMax, ansi.StringWidth(l.items[idx].Value))
+		l.metaMax = max(l.metaMax, ansi.StringWidth(l.items[idx].Meta))
 	}
 }
 
@@ -216,13 +243,13 @@ func (l *pickList) View(width, height int) string {
 	// Columns are as wide as their widest entry: the name first (it is
 	// what is chosen) up to half the width, then the meta column on the
 	// right up to a third of what is left; the description takes the rest.
-	nameW, metaW := 0, 0
-	for _, idx := range l.shown {
-		nameW = max(nameW, ansi.StringWidth(l.items[idx].Value))
-		metaW = max(metaW, ansi.StringWidth(l.items[idx].Meta))
+	nameW, metaW := min(l.nameMax, max(8, width/2)), l.metaMax
+	params := rowParams{width: width, nameW: nameW, metaW: metaW, focused: l.focused, styles: l.ctx.StylesGen}
+	if l.rows == nil || params != l.rowsFor {
+		l.rows, l.rowsFor = map[rowKey]string{}, params
 	}
-	nameW = min(nameW, max(8, width/2))
 	var b strings.Builder
+	b.Grow(rows * width * 2) // styled rows are about twice their width in bytes
 	for r := 0; r < rows; r++ {
 		i := l.offset + r
 		if r > 0 {
@@ -231,8 +258,17 @@ func (l *pickList) View(width, height int) string {
 		if i >= len(l.shown) {
 			continue
 		}
-		it := l.items[l.shown[i]]
-		b.WriteString(l.row(it, i == l.cursor, width, nameW, metaW))
+		k := rowKey{idx: l.shown[i], sel: i == l.cursor}
+		it := l.items[k.idx]
+		if l.mark != nil {
+			k.mark = l.mark(it)
+		}
+		row, ok := l.rows[k]
+		if !ok {
+			row = l.row(it, k.sel, k.mark, width, nameW, metaW)
+			l.rows[k] = row
+		}
+		b.WriteString(row)
 	}
 	b.WriteByte('\n')
 	var foot string
@@ -248,7 +284,7 @@ func (l *pickList) View(width, height int) string {
 	return b.String()
 }
 
-func (l *pickList) row(it pickItem, sel bool, width, nameW, metaW int) string {
+func (l *pickList) row(it pickItem, sel bool, mark string, width, nameW, metaW int) string {
 	st := l.ctx.Styles
 	// Names, descriptions and layers come from files fleetbake did not
 	// write (layer.conf, #@DESCRIPTION headers): escape what the terminal
@@ -269,9 +305,8 @@ func (l *pickList) row(it pickItem, sel bool, width, nameW, metaW int) string {
 	line := marker
 	rest := width - 2 - nameW - 2
 	if l.mark != nil {
-		m := l.mark(it)
-		line += m
-		rest -= ansi.StringWidth(m)
+		line += mark
+		rest -= ansi.StringWidth(mark)
 	}
 	line += name
 	meta := it.Meta

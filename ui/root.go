@@ -125,6 +125,11 @@ type Model struct {
 	quitCode    int
 	farewell    string
 	discovered  bool
+
+	// Rendered text kept between frames (see root_view.go, help.go).
+	helpSig, helpLine string
+	headerSig, header string
+	fitted            map[string]string // last frame's lines, as cut to the width
 }
 
 // New builds the root model for a project.
@@ -245,6 +250,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		if dark := msg.IsDark(); dark != c.Styles.IsDark {
 			c.Styles = styles.New(dark, c.Styles.NoColor)
+			c.StylesGen++
 			m.help.Styles = c.Styles.Help
 			return m, m.broadcastStyles()
 		}

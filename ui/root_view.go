@@ -30,14 +30,7 @@ func (m *Model) Render() string {
 	w, h := c.Width, c.Height
 	inner := max(1, w-2) // one column of padding each side
 
-	header := st.Title.Render("fleetbake") + "  " + st.Title.Render(m.step.String()) +
-		st.Step.Render(fmt.Sprintf("  %d/%d", int(m.step)+1, int(numSteps)))
-	if acct := m.accountLine(); acct != "" {
-		gap := inner - ansi.StringWidth(header) - ansi.StringWidth(acct)
-		if gap >= 2 {
-			header += strings.Repeat(" ", gap) + acct
-		}
-	}
+	header := m.headerLine(inner)
 
 	var footer []string
 	if m.confirm {
@@ -73,10 +66,52 @@ func (m *Model) Render() string {
 			lines[0] = header
 		}
 	}
+	// Lines come back frame after frame (list rows are kept, see
+	// pickList): the fitted ones of the last frame are kept too, so that
+	// only a new line is measured (a styled row is longer in bytes than
+	// the screen is wide, and measuring it means parsing its escapes).
+	fitted := make(map[string]string, len(lines))
 	for i, l := range lines {
-		lines[i] = " " + ansi.Truncate(l, inner, "…")
+		f, ok := m.fitted[l]
+		switch {
+		case ok:
+		case len(l) <= inner: // no line is wider than its bytes
+			f = l
+		default:
+			f = ansi.Truncate(l, inner, "…")
+		}
+		fitted[l] = f
+		lines[i] = " " + f
 	}
+	m.fitted = fitted
 	return strings.Join(lines, "\n")
+}
+
+// headerLine is the step and the AWS account, rendered again only when one
+// of them or the width changes.
+func (m *Model) headerLine(inner int) string {
+	c := m.ctx
+	sig := fmt.Sprint(int(m.step), "/", inner, "/", c.StylesGen, "/", c.Identity != nil, "/", c.Svc.Identity != nil)
+	if c.Identity != nil {
+		sig += "/" + c.Identity.Account
+	}
+	if c.IdentityErr != nil {
+		sig += "/" + c.IdentityErr.Error()
+	}
+	if sig == m.headerSig {
+		return m.header
+	}
+	st := c.Styles
+	header := st.Title.Render("fleetbake") + "  " + st.Title.Render(m.step.String()) +
+		st.Step.Render(fmt.Sprintf("  %d/%d", int(m.step)+1, int(numSteps)))
+	if acct := m.accountLine(); acct != "" {
+		gap := inner - ansi.StringWidth(header) - ansi.StringWidth(acct)
+		if gap >= 2 {
+			header += strings.Repeat(" ", gap) + acct
+		}
+	}
+	m.headerSig, m.header = sig, header
+	return header
 }
 
 func (m *Model) accountLine() string {

@@ -11,16 +11,27 @@ import (
 // screen is a small terminal emulator: enough of a VT100/xterm to follow
 // what Bubble Tea's renderer writes (cursor moves, erases, inserts and
 // deletes, scroll regions, repeat) so the driver can read the screen the
-// way an engineer would see it. Colors and modes are ignored.
+// way an engineer would see it. Modes are ignored; colors and attributes
+// are kept as one opaque pen per cell, so that a highlight that moves (the
+// selected row of dialog's menu is reverse video, its text unchanged) counts
+// as a change of the screen.
 type screen struct {
 	w, h     int
 	cells    [][]rune // 0: the right half of a wide character
+	pens     [][]int  // the pen each cell was written with; 0 is plain
+	pen      int      // the current pen: an index into penNames
+	penSGR   string   // the SGR parameters in force since the last reset
+	penIDs   map[string]int
 	x, y     int
 	wrapNext bool // the last column was written: the next character wraps
 	top, bot int  // scroll region, inclusive
 	saveX    int
 	saveY    int
 	last     rune // last printed character, for REP
+	// appCursor is DECCKM (CSI ? 1 h): the arrow keys are then sent as
+	// ESC O A.. rather than ESC [ A.. (ncurses programs such as dialog
+	// turn it on and know the keys only that way).
+	appCursor bool
 
 	st    parseState
 	seq   []byte // parameters and intermediates of the sequence being read
@@ -40,18 +51,27 @@ const (
 )
 
 func newScreen(w, h int) *screen {
-	s := &screen{w: w, h: h}
+	s := &screen{w: w, h: h, penIDs: map[string]int{"": 0}}
 	s.reset()
 	return s
 }
 
 func (s *screen) reset() {
 	s.cells = make([][]rune, s.h)
+	s.pens = make([][]int, s.h)
 	for i := range s.cells {
 		s.cells[i] = blank(s.w)
+		s.pens[i] = make([]int, s.w)
 	}
+	s.pen, s.penSGR = 0, ""
 	s.x, s.y, s.wrapNext = 0, 0, false
 	s.top, s.bot = 0, s.h-1
+}
+
+// clearRow blanks line y (new slices: scrolling shares them by copy).
+func (s *screen) clearRow(y int) {
+	s.cells[y] = blank(s.w)
+	s.pens[y] = make([]int, s.w)
 }
 
 func blank(w int) []rune {
@@ -79,6 +99,47 @@ func (s *screen) Lines() []string {
 
 // String is the screen as text.
 func (s *screen) String() string { return strings.Join(s.Lines(), "\n") }
+
+// LineSigs returns each line as its text and the pens of its cells: two
+// screens that look alike, highlight included, have equal signatures.
+func (s *screen) LineSigs() []string {
+	out := make([]string, s.h)
+	for y, row := range s.cells {
+		var b strings.Builder
+		for x, r := range row {
+			if r != 0 {
+				b.WriteRune(r)
+			}
+			if p := s.pens[y][x]; p != 0 {
+				b.WriteString("\x00" + strconv.Itoa(p) + "\x00")
+			}
+		}
+		out[y] = b.String()
+	}
+	return out
+}
+
+// sgr follows the pen: a reset (no parameter, or 0 first) starts a new one,
+// anything else adds to it.
+func (s *screen) sgr(seq []byte) {
+	str := string(seq)
+	switch {
+	case str == "" || str == "0":
+		s.penSGR = ""
+	case strings.HasPrefix(str, "0;"):
+		s.penSGR = str[2:]
+	case s.penSGR == "":
+		s.penSGR = str
+	default:
+		s.penSGR += ";" + str
+	}
+	id, ok := s.penIDs[s.penSGR]
+	if !ok {
+		id = len(s.penIDs)
+		s.penIDs[s.penSGR] = id
+	}
+	s.pen = id
+}
 
 // Write feeds terminal output to the screen.
 func (s *screen) Write(p []byte) (int, error) {
@@ -199,8 +260,10 @@ func (s *screen) print(r rune) {
 		s.lineFeed()
 	}
 	s.cells[s.y][s.x] = r
+	s.pens[s.y][s.x] = s.pen
 	if rw == 2 && s.x+1 < s.w {
 		s.cells[s.y][s.x+1] = 0
+		s.pens[s.y][s.x+1] = s.pen
 	}
 	s.last = r
 	s.x += rw
@@ -225,14 +288,16 @@ func (s *screen) lineFeed() {
 func (s *screen) scrollUp(n int) {
 	for ; n > 0; n-- {
 		copy(s.cells[s.top:s.bot], s.cells[s.top+1:s.bot+1])
-		s.cells[s.bot] = blank(s.w)
+		copy(s.pens[s.top:s.bot], s.pens[s.top+1:s.bot+1])
+		s.clearRow(s.bot)
 	}
 }
 
 func (s *screen) scrollDown(n int) {
 	for ; n > 0; n-- {
 		copy(s.cells[s.top+1:s.bot+1], s.cells[s.top:s.bot])
-		s.cells[s.top] = blank(s.w)
+		copy(s.pens[s.top+1:s.bot+1], s.pens[s.top:s.bot])
+		s.clearRow(s.top)
 	}
 }
 
@@ -252,8 +317,19 @@ func params(seq []byte) (private byte, ps []int) {
 }
 
 func (s *screen) csi(final byte) {
+	if final == 'm' && (len(s.seq) == 0 || s.seq[0] >= '0' && s.seq[0] <= ';') {
+		s.sgr(s.seq)
+		return
+	}
 	private, ps := params(s.seq)
 	intermediate := len(s.seq) > 0 && s.seq[len(s.seq)-1] >= 0x20 && s.seq[len(s.seq)-1] <= 0x2f
+	if private == '?' && (final == 'h' || final == 'l') {
+		for _, m := range ps {
+			if m == 1 {
+				s.appCursor = final == 'h'
+			}
+		}
+	}
 	if private != 0 || intermediate {
 		return // modes, queries, keyboard protocol, cursor style
 	}
@@ -290,16 +366,16 @@ func (s *screen) csi(final byte) {
 		case 0:
 			s.eraseLine(s.y, s.x, s.w)
 			for y := s.y + 1; y < s.h; y++ {
-				s.cells[y] = blank(s.w)
+				s.clearRow(y)
 			}
 		case 1:
 			for y := 0; y < s.y; y++ {
-				s.cells[y] = blank(s.w)
+				s.clearRow(y)
 			}
 			s.eraseLine(s.y, 0, s.x+1)
 		default:
 			for y := range s.cells {
-				s.cells[y] = blank(s.w)
+				s.clearRow(y)
 			}
 		}
 	case 'K':
@@ -319,17 +395,19 @@ func (s *screen) csi(final byte) {
 		}
 	case '@':
 		n := min(p(0, 1), s.w-s.x)
-		row := s.cells[s.y]
+		row, pens := s.cells[s.y], s.pens[s.y]
 		copy(row[s.x+n:], row[s.x:s.w-n])
+		copy(pens[s.x+n:], pens[s.x:s.w-n])
 		for i := s.x; i < s.x+n; i++ {
-			row[i] = ' '
+			row[i], pens[i] = ' ', 0
 		}
 	case 'P':
 		n := min(p(0, 1), s.w-s.x)
-		row := s.cells[s.y]
+		row, pens := s.cells[s.y], s.pens[s.y]
 		copy(row[s.x:], row[s.x+n:])
+		copy(pens[s.x:], pens[s.x+n:])
 		for i := s.w - n; i < s.w; i++ {
-			row[i] = ' '
+			row[i], pens[i] = ' ', 0
 		}
 	case 'L', 'M':
 		if s.y < s.top || s.y > s.bot {
@@ -364,22 +442,8 @@ func (s *screen) csi(final byte) {
 }
 
 func (s *screen) eraseLine(y, from, to int) {
-	row := s.cells[y]
+	row, pens := s.cells[y], s.pens[y]
 	for i := max(0, from); i < min(to, s.w); i++ {
-		row[i] = ' '
+		row[i], pens[i] = ' ', 0
 	}
-}
-
-// resize keeps what fits, as a terminal does before the program redraws.
-func (s *screen) resize(w, h int) {
-	cells := make([][]rune, h)
-	for y := range cells {
-		cells[y] = blank(w)
-		if y < s.h {
-			copy(cells[y], s.cells[y][:min(w, s.w)])
-		}
-	}
-	s.w, s.h, s.cells = w, h, cells
-	s.x, s.y = min(s.x, w-1), min(s.y, h-1)
-	s.top, s.bot, s.wrapNext = 0, h-1, false
 }
