@@ -249,9 +249,13 @@ func isLocalURL(u string) bool {
 	return strings.HasPrefix(u, "/") || strings.HasPrefix(u, ".") || strings.HasPrefix(u, "~") || strings.HasPrefix(u, "file:") || !strings.Contains(u, ":")
 }
 
-// bbsetupLayerConf is the fragment layer's conf/layer.conf: no recipes, so
-// BBFILE_PATTERN is empty, which BitBake takes as "matches nothing" (bitbake
-// lib/bb/cooker.py: "BBFILE_PATTERN_%s is empty").
+// bbsetupLayerConf is the fragment layer's conf/layer.conf. BitBake finds a
+// fragment's layer by BBFILE_PATTERN (lib/bb/parse/ast.py find_fragment ->
+// lib/bb/utils.py get_file_layer), so the pattern must match the layer's
+// folder even though it has no recipes; BBFILE_PATTERN_IGNORE_EMPTY keeps
+// BitBake from warning that no recipe matched it (lib/bb/cooker.py). An
+// empty pattern made bitbake-config-build stop with "Could not find
+// fragment" (checked with bitbake-setup 2.18).
 func bbsetupLayerConf(release string) (string, error) {
 	compat, err := assign("LAYERSERIES_COMPAT_"+bbsetupCollection, release)
 	if err != nil {
@@ -261,7 +265,8 @@ func bbsetupLayerConf(release string) (string, error) {
 		"# conf/fragments/fleetbake.conf holds fleetbake's local.conf settings.\n" +
 		"BBPATH .= \":${LAYERDIR}\"\n" +
 		"BBFILE_COLLECTIONS += \"" + bbsetupCollection + "\"\n" +
-		"BBFILE_PATTERN_" + bbsetupCollection + " = \"\"\n" +
+		"BBFILE_PATTERN_" + bbsetupCollection + " = \"^${LAYERDIR}/\"\n" +
+		"BBFILE_PATTERN_IGNORE_EMPTY_" + bbsetupCollection + " = \"1\"\n" +
 		"BBFILE_PRIORITY_" + bbsetupCollection + " = \"1\"\n" +
 		compat + "\n"
 	if err := guardConf("conf/layer.conf", s); err != nil {
