@@ -66,10 +66,21 @@ type bbsetupSource struct {
 	GitRemote bbsetupGitRemote `json:"git-remote"`
 }
 
+// bbsetupGitRemote writes the remote as "remotes": {"origin": {"uri": ...}}:
+// bitbake-setup 2.16 (whinlatter) reads only that form (checkout_layers:
+// r_remote['remotes']); 2.18 reads it too, beside the shorter "uri".
 type bbsetupGitRemote struct {
-	URI    string `json:"uri"`
-	Branch string `json:"branch,omitempty"`
-	Rev    string `json:"rev"`
+	Remotes map[string]bbsetupRemote `json:"remotes"`
+	Branch  string                   `json:"branch,omitempty"`
+	Rev     string                   `json:"rev"`
+}
+
+type bbsetupRemote struct {
+	URI string `json:"uri"`
+}
+
+func gitRemote(uri, branch, rev string) bbsetupGitRemote {
+	return bbsetupGitRemote{Remotes: map[string]bbsetupRemote{"origin": {URI: uri}}, Branch: branch, Rev: rev}
 }
 
 type bbsetupConfigurationsList struct {
@@ -201,7 +212,7 @@ func bbsetupSources(in *input) (map[string]bbsetupSource, []string, []string, er
 				rev = branch
 				notes = append(notes, fmt.Sprintf("%s: not pinned; rev is the branch %s, so bitbake-setup takes its newest commit at init; run `fleetbake layers lock` to pin it", name, branch))
 			}
-			sources[name] = bbsetupSource{GitRemote: bbsetupGitRemote{URI: url, Branch: branch, Rev: rev}}
+			sources[name] = bbsetupSource{GitRemote: gitRemote(url, branch, rev)}
 		}
 		if sub == "" {
 			layers = append(layers, name)
@@ -236,7 +247,7 @@ func bbsetupSources(in *input) (map[string]bbsetupSource, []string, []string, er
 			if rev == branch {
 				notes = append(notes, fmt.Sprintf("%s: not pinned; rev is the branch %s, so bitbake-setup takes its newest commit at init; run `fleetbake layers lock` to pin it", need, branch))
 			}
-			sources[need] = bbsetupSource{GitRemote: bbsetupGitRemote{URI: nr.GitURL, Branch: branch, Rev: rev}}
+			sources[need] = bbsetupSource{GitRemote: gitRemote(nr.GitURL, branch, rev)}
 		}
 	}
 	sort.Strings(notes)

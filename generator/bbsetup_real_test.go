@@ -311,7 +311,9 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 	// No network: every source from the tree's checkout, branch and rev kept.
 	var cfg struct {
 		Sources map[string]struct {
-			GitRemote map[string]string `json:"git-remote"`
+			GitRemote struct {
+				Branch, Rev string
+			} `json:"git-remote"`
 		} `json:"sources"`
 	}
 	if err := json.Unmarshal(exp.Files[generator.BBSetupConfigFile], &cfg); err != nil {
@@ -319,8 +321,8 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 	}
 	overrides := map[string]any{}
 	for name, s := range cfg.Sources {
-		local := map[string]string{"uri": "file://" + filepath.Join(tree, "layers", name), "rev": s.GitRemote["rev"]}
-		if b := s.GitRemote["branch"]; b != "" {
+		local := map[string]any{"remotes": map[string]any{"origin": map[string]string{"uri": "file://" + filepath.Join(tree, "layers", name)}}, "rev": s.GitRemote.Rev}
+		if b := s.GitRemote.Branch; b != "" {
 			local["branch"] = b
 		}
 		overrides[name] = map[string]any{"git-remote": local}
@@ -331,11 +333,16 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	top := t.TempDir()
-	out, err := bbRun(ctx, []string{"-c", `exec "$@"`, "bash", tool,
+	args := []string{"-c", `exec "$@"`, "bash", tool,
 		"--global-settings", filepath.Join(top, "no-global-settings.conf"),
 		"--setting", "default", "top-dir-prefix", top, "--setting", "default", "top-dir-name", "bb",
-		"init", "--non-interactive", "--no-init-vscode", "--source-overrides", ovFile,
-		filepath.Join(expDir, generator.BBSetupConfigFile)})
+		"init", "--non-interactive", "--source-overrides", ovFile}
+	// 2.18 writes a VS Code workspace when `code` is on PATH; 2.16 has no
+	// such option (and refuses it).
+	if help, _ := bbRun(ctx, []string{"-c", `exec "$@"`, "bash", tool, "init", "--help"}); strings.Contains(help, "--init-vscode") {
+		args = append(args, "--no-init-vscode")
+	}
+	out, err := bbRun(ctx, append(args, filepath.Join(expDir, generator.BBSetupConfigFile)))
 	if err != nil {
 		t.Fatalf("bitbake-setup init: %v\n%s", err, bbTail(out, 40))
 	}

@@ -74,11 +74,11 @@ func TestExportBBSetup(t *testing.T) {
 		t.Fatalf("config %+v", cfg)
 	}
 	aws := cfg.Sources["meta-aws"].GitRemote
-	if aws.Rev != heads["meta-aws"] || aws.Branch != "wrynose" || aws.URI != "https://github.com/aws4embeddedlinux/meta-aws" {
+	if aws.Rev != heads["meta-aws"] || aws.Branch != "wrynose" || aws.Remotes["origin"].URI != "https://github.com/aws4embeddedlinux/meta-aws" || len(aws.Remotes) != 1 {
 		t.Fatalf("meta-aws source %+v: want the pin, the branch and the catalog URL (not the checkout's file:// origin)", aws)
 	}
 	oe := cfg.Sources["openembedded-core"].GitRemote
-	if oe.Rev != "wrynose" || oe.URI != "https://git.openembedded.org/openembedded-core" {
+	if oe.Rev != "wrynose" || oe.Remotes["origin"].URI != "https://git.openembedded.org/openembedded-core" {
 		t.Fatalf("unpinned openembedded-core %+v: rev is the branch", oe)
 	}
 	if bb := cfg.Sources["bitbake"].GitRemote; bb.Branch != "2.18" || bb.Rev != "2.18" {
