@@ -71,6 +71,24 @@ func TestGenerateInBBSetupLayout(t *testing.T) {
 	if vals["OE_FRAGMENTS:remove"] != "distro/poky machine/qemux86-64" || vals["MACHINE"] != "qemuarm64" {
 		t.Fatalf("values %v", vals)
 	}
+
+	// `bitbake-config-build enable-fragment machine/genericx86-64` later:
+	// the conf is stale (what `generate --check` reports) until generate
+	// removes that fragment too.
+	f.write(t, "build/conf/toolcfg.conf", "OE_FRAGMENTS += \"distro/poky machine/genericx86-64\"\n")
+	c, err = Plan(p, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Empty() {
+		t.Fatal("a changed toolcfg.conf must make the conf stale")
+	}
+	if err := Apply(c); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := valueOf(t, f.read(t, "build/conf/local.conf"), "OE_FRAGMENTS:remove"); v != "distro/poky machine/genericx86-64" {
+		t.Fatalf("OE_FRAGMENTS:remove = %q after the change", v)
+	}
 }
 
 // A build folder without toolcfg.conf (poky's oe-init-build-env) gets no
