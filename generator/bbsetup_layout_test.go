@@ -37,6 +37,11 @@ func TestGenerateInBBSetupLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "bitbake-setup folder") {
+			t.Fatalf("warned in the setup folder itself: %s", w)
+		}
+	}
 	if err := Apply(c); err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +103,46 @@ func TestGenerateWithoutToolcfgHasNoFragmentLine(t *testing.T) {
 	f.generate(t)
 	if lc := f.read(t, "build/conf/local.conf"); strings.Contains(lc, "OE_FRAGMENTS") {
 		t.Fatalf("local.conf names OE_FRAGMENTS:\n%s", lc)
+	}
+}
+
+// fleetbake.toml in bitbake-setup's top folder (beside the setup) with the
+// default build_dir: generate says where the setup's build folder is.
+func TestGenerateWarnsOutsideBBSetupBuild(t *testing.T) {
+	top := t.TempDir()
+	setup := filepath.Join(top, "poky-wrynose")
+	layertree.Write(t, setup, layertree.BBSetup("wrynose", "2.18"))
+	p := model.Default()
+	p.SetPath(filepath.Join(top, model.DefaultFile))
+	w, err := model.Discover(p.SourceRoots()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := model.Resolve(p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Plan(p, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range c.Warnings {
+		if strings.Contains(w, `build_dir = "poky-wrynose/build"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no warning naming the setup's build folder: %q", c.Warnings)
+	}
+	// With build_dir pointing there, no warning.
+	p.BuildDir = "poky-wrynose/build"
+	if c, err = Plan(p, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "bitbake-setup folder") {
+			t.Fatalf("warned with the right build_dir: %s", w)
+		}
 	}
 }

@@ -153,6 +153,7 @@ func plan(in *input) (*Changes, error) {
 	}
 	c.Warnings = append(c.Warnings, projectWarnings(in)...)
 	c.Warnings = append(c.Warnings, offlineWarnings(in)...)
+	c.Warnings = append(c.Warnings, bbsetupWarnings(in)...)
 	c.Notes = append(c.Notes, projectNotes(in)...)
 	return c, nil
 }
