@@ -35,6 +35,7 @@ var commandTable = []command{
 	{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate},
 	{name: "export kas", summary: "print the equivalent kas project file (kas 3.0+), or -o write it with its lock file (--check for CI)", run: runExportKas},
 	{name: "export ci", summary: "print (or -o write) a CI pipeline that builds the image with kas (--github --runner-label L, or --gitlab)", run: runExportCI},
+	{name: "export bitbake-setup", summary: "write a bitbake-setup configuration (pinned sources, MACHINE/DISTRO, a fragment) into -o DIR", run: runExportBBSetup},
 	{name: "doctor", summary: "check the host for a build: BitBake, en_US.UTF-8 locale, host tools, disk space, not root", run: runDoctor},
 	{name: "provision plan", summary: "show what `provision apply` would create or change in AWS (read-only)", run: runProvisionPlan},
 	{name: "provision apply", summary: "create the AWS side of fleet provisioning and write endpoints into the project", run: runProvisionApply},

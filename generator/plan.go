@@ -158,6 +158,7 @@ func plan(in *input) (*Changes, error) {
 	}
 	c.Warnings = append(c.Warnings, projectWarnings(in)...)
 	c.Warnings = append(c.Warnings, offlineWarnings(in)...)
+	c.Warnings = append(c.Warnings, bbsetupWarnings(in)...)
 	c.Notes = append(c.Notes, projectNotes(in)...)
 	return c, nil
 }
@@ -242,7 +243,9 @@ func renderTargets(in *input) ([]target, []string, error) {
 		layersData{Source: source(p), Layers: in.layerPaths(), Pins: pinLines(p)}, true); err != nil {
 		return nil, nil, err
 	}
-	lcBlock, err := add(filepath.Join(build, "conf", "local.conf"), "local.conf.head.tmpl", "local.conf.block.tmpl", in.localData(), true)
+	ld := in.localData()
+	ld.RemoveFragments = strings.Join(model.BuiltinFragments(build), " ")
+	lcBlock, err := add(filepath.Join(build, "conf", "local.conf"), "local.conf.head.tmpl", "local.conf.block.tmpl", ld, true)
 	if err != nil {
 		return nil, nil, err
 	}

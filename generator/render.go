@@ -36,13 +36,17 @@ type input struct {
 
 // localData feeds templates/bitbake/local.conf.block.tmpl.
 type localData struct {
-	Source     string
-	Machine    string
-	Distro     string
-	Image      string // the nucleus is installed into this image only
-	Shared     model.Shared
-	Greengrass *greengrassData // nil when Greengrass is off
-	Extras     []extra
+	Source  string
+	Machine string
+	Distro  string
+	Image   string // the nucleus is installed into this image only
+	Shared  model.Shared
+	// RemoveFragments are built-in fragments the build folder's
+	// conf/toolcfg.conf enables (machine/..., distro/...), which BitBake
+	// refuses beside MACHINE and DISTRO here (model.BuiltinFragments).
+	RemoveFragments string
+	Greengrass      *greengrassData // nil when Greengrass is off
+	Extras          []extra
 }
 
 type greengrassData struct {

@@ -241,6 +241,10 @@ func Discover(roots ...string) (*Workspace, error) {
 			break
 		}
 	}
+	if w.Release == "" {
+		// No oe-core on disk yet: a bitbake-setup folder names it.
+		w.Release = bbSetupRelease(clean)
+	}
 	for _, l := range w.Layers {
 		if l.Collection == "meta-aws" {
 			w.Generation = metaAWSGeneration(l.Path)

@@ -54,7 +54,7 @@ var Settings = []Setting{
 	{"greengrass.aws_generated_key", "false", "true: AWS makes the claim key (CreateKeysAndCertificate) instead of a key made here and a CSR."},
 	{"greengrass.data_endpoint", `"abc123-ats.iot.us-east-1.amazonaws.com"`, "Written by `fleetbake provision apply` (iot:DescribeEndpoint iot:Data-ATS)."},
 	{"greengrass.credential_endpoint", `"abc123.credentials.iot.us-east-1.amazonaws.com"`, "Written by `fleetbake provision apply` (iot:CredentialProvider)."},
-	{"pins", `{ "sources/poky" = "0123abcd..." }`, "Written by `fleetbake layers lock`: the commit of each layer checkout (folder relative to this file); `layers fetch` and `export kas` follow it, `layers` shows where a checkout moved."},
+	{"pins", `{ "sources/poky" = "0123abcd..." }`, "Written by `fleetbake layers lock`: the commit of each layer checkout (folder relative to this file); `layers fetch`, `export kas` and `export bitbake-setup` follow it, `layers` shows where a checkout moved."},
 }
 
 // SettingKeys are the keys of Settings.
