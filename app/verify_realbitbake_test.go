@@ -17,7 +17,8 @@ package app
 //
 //	FLEETBAKE_POKY=$HOME/yocto BB_NO_NETWORK=1 go test -timeout 60m -run TestRealBitBakeVerify -v ./app/
 //
-// A cold parse takes minutes. Nothing is fetched or built.
+// A cold parse takes minutes (19m24s measured here on 2 cores shared at a
+// load of 28, with the masks below). Nothing is fetched or built.
 
 import (
 	"bytes"

@@ -28,3 +28,27 @@ func TestGoldenVerifyFailed(t *testing.T) {
 	}
 	golden(t, "verify_failed", m)
 }
+
+// l on the Verify step asks before the live check, saying what it creates
+// and deletes; the help shows only the answers.
+func TestGoldenVerifyLiveConfirm(t *testing.T) {
+	svc := fakeServices()
+	var reqs []VerifyRequest
+	svc.Verify = func(_ context.Context, _ *model.Project, r VerifyRequest) (*VerifyReport, error) {
+		reqs = append(reqs, r)
+		return &VerifyReport{Checks: []app.Check{
+			{Name: "claim policy", Status: app.Pass, Detail: "TestAuthorization: the claim certificate may Connect, Subscribe (4 filters), Publish (2) and Receive (4)"},
+			{Name: "time sync", Status: app.Pass, Detail: `INIT_MANAGER = "systemd" (systemd-timesyncd comes with systemd)`},
+		}}, nil
+	}
+	m := at(t, StepVerify, svc)
+	drive(t, m, press("l")...)
+	golden(t, "verify_live_confirm", m)
+	if len(reqs) != 1 || reqs[0].Register {
+		t.Errorf("l alone ran verify %+v, want only the read-only run", reqs)
+	}
+	drive(t, m, press("y")...)
+	if len(reqs) != 2 || !reqs[1].Register || reqs[1].NoAWS {
+		t.Errorf("y after l ran verify %+v, want the live check", reqs)
+	}
+}

@@ -222,10 +222,13 @@ func (s *verifyScreen) reportLines(w int) []string {
 	lines = append(lines, failures...)
 	lines = append(lines, "")
 	way := "Press enter to build, r to verify again, or l for the live check."
-	if !s.liveOffered() {
+	switch {
+	case s.confirming:
+		way = "" // the question below is the way on
+	case !s.liveOffered():
 		way = "Press enter to build, or r to verify again."
 	}
-	summary := s.rep.Summary() + " " + way
+	summary := strings.TrimSpace(s.rep.Summary() + " " + way)
 	style := st.OK
 	if s.rep.Failed() > 0 {
 		summary = s.rep.Summary() + " Fix them and press r to verify again, or enter to build anyway."
