@@ -182,3 +182,26 @@ func TestFetchRunsJobsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A pin that is not a full commit id is refused by Validate and by Fetch,
+// before git could take it as a branch or an option.
+func TestPinsMustBeCommitIDs(t *testing.T) {
+	for _, bad := range []string{"HEAD", "scarthgap", "--upload-pack=x", "0123abcd", strings.Repeat("A", 40)} {
+		p := projectIn(t, t.TempDir())
+		p.Release = "scarthgap"
+		p.Pins = Pins{"sources/poky": bad}
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "pins.sources/poky") || !strings.Contains(err.Error(), "layers lock") {
+			t.Errorf("%q: Validate said %v", bad, err)
+		}
+		res, _ := Resolve(p, &Workspace{})
+		if _, err := Fetch(context.Background(), p, res, FetchOptions{}); err == nil || !strings.Contains(err.Error(), "not a full commit id") {
+			t.Errorf("%q: Fetch said %v", bad, err)
+		}
+	}
+	p := projectIn(t, t.TempDir())
+	p.Release = "scarthgap"
+	p.Pins = Pins{"sources/poky": strings.Repeat("0a", 20)}
+	if err := p.Validate(); err != nil {
+		t.Errorf("a full id refused: %v", err)
+	}
+}

@@ -18,6 +18,11 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 	if err != nil {
 		return nil, nil, err
 	}
+	for key, pin := range p.Pins {
+		if !IsCommitID(pin) {
+			return nil, nil, fmt.Errorf("fleetbake.toml [pins] %q = %q is not a full commit id: run `fleetbake layers lock` to record the commits checked out", key, pin)
+		}
+	}
 	var failed []string
 	fail := func(repo string, err error) {
 		emit(FetchEvent{Repo: repo, Stage: FetchFailed, Err: err})
