@@ -1,10 +1,8 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"fleetbake/engine"
@@ -14,16 +12,6 @@ import (
 
 // This file holds layer resolution (model.Resolve) and the conf changes
 // (generator.Plan/Apply): planned, written, and checked for staleness.
-
-// FetchLayers clones the catalog layers of r that are not on disk, shallow,
-// writing git's progress to out.
-func FetchLayers(ctx context.Context, p *model.Project, r *Resolution, out io.Writer) error {
-	mr, ok := r.Raw.(*model.Resolution)
-	if !ok {
-		return fmt.Errorf("internal: the resolution was not made by model.Resolve")
-	}
-	return model.FetchLayersWith(ctx, p, mr, out, model.FetchOptions{Depth: 1})
-}
 
 // WriteConf writes planned conf changes (only fleetbake's block of each file).
 func WriteConf(plan *FilePlan) error {

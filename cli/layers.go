@@ -1,18 +1,14 @@
 package cli
 
-// Subcommands of the layer area: `layers`, `layers fetch` and `init`
-// (`layers lock` is in lock.go).
+// Subcommands of the layer area: `layers` and `init` (`layers lock` is in
+// lock.go, `layers fetch` in fetch.go).
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -260,52 +256,4 @@ func printLayers(out io.Writer, p *model.Project, haveProject bool, w *model.Wor
 		fmt.Fprintf(out, "  %d layer(s) not on disk: run `fleetbake layers fetch`\n", len(r.NotOnDisk))
 	}
 	printPins(out, r.Pins)
-}
-
-func runLayersFetch(env *cliEnv, args []string) error {
-	flags := newFlags(env, "layers fetch")
-	depth := flags.Int("depth", 1, "git clone --depth (0: whole history)")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	if *depth < 0 {
-		return fmt.Errorf("--depth %d: expected 0 (whole history) or more", *depth)
-	}
-	if _, err := os.Stat(env.configPath); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no project file at %s: run `fleetbake init` first (it records the release to fetch), or pass --config", env.configPath)
-	}
-	p, err := model.Load(env.configPath)
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	w, err := model.Discover(p.SourceRoots()...)
-	if err != nil {
-		return err
-	}
-	res, err := model.Resolve(p, w)
-	if res == nil {
-		return err
-	}
-	if len(res.Missing) > 0 {
-		// Fetch what can be fetched; the missing ones are reported below.
-		fmt.Fprintln(env.stderr, "fleetbake: "+(&model.ResolveError{Missing: res.Missing}).Error())
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := model.FetchLayersWith(ctx, p, res, env.stdout, model.FetchOptions{Depth: *depth}); err != nil {
-		return err
-	}
-	// Check again with what is on disk now.
-	w, err = model.Discover(p.SourceRoots()...)
-	if err != nil {
-		return err
-	}
-	if _, err := model.Resolve(p, w); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, "All layers of the project are on disk.")
-	return nil
 }

@@ -8,27 +8,67 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
-// FetchOptions tune FetchLayersWith.
+// FetchOptions tune Fetch.
 type FetchOptions struct {
-	// Depth is git clone --depth; 0 clones the whole history.
-	Depth int
+	// History clones whole histories; by default a fetch is shallow (depth
+	// 1), at the pin or at the head of the release's branch.
+	History bool
+	// Jobs is how many repositories are fetched at once; 0 means 4.
+	Jobs int
+	// Events receives every step, one call at a time; nil drops them.
+	Events func(FetchEvent)
+}
+
+// DefaultFetchJobs is how many clones run at once: enough to hide each
+// server's latency, few enough not to fight over a small machine's disk.
+const DefaultFetchJobs = 4
+
+// FetchItem is one repository of a fetch: a clone to make, or an existing
+// checkout to return to its pin.
+type FetchItem struct {
+	Repo    string // catalog name (for a checkout outside the catalog, its [pins] key)
+	URL     string // where to clone from; "" for a restore (its origin)
+	Branch  string // the release's branch; "" when the catalog has none (a pin still fetches)
+	Dest    string // absolute checkout folder
+	Pin     string // commit to check out; "" follows Branch
+	Restore bool   // Dest exists and is not at Pin
+}
+
+// FetchSummary counts what a fetch did.
+type FetchSummary struct {
+	Cloned, Restored, LeftAlone, Failed int
 }
 
 // FetchLayers clones, with real git, every catalog repository the resolution
-// needs but the disk lacks, at the release's branch, into
-// <project dir>/sources/<repo> (single branch, depth 1). A repository folder
-// that already exists is left alone. $FLEETBAKE_GIT_MIRROR/<repo>.git replaces
-// the catalog URL when set.
+// needs but the disk lacks (shallow, at its pin or the release's branch) and
+// returns moved checkouts to their pins, writing one line per step to out.
 func FetchLayers(ctx context.Context, p *Project, res *Resolution, out io.Writer) error {
-	return FetchLayersWith(ctx, p, res, out, FetchOptions{Depth: 1})
+	return FetchLayersWith(ctx, p, res, out, FetchOptions{})
 }
 
-// FetchPlan lists the repositories FetchLayers would clone, in order, with
-// required companions (bitbake next to openembedded-core).
+// FetchLayersWith is FetchLayers with options; opt.Events is replaced by a
+// printer of every step but git's progress.
+func FetchLayersWith(ctx context.Context, p *Project, res *Resolution, out io.Writer, opt FetchOptions) error {
+	opt.Events = func(e FetchEvent) {
+		if e.Stage != FetchProgress && e.Stage != FetchFailed {
+			fmt.Fprintln(out, e.String())
+		}
+	}
+	sum, err := Fetch(ctx, p, res, opt)
+	if err == nil && sum.Cloned+sum.Restored+sum.Failed == 0 {
+		fmt.Fprintln(out, "Every layer is already on disk; nothing to fetch.")
+	}
+	return err
+}
+
+// FetchPlan lists the catalog repositories the resolution needs but the
+// disk lacks, in order, with required companions (bitbake next to
+// openembedded-core).
 func FetchPlan(res *Resolution) ([]CatalogRepo, error) {
 	var names []string
 	addName := func(n string) {
@@ -56,51 +96,126 @@ func FetchPlan(res *Resolution) ([]CatalogRepo, error) {
 	return repos, nil
 }
 
-// FetchLayersWith is FetchLayers with options. It tries every repository and
-// returns one error naming each that failed.
-func FetchLayersWith(ctx context.Context, p *Project, res *Resolution, out io.Writer, opt FetchOptions) error {
+// Fetch clones what the resolution lacks into <project dir>/sources/<repo>
+// (or back into a pinned folder that is gone), and returns every pinned
+// checkout that moved to its pin, opt.Jobs repositories at a time. A
+// checkout with uncommitted changes off its pin is not touched. It tries
+// every repository and returns one error naming each that failed.
+func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (FetchSummary, error) {
+	var sum FetchSummary
 	if res == nil {
-		return errors.New("nothing resolved to fetch")
+		return sum, errors.New("nothing resolved to fetch")
 	}
-	repos, err := FetchPlan(res)
+	var mu sync.Mutex // one event at a time, and the summary
+	emit := func(e FetchEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e.Stage {
+		case FetchSkipped:
+			sum.LeftAlone++
+		case FetchFailed:
+			sum.Failed++
+		}
+		if opt.Events != nil {
+			opt.Events(e)
+		}
+	}
+	items, failed, err := planFetch(ctx, p, res, emit)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	if len(repos) == 0 {
-		fmt.Fprintln(out, "Every layer is already on disk; nothing to fetch.")
-		return nil
-	}
-	if _, err := exec.LookPath("git"); err != nil {
-		return fmt.Errorf("git is not installed: install it (apt-get install git) and run `fleetbake layers fetch` again")
-	}
-	sources := filepath.Join(p.Dir(), "sources")
-	if err := os.MkdirAll(sources, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", sources, err)
-	}
-	var failed []string
-	for _, r := range repos {
+	if len(items) > 0 {
+		if _, err := exec.LookPath("git"); err != nil {
+			return sum, errNoGit
+		}
+		sources := filepath.Join(p.Dir(), "sources")
+		if err := os.MkdirAll(sources, 0o755); err != nil {
+			return sum, fmt.Errorf("cannot create %s: %w", sources, err)
+		}
+		// One fetch at a time per project: the lock makes the temporary
+		// folders of any other run stale, so they can be removed.
+		lock, err := LockDir(sources, 2*time.Second)
+		if err != nil {
+			return sum, err
+		}
+		defer lock.Unlock()
+		jobs := opt.Jobs
+		if jobs <= 0 {
+			jobs = DefaultFetchJobs
+		}
+		errs := make([]error, len(items))
+		sem := make(chan struct{}, jobs)
+		var wg sync.WaitGroup
+		for i, it := range items {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					errs[i] = ctx.Err()
+					return
+				}
+				defer func() { <-sem }()
+				errs[i] = fetchOne(ctx, it, opt.History, emit)
+				if errs[i] != nil && ctx.Err() == nil {
+					emit(FetchEvent{Repo: it.Repo, Stage: FetchFailed, Err: errs[i]})
+				}
+				mu.Lock()
+				switch {
+				case errs[i] != nil:
+				case it.Restore:
+					sum.Restored++
+				default:
+					sum.Cloned++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
 		if err := ctx.Err(); err != nil {
-			return err
+			return sum, err
 		}
-		dest := filepath.Join(sources, r.Name)
-		if _, err := os.Stat(dest); err == nil {
-			fmt.Fprintf(out, "%s: %s already exists, left as it is\n", r.Name, dest)
-			continue
-		}
-		branch, ok := r.Branch(res.Release)
-		if !ok {
-			failed = append(failed, fmt.Sprintf("%s has no branch for %s (it has %s)", r.Name, res.Release, branchList(r)))
-			continue
-		}
-		url := r.CloneURL()
-		fmt.Fprintf(out, "%s: cloning %s (branch %s) into %s\n", r.Name, url, branch, dest)
-		if err := clone(ctx, url, branch, dest, opt.Depth, out); err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", r.Name, err))
+		for i, err := range errs {
+			if err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", items[i].Repo, err))
+			}
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("could not fetch every layer:\n  %s", strings.Join(failed, "\n  "))
+		return sum, fmt.Errorf("could not fetch every layer:\n  %s", strings.Join(failed, "\n  "))
 	}
+	return sum, nil
+}
+
+// fetchOne clones or restores one repository.
+func fetchOne(ctx context.Context, it FetchItem, history bool, emit func(FetchEvent)) error {
+	f := &fetcher{repo: it.Repo, emit: emit}
+	if n, err := removeStaleTemps(it.Dest); err != nil {
+		return err
+	} else if n > 0 {
+		emit(FetchEvent{Repo: it.Repo, Stage: FetchNote, Text: "removed the unfinished clone of an interrupted fetch"})
+	}
+	at := "branch " + it.Branch
+	if it.Pin != "" {
+		at = "pinned commit " + short12(it.Pin)
+	}
+	if it.Restore {
+		emit(FetchEvent{Repo: it.Repo, Stage: FetchStarted, Text: fmt.Sprintf("%s is not at its pin; checking out %s", it.Dest, at)})
+		if err := f.restore(ctx, it, history); err != nil {
+			return err
+		}
+		emit(FetchEvent{Repo: it.Repo, Stage: FetchDone, Text: fmt.Sprintf("back at %s (its branch keeps its commits; `fleetbake layers lock` pins what is checked out instead)", at)})
+		return nil
+	}
+	emit(FetchEvent{Repo: it.Repo, Stage: FetchStarted, Text: fmt.Sprintf("cloning %s (%s) into %s", it.URL, at, it.Dest)})
+	if err := f.cloneItem(ctx, it, history); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("cloning %s (%s): %w", it.URL, at, err)
+	}
+	emit(FetchEvent{Repo: it.Repo, Stage: FetchDone, Text: "fetched at " + at})
 	return nil
 }
 
@@ -112,34 +227,4 @@ func branchList(r CatalogRepo) string {
 		}
 	}
 	return strings.Join(rels, ", ")
-}
-
-// clone runs git clone into a temporary folder beside dest and renames it
-// into place, so an interrupted clone never leaves a half repository that a
-// later run would take as fetched.
-func clone(ctx context.Context, url, branch, dest string, depth int, out io.Writer) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".clone-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	args := []string{"clone", "--branch", branch, "--single-branch"}
-	if depth > 0 {
-		args = append(args, "--depth", strconv.Itoa(depth))
-	}
-	args = append(args, "--", url, tmp)
-	cmd := exec.CommandContext(ctx, "git", args...)
-	// No prompt for credentials over SSH: fail instead of hanging.
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
-	cmd.Stdout = out
-	var stderr strings.Builder
-	cmd.Stderr = io.MultiWriter(out, &stderr)
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-			msg = msg[i+1:]
-		}
-		return fmt.Errorf("git clone --branch %s %s failed: %v: %s", branch, url, err, msg)
-	}
-	return os.Rename(tmp, dest)
 }

@@ -95,7 +95,7 @@ func TestFetchLayersReportsEveryFailureAndLeavesNoHalfClone(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err = FetchLayers(context.Background(), p, res, &out)
-	if err == nil || !strings.Contains(err.Error(), "meta-raspberrypi: git clone --branch scarthgap") {
+	if err == nil || !strings.Contains(err.Error(), "meta-raspberrypi: cloning file://"+mirror+"/meta-raspberrypi.git (branch scarthgap): git clone: fatal: ") {
 		t.Fatalf("want a clone failure naming meta-raspberrypi, got %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sources", "meta-raspberrypi")); !os.IsNotExist(err) {
@@ -103,7 +103,7 @@ func TestFetchLayersReportsEveryFailureAndLeavesNoHalfClone(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(filepath.Join(dir, "sources"))
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
+		if strings.Contains(e.Name(), ".clone-") {
 			t.Errorf("temporary clone folder left: %s", e.Name())
 		}
 	}
@@ -116,7 +116,7 @@ func TestFetchLayersReportsEveryFailureAndLeavesNoHalfClone(t *testing.T) {
 	p.Release, p.Machine = "whinlatter", "pine64-plus"
 	res, _ = Resolve(p, &Workspace{})
 	err = FetchLayers(context.Background(), p, res, &out)
-	if err == nil || !strings.Contains(err.Error(), "meta-sunxi has no branch for whinlatter") {
+	if err == nil || !strings.Contains(err.Error(), "meta-sunxi: no branch for whinlatter") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -16,6 +16,36 @@ import (
 // that the build can be made again from the same sources.
 type Pins map[string]string
 
+// IsCommitID: s is a full commit id as `git rev-parse HEAD` prints it, 40
+// hex digits (SHA-1) or 64 (a SHA-256 repository, git's hash-function-transition
+// doc). A branch or tag name would not pin anything, and "-" would reach
+// git as an option.
+func IsCommitID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validatePins refuses a pin that is not a full commit id.
+func (p *Project) validatePins(add func(*FieldError)) {
+	keys := make([]string, 0, len(p.Pins))
+	for k := range p.Pins {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !IsCommitID(p.Pins[k]) {
+			add(fe("pins."+k, p.Pins[k], "expected a full commit id (40 hex digits, lower case): run `fleetbake layers lock` to record the commits checked out"))
+		}
+	}
+}
+
 // PinStatus is one checkout compared with its pin.
 type PinStatus struct {
 	Key  string // the [pins] key

@@ -270,6 +270,7 @@ func (p *Project) Validate() error {
 		add(fe("format", strconv.Itoa(p.Format), fmt.Sprintf("this fleetbake reads format %d", FormatVersion)))
 	}
 	p.validatePaths(add)
+	p.validatePins(add)
 	check("release", p.Release)
 	check("machine", p.Machine)
 	check("distro", p.Distro)
