@@ -1,9 +1,13 @@
 package model
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"fleetbake/internal/layertree"
@@ -110,5 +114,49 @@ func TestBuiltinFragments(t *testing.T) {
 	want := []string{"distro/poky", "machine/qemux86-64", "distro/poky-altcfg"}
 	if got := BuiltinFragments(build); !reflect.DeepEqual(got, want) {
 		t.Fatalf("fragments %v, want %v", got, want)
+	}
+}
+
+// In a bitbake-setup folder, `layers lock` pins bitbake beside
+// openembedded-core too, though it holds no layer.
+func TestLockPinsBitBakeBesideOECore(t *testing.T) {
+	setup := t.TempDir()
+	layertree.Write(t, setup, layertree.BBSetup("wrynose", "2.18"))
+	for _, repo := range []string{"bitbake", "openembedded-core", "meta-yocto", "meta-openembedded", "meta-aws"} {
+		gitInit(t, filepath.Join(setup, "layers", repo))
+	}
+	p := Default()
+	p.SetPath(filepath.Join(setup, DefaultFile))
+	w, err := Discover(p.SourceRoots()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resolve(p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins, err := Lock(context.Background(), p, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range pins {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, " ") != "layers/bitbake layers/meta-aws layers/meta-openembedded layers/meta-yocto layers/openembedded-core" {
+		t.Fatalf("pins %v", keys)
+	}
+}
+
+func gitInit(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q", "-b", "wrynose"}, {"add", "-A"}, {"commit", "-q", "-m", "fixture"}} {
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 }

@@ -76,7 +76,8 @@ func (s PinStatus) State() string {
 }
 
 // LayerRepos returns the git checkouts holding the resolution's layers on
-// disk (the nearest folder above each layer with a .git), sorted.
+// disk (the nearest folder above each layer with a .git), and the bitbake
+// checkout beside openembedded-core (requiredCheckouts), sorted.
 func LayerRepos(res *Resolution) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -89,6 +90,7 @@ func LayerRepos(res *Resolution) []string {
 			out = append(out, root)
 		}
 	}
+	out = append(out, requiredCheckouts(out)...)
 	sort.Strings(out)
 	return out
 }
