@@ -65,6 +65,53 @@ func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*mode
 	return p, pv, nil
 }
 
+// provisionRun is what every provision subcommand starts with: its flags,
+// a context that Ctrl-C cancels, the project and its provisioner.
+type provisionRun struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	f      *provisionFlags
+	p      *model.Project
+	pv     *provision.Provisioner
+}
+
+func startProvision(env *cliEnv, name string, args []string, withYes bool) (*provisionRun, error) {
+	f, err := parseProvisionFlags(env, name, args, withYes)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := signalContext()
+	p, pv, err := openProvisioner(ctx, env, f)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &provisionRun{ctx: ctx, cancel: cancel, f: f, p: p, pv: pv}, nil
+}
+
+// showPlan plans, and prints the account, the devices and the plan (plan
+// and apply).
+func (r *provisionRun) showPlan(w io.Writer) (*provision.Plan, error) {
+	plan, err := r.pv.Plan(r.ctx)
+	if err != nil {
+		return nil, err
+	}
+	printIdentity(w, plan)
+	printDevices(w, r.p, r.pv, r.f)
+	printPlan(w, plan)
+	return plan, nil
+}
+
+// status reads what exists, and prints the account (status and destroy).
+func (r *provisionRun) status(w io.Writer) (*provision.Plan, error) {
+	st, err := r.pv.Status(r.ctx)
+	if err != nil {
+		return nil, err
+	}
+	printIdentity(w, st)
+	return st, nil
+}
+
 // printDevices says which devices the template and claim policy are made
 // for (the device profile, model.Device).
 func printDevices(w io.Writer, p *model.Project, pv *provision.Provisioner, f *provisionFlags) {
@@ -114,23 +161,15 @@ func printEvents(w io.Writer, events <-chan provision.Event, wg *sync.WaitGroup)
 }
 
 func runProvisionPlan(env *cliEnv, args []string) error {
-	f, err := parseProvisionFlags(env, "provision plan", args, false)
+	r, err := startProvision(env, "provision plan", args, false)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	p, pv, err := openProvisioner(ctx, env, f)
+	defer r.cancel()
+	plan, err := r.showPlan(env.stdout)
 	if err != nil {
 		return err
 	}
-	plan, err := pv.Plan(ctx)
-	if err != nil {
-		return err
-	}
-	printIdentity(env.stdout, plan)
-	printDevices(env.stdout, p, pv, f)
-	printPlan(env.stdout, plan)
 	if c := plan.Conflicts(); len(c) > 0 {
 		return fmt.Errorf("%d name(s) are taken by resources fleetbake did not create; apply would refuse (see the conflict rows)", len(c))
 	}
@@ -139,38 +178,30 @@ func runProvisionPlan(env *cliEnv, args []string) error {
 }
 
 func runProvisionApply(env *cliEnv, args []string) error {
-	f, err := parseProvisionFlags(env, "provision apply", args, false)
+	r, err := startProvision(env, "provision apply", args, false)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	p, pv, err := openProvisioner(ctx, env, f)
+	defer r.cancel()
+	plan, err := r.showPlan(env.stdout)
 	if err != nil {
 		return err
 	}
-	plan, err := pv.Plan(ctx)
-	if err != nil {
-		return err
-	}
-	printIdentity(env.stdout, plan)
-	printDevices(env.stdout, p, pv, f)
-	printPlan(env.stdout, plan)
 	if err := conflictsError(plan); err != nil {
 		return err
 	}
 	var done *app.AWSApplied
 	_, err = withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
-		done, err = app.ApplyProvisioned(ctx, p, pv, plan, events)
+		done, err = app.ApplyProvisioned(r.ctx, r.p, r.pv, plan, events)
 		return nil, err
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return &exitError{code: 130, err: errors.New("interrupted: what was created is recorded in " + pv.StatePath() + "; run apply again to finish")}
+			return &exitError{code: 130, err: errors.New("interrupted: what was created is recorded in " + r.pv.StatePath() + "; run apply again to finish")}
 		}
 		return err
 	}
-	printApplied(env, p, done, fmt.Sprintf("%d created, %d updated, %d AWS calls.", done.Created, done.Updated, done.Calls))
+	printApplied(env, r.p, done, fmt.Sprintf("%d created, %d updated, %d AWS calls.", done.Created, done.Updated, done.Calls))
 	return nil
 }
 
@@ -216,47 +247,35 @@ func printApplied(env *cliEnv, p *model.Project, done *app.AWSApplied, summary s
 }
 
 func runProvisionStatus(env *cliEnv, args []string) error {
-	f, err := parseProvisionFlags(env, "provision status", args, false)
+	r, err := startProvision(env, "provision status", args, false)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	_, pv, err := openProvisioner(ctx, env, f)
+	defer r.cancel()
+	st, err := r.status(env.stdout)
 	if err != nil {
 		return err
 	}
-	st, err := pv.Status(ctx)
-	if err != nil {
-		return err
-	}
-	printIdentity(env.stdout, st)
 	printPlan(env.stdout, st)
 	return nil
 }
 
 func runProvisionDestroy(env *cliEnv, args []string) error {
-	f, err := parseProvisionFlags(env, "provision destroy", args, true)
+	r, err := startProvision(env, "provision destroy", args, true)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	_, pv, err := openProvisioner(ctx, env, f)
+	defer r.cancel()
+	st, err := r.status(env.stdout)
 	if err != nil {
 		return err
 	}
-	st, err := pv.Status(ctx)
-	if err != nil {
-		return err
-	}
-	printIdentity(env.stdout, st)
-	if !f.yes {
+	if !r.f.yes {
 		printPlan(env.stdout, st)
-		return errors.New("destroy deletes the resources above that fleetbake created (state file " + pv.StatePath() + " and tags); run again with --yes to do it")
+		return errors.New("destroy deletes the resources above that fleetbake created (state file " + r.pv.StatePath() + " and tags); run again with --yes to do it")
 	}
 	if _, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
-		return nil, pv.Destroy(ctx, events)
+		return nil, r.pv.Destroy(r.ctx, events)
 	}); err != nil {
 		return err
 	}
@@ -265,16 +284,12 @@ func runProvisionDestroy(env *cliEnv, args []string) error {
 }
 
 func runProvisionRotate(env *cliEnv, args []string) error {
-	f, err := parseProvisionFlags(env, "provision rotate-claim", args, false)
+	r, err := startProvision(env, "provision rotate-claim", args, false)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	p, pv, err := openProvisioner(ctx, env, f)
-	if err != nil {
-		return err
-	}
+	defer r.cancel()
+	ctx, p, pv := r.ctx, r.p, r.pv
 	id, err := pv.Identity(ctx)
 	if err != nil {
 		return err

@@ -28,13 +28,14 @@ import (
 // after the exchange, with an edit saved after its last check in the old
 // file, then at the temporary name, which the next run removed (see
 // interrupted.go and TestEditBeforeAKilledExchangeIsKeptAndReported).
-// FLEETBAKE_STRESS=1 runs 300 kills (about 15 s); the default run is short.
+// The default run is 40 kills (4 to 6 s on a loaded machine);
+// FLEETBAKE_STRESS=1 runs 300 (about a minute).
 func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 	if dir := os.Getenv("FLEETBAKE_TEST_GENERATE_LOOP"); dir != "" {
 		generateLoop(dir)
 		return
 	}
-	kills, limit := 40, 8*time.Second
+	kills, limit := 40, 20*time.Second
 	if os.Getenv("FLEETBAKE_STRESS") != "" {
 		kills, limit = 300, 120*time.Second
 	} else if testing.Short() {
@@ -49,6 +50,7 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	var all []string
 	orphans := map[string]bool{}
+	orphaned := 0
 	lost, inBackup, keptAside, truncated, done, refused, lateBackups := 0, 0, 0, 0, 0, 0, 0
 	for i := 0; i < kills && time.Now().Before(deadline); i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestGenerateKilledAtRandomWithEditsNeverLosesALine$")
@@ -141,8 +143,21 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 					continue lines
 				}
 			}
+			if orphans[l] {
+				// The editor's write landed in a file that had no name any
+				// more: it opened local.conf, was descheduled while a run
+				// made that file the backup and the next run replaced the
+				// backup, and wrote after. No program can find such a
+				// write; fleetbake reports one into the backup it made
+				// only until it replaces that backup. Rare (the editor
+				// holds the file for microseconds), so more than one is a
+				// fault: backups removed too early would show as many.
+				orphaned++
+				t.Logf("kill %d: line %q was written into a file already removed", i, l)
+				continue
+			}
 			lost++
-			t.Errorf("kill %d: line %q lost (written into a file already removed: %v); the runs said %q; %s", i, l, orphans[l], msgs, whereIs(filepath.Dir(lc), l))
+			t.Errorf("kill %d: line %q lost; the runs said %q; %s", i, l, msgs, whereIs(filepath.Dir(lc), l))
 		}
 		all = kept
 		// As the messages ask, once the lines are copied back.
@@ -158,9 +173,12 @@ func TestGenerateKilledAtRandomWithEditsNeverLosesALine(t *testing.T) {
 		t.Errorf("the last run: %q", msgs)
 	}
 	tmps, _ := filepath.Glob(filepath.Join(dir, "build/conf/.*.tmp-*"))
-	t.Logf("%d kills, %d lines kept: %d truncated files, %d lines lost, %d found in the backup and %d in a file kept aside, each with a message; %d runs refused an edited file; %d backups removed after copying; %d temporary files after the next run", done, len(all), truncated, lost, inBackup, keptAside, refused, lateBackups, len(tmps))
+	t.Logf("%d kills, %d lines kept: %d truncated files, %d lines lost, %d found in the backup and %d in a file kept aside, each with a message; %d runs refused an edited file; %d backups removed after copying; %d temporary files after the next run; %d lines written into a removed file", done, len(all), truncated, lost, inBackup, keptAside, refused, lateBackups, len(tmps), orphaned)
 	if len(tmps) > 0 {
 		t.Errorf("temporary files left after the next run: %v", tmps)
+	}
+	if orphaned > 1 {
+		t.Errorf("%d lines were written into files already removed: a backup is removed too early", orphaned)
 	}
 	if done < kills/2 {
 		t.Errorf("only %d kills before the time limit: the test tests too little", done)
