@@ -66,7 +66,7 @@ func gitT(t *testing.T, dir string, args ...string) string {
 // for the side that serves it, but reads the global file.
 func gitEnv(t *testing.T) []string {
 	t.Helper()
-	cfg := filepath.Join(os.TempDir(), "fleetbake-kas-test.gitconfig")
+	cfg := filepath.Join(t.TempDir(), "gitconfig")
 	if err := os.WriteFile(cfg, []byte("[safe]\n\tdirectory = *\n[user]\n\tname = t\n\temail = t@t\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +235,30 @@ func TestRealKasAcceptsExport(t *testing.T) {
 				t.Errorf("kas shell environment = %q, want %s, %s and both in BB_ENV_PASSTHROUGH_ADDITIONS", last, claims, p.Shared.HashServe)
 			}
 
+			// BitBake reads the kas build: the machine, and the claim path
+			// expanded from the folder kas passed (config only: no recipe
+			// is parsed). OE refuses to run as root.
+			if os.Geteuid() == 0 {
+				t.Log("root: BitBake is not asked; run as an ordinary user to have bitbake-getvar read the kas build")
+			} else {
+				got := runKas(t, kas, work, env, "shell", kasFile, "-c",
+					"bitbake-getvar --value MACHINE && bitbake-getvar --value CLAIM_CERT_PATH:pn-greengrass-plugin-fleetprovisioning")
+				lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
+				wantCert := filepath.Join(claims, model.ClaimCertFile)
+				if len(lines) < 2 || strings.TrimSpace(lines[len(lines)-2]) != "qemuarm64" || strings.TrimSpace(lines[len(lines)-1]) != wantCert {
+					t.Errorf("bitbake-getvar in kas shell = %q, want qemuarm64 and %s", got, wantCert)
+				}
+			}
+
 			if name != "FLEETBAKE_KAS_NEW" {
 				return
+			}
+			// kas's own lock of this build names the commits fleetbake's does.
+			kasLock := runKas(t, kas, work, env, "dump", "--lock", kasFile)
+			for repo, pin := range want {
+				if !strings.Contains(kasLock, pin) {
+					t.Errorf("kas dump --lock lacks %s at %s:\n%s", repo, pin, kasLock)
+				}
 			}
 			// A current kas reads the lock beside the file: pin meta-aws one
 			// commit back in the lock only, and kas follows the lock.
