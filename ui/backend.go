@@ -25,8 +25,11 @@ func Real(o RealOptions) *Services {
 		Regions:         model.Regions,
 		Discover:        app.Discover,
 		Resolve:         app.Resolve,
-		FetchLayers:     app.FetchLayers,
-		ReadConf:        app.ReadConf,
+		FetchLayers: func(ctx context.Context, p *model.Project, r *Resolution, events func(app.FetchEvent)) error {
+			_, err := app.Fetch(ctx, p, r, app.FetchOptions{Events: events})
+			return err
+		},
+		ReadConf: app.ReadConf,
 		Identity: func(ctx context.Context, p *model.Project) (*Identity, error) {
 			return app.LookupIdentity(ctx, p, o.AWS)
 		},

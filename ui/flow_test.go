@@ -402,8 +402,8 @@ func TestFlowFreshMachineUsesDefaultRelease(t *testing.T) {
 }
 
 // On a fresh machine the layers step fetches what is not on disk (F), from
-// local bare repositories standing in for the catalog's URLs, and then
-// finds them on disk.
+// local bare repositories standing in for the catalog's URLs, showing one
+// line per repository while the clones run, and then finds them on disk.
 func TestFlowFetchesMissingLayers(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
@@ -413,6 +413,10 @@ func TestFlowFetchesMissingLayers(t *testing.T) {
 	layertree.BareRepo(t, mirror, "meta-openembedded", rel, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(rel))})
 	layertree.BareRepo(t, mirror, "meta-aws", rel, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(rel, true)})})
 	t.Setenv(model.GitMirrorEnv, mirror)
+	// The server holds the clones until released, so the screen is seen
+	// mid-fetch: one line per repository.
+	slow := layertree.NewSlowServer(t, -1)
+	t.Setenv("GIT_CONFIG_GLOBAL", slow.Config)
 
 	_, fake := newWorkspace(t)
 	dir := t.TempDir() // nothing on disk
@@ -424,7 +428,11 @@ func TestFlowFetchesMissingLayers(t *testing.T) {
 	f.waitStep(StepLayers)
 	f.waitText("not on disk: F fetches them")
 	f.keys("F")
-	f.waitText("✓ fetched 3 repositories into sources/")
+	f.waitFor("a line per repository while cloning", func(_ *Model, screen string) bool {
+		return strings.Count(screen, ": cloning file://") == 3 && strings.Contains(screen, "fetching…")
+	})
+	slow.Release()
+	f.waitText("✓ fetched 3 repositories")
 	f.waitFor("every layer of the set on disk", func(_ *Model, screen string) bool {
 		return strings.Contains(screen, " layers in bblayers.conf\n") && !strings.Contains(screen, "not on disk: ")
 	})

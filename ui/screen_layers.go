@@ -1,14 +1,16 @@
 package ui
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -27,13 +29,8 @@ type layersScreen struct {
 	// disk; fetchNote is its outcome, shown under the list.
 	fetching  bool
 	fetchNote string
-}
-
-// fetchedMsg ends a fetch of the layers not on disk: the last lines git
-// and fleetbake wrote, and the error if it failed.
-type fetchedMsg struct {
-	out string
-	err error
+	fetchRun  *fetchRun  // the fetch under way, read from Update
+	progress  fetchLines // one line per repository while fetching
 }
 
 // resolvedMsg carries a resolution for the choice numbered seq.
@@ -135,16 +132,19 @@ func (s *layersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.res, s.resErr = msg.res, msg.err
 		s.fill()
 		return nil
-	case fetchedMsg:
-		s.fetching = false
-		if msg.err != nil {
-			s.fetchNote = "✗ fetch failed: " + msg.err.Error() + lastLine(msg.out)
+	case fetchEventsMsg:
+		s.progress.add(msg.events)
+		if s.fetchRun == nil {
 			return nil
 		}
-		s.fetchNote = "✓ fetched" + lastLine(msg.out)
-		if n := strings.Count(msg.out, ": cloning "); n > 0 {
-			s.fetchNote = fmt.Sprintf("✓ fetched %d repositories into sources/", n)
+		return s.fetchRun.wait()
+	case fetchedMsg:
+		s.fetching, s.fetchRun = false, nil
+		if msg.err != nil {
+			s.fetchNote = "✗ fetch failed: " + msg.err.Error()
+			return nil
 		}
+		s.fetchNote = fmt.Sprintf("✓ fetched %d repositories", s.progress.count(model.FetchDone))
 		// What is on disk changed: discover again; the workspaceMsg that
 		// comes back refills the list and resolves once more.
 		return discoverCmd(s.ctx)
@@ -179,29 +179,20 @@ func (s *layersScreen) notOnDisk() int {
 }
 
 // fetch clones the layers of the current resolution that are not on disk,
-// as `fleetbake layers fetch` does, in a command.
+// as `fleetbake layers fetch` does, in a command, and streams its progress.
 func (s *layersScreen) fetch() tea.Cmd {
 	c := s.ctx
 	if s.fetching || s.notOnDisk() == 0 || c.Svc.FetchLayers == nil {
 		return nil
 	}
-	s.fetching, s.fetchNote = true, ""
-	p, r, fetch, ctx := cloneProject(c.Project), s.res, c.Svc.FetchLayers, c.Ctx
+	s.fetching, s.fetchNote, s.progress = true, "", fetchLines{}
+	p, r, fetch := cloneProject(c.Project), s.res, c.Svc.FetchLayers
 	p.Layers = slices.Clone(s.chosen)
-	return func() tea.Msg {
-		var out bytes.Buffer
-		err := fetch(ctx, p, r, &out)
-		return fetchedMsg{out: out.String(), err: err}
-	}
-}
-
-// lastLine is ": " and the last non-empty line of out, or "".
-func lastLine(out string) string {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
-		return ": " + l
-	}
-	return ""
+	run, start := startFetch(c.Ctx, func(ctx context.Context, events func(app.FetchEvent)) error {
+		return fetch(ctx, p, r, events)
+	})
+	s.fetchRun = run
+	return tea.Batch(start, run.wait())
 }
 
 func (s *layersScreen) toggle() tea.Cmd {
@@ -304,7 +295,7 @@ func (s *layersScreen) View(height int) string {
 		case n > 0 && s.fetching:
 			summary += fmt.Sprintf(", %d not on disk: fetching…", n)
 		case n > 0 && c.Svc.FetchLayers != nil:
-			summary += fmt.Sprintf(", %d not on disk: F fetches them (git clone at the release's branch into sources/)", n)
+			summary += fmt.Sprintf(", %d not on disk: F fetches them (shallow clones at their pins or the release's branch, into sources/)", n)
 		case n > 0:
 			summary += fmt.Sprintf(", %d not on disk: fetch them with `fleetbake layers fetch`", n)
 		}
@@ -322,6 +313,11 @@ func (s *layersScreen) View(height int) string {
 	} else if s.resErr != nil {
 		for _, l := range wrap("✗ "+s.resErr.Error(), w) {
 			tail = append(tail, st.Error.Render(l))
+		}
+	}
+	if s.fetching {
+		for _, l := range s.progress.lines() {
+			tail = append(tail, st.Subtle.Render(ansi.Truncate(l, w, "…")))
 		}
 	}
 	if s.fetchNote != "" {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"io"
 
 	"fleetbake/app"
 	"fleetbake/model"
@@ -29,9 +28,10 @@ type Services struct {
 	Discover func(p *model.Project) (*Workspace, error)
 	// Resolve adds dependencies to the chosen layers and checks series.
 	Resolve func(p *model.Project, w *Workspace) (*Resolution, error)
-	// FetchLayers clones the catalog layers of r that are not on disk
-	// (model.FetchLayersWith), writing git's progress to out.
-	FetchLayers func(ctx context.Context, p *model.Project, r *Resolution, out io.Writer) error
+	// FetchLayers clones the catalog layers of r that are not on disk and
+	// returns moved checkouts to their pins (app.Fetch), sending each step
+	// and git's progress to events, one call at a time.
+	FetchLayers func(ctx context.Context, p *model.Project, r *Resolution, events func(app.FetchEvent)) error
 	// ReadConf reads MACHINE, DISTRO and BBLAYERS from an existing build folder.
 	ReadConf func(p *model.Project) (*ConfGuess, error)
 
