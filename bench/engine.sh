@@ -27,10 +27,11 @@
 #   initialisers, AWS SDK v2 the largest) and what a smaller binary would
 #   take; a 4.5 MB binary with only model and engine does a warm status in
 #   ~28 ms CPU (1.2x grep -c in wall time).
-# - cold: the log is parsed line by line, ~1.1 s CPU for 1 GB: read(2)
-#   copies 16%, the "Running task" and "recipe PF: task" lines 47% (a string
-#   per running task, names interned per recipe), the tracker 12%, finding
-#   line ends 12%, the tail copy 7%. grep -c and wc -l do one vectorised scan.
+# - cold: the log is parsed line by line, ~1 s CPU for 1 GB (3.3 s before
+#   this branch): read(2) copies ~16%, the "Running task" and "recipe PF:
+#   task" lines ~50% (a string per running task, names interned per recipe),
+#   the tracker ~12%, finding line ends ~12%. grep -c and wc -l do one
+#   vectorised scan and keep nothing.
 #   Closing the gap to 2x wc -l would take a parser that skips whole blocks
 #   (index the line starts with one scan and look only at lines that start
 #   with NOTE:, ERROR:, WARNING:, Summary: or "| " after an open error), and

@@ -52,14 +52,25 @@ func (r *logReader) readMore() (int, error) {
 	if m > 0 {
 		r.total += int64(m)
 		data := r.buf[:r.n+m]
-		start := 0
+		// Only the last tailLines lines of what was read can be in the
+		// tail view afterwards: note where lines start and copy just
+		// those into the tail, not every line of a big backlog.
+		var starts [tailLines + 1]int
+		lines, start := 0, 0
 		for {
 			i := bytes.IndexByte(data[start:], '\n')
 			if i < 0 {
 				break
 			}
-			r.line(data[start : start+i])
+			starts[lines%len(starts)] = start
+			lines++
+			r.p.Feed(data[start:start+i], r.emit)
 			start += i + 1
+		}
+		starts[lines%len(starts)] = start // one past the last line
+		for k := max(0, lines-tailLines); k < lines; k++ {
+			from, to := starts[k%len(starts)], starts[(k+1)%len(starts)]
+			r.t.Line(data[from : to-1])
 		}
 		r.n = copy(r.buf, data[start:])
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -172,5 +174,39 @@ func TestAttachFirstUpdateHasBacklog(t *testing.T) {
 		len(p.LastLines) == 0 || p.LastLines[len(p.LastLines)-1] != lastLine {
 		t.Errorf("first update after attach: phase %v, %d/%d, recipes %d, last line %q (want %q)",
 			p.Phase, p.Done, p.Total, p.Recipes, p.LastLines[len(p.LastLines)-1], lastLine)
+	}
+}
+
+// The tail view holds the last lines of the log however the reads cut it:
+// the reader copies only the last lines of each read into the tail.
+func TestLogReaderTailAcrossReads(t *testing.T) {
+	for _, per := range []int{1, 7, tailLines - 1, tailLines, tailLines + 1, 45} {
+		path := filepath.Join(t.TempDir(), "log")
+		w, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newLogReader(f)
+		var all []string
+		for n := 0; n < 3*per+5; {
+			for k := 0; k < per; k++ {
+				n++
+				all = append(all, fmt.Sprintf("NOTE: line %d", n))
+				fmt.Fprintln(w, all[len(all)-1])
+			}
+			if err := r.drain(); err != nil {
+				t.Fatal(err)
+			}
+			want := all[max(0, len(all)-tailLines):]
+			if got := r.t.Snapshot(timeZero, timeZero).LastLines; !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d lines a write, after %d lines: tail %q, want %q", per, n, got, want)
+			}
+		}
+		w.Close()
+		f.Close()
 	}
 }
