@@ -205,3 +205,32 @@ func TestPinsMustBeCommitIDs(t *testing.T) {
 		t.Errorf("a full id refused: %v", err)
 	}
 }
+
+// --history clones whole histories, at the pin too.
+func TestFetchHistory(t *testing.T) {
+	mirror := mirrorFor(t, "scarthgap")
+	t.Setenv(GitMirrorEnv, mirror)
+	bare := filepath.Join(mirror, "meta-aws.git")
+	pin := revOf(t, bare, "scarthgap")
+	layertree.AddCommit(t, bare, "scarthgap")
+	layertree.AddCommit(t, filepath.Join(mirror, "poky.git"), "scarthgap")
+	dir := t.TempDir()
+	p := projectIn(t, dir)
+	p.Release = "scarthgap"
+	p.Pins = Pins{"sources/meta-aws": pin}
+	if _, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{History: true}); err != nil {
+		t.Fatal(err)
+	}
+	for repo, commits := range map[string]string{"poky": "2", "meta-aws": "1"} {
+		d := filepath.Join(dir, "sources", repo)
+		if _, err := os.Stat(filepath.Join(d, ".git", "shallow")); err == nil {
+			t.Errorf("%s: shallow despite History", repo)
+		}
+		if n, err := exec.Command("git", "-C", d, "rev-list", "--count", "HEAD").Output(); err != nil || strings.TrimSpace(string(n)) != commits {
+			t.Errorf("%s: %s commits (%v), want %s", repo, n, err, commits)
+		}
+	}
+	if got := headOf(t, filepath.Join(dir, "sources", "meta-aws")); got != pin {
+		t.Errorf("meta-aws at %s, want %s", got, pin)
+	}
+}
