@@ -16,7 +16,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
-RUNS=${RUNS:-5}
 mirrors=${FLEETBAKE_MIRRORS:-/work/.mirror}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -42,7 +41,7 @@ if [[ -n "${FLEETBAKE_POKY:-}" ]]; then
   lock() { "$work/fleetbake" --config "$work/lock/fleetbake.toml" layers lock; }
   revparse() { local r; for r in "${repos[@]}"; do git -C "$r" rev-parse HEAD; done; }
   if lock >/dev/null; then
-    RUNS=${RUNS_LOCK:-9} ab "layers-lock-real" "rev-parse" 10 lock revparse
+    RUNS=${RUNS_LOCK:-${RUNS:-9}} ab "layers-lock-real" "rev-parse" 10 lock revparse
   else
     echo "layers-lock-real: fleetbake layers lock failed on $FLEETBAKE_POKY:" >&2
     lock >&2 || true
@@ -89,4 +88,5 @@ clones() {
 }
 fetch >/dev/null # the figure is only worth printing if fetch works
 [[ -d "$work/fetch/sources/meta-raspberrypi/.git" ]] || { echo "layers-fetch-mirrors: fetch did not clone meta-raspberrypi" >&2; exit 1; }
-ab "layers-fetch-mirrors" "git-clone" 1 fetch clones
+# A shallow poky is a minute of CPU on a busy machine: 3 runs a side.
+RUNS=${RUNS_FETCH:-3} ab "layers-fetch-mirrors" "git-clone" 1 fetch clones
