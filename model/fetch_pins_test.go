@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fleetbake/internal/layertree"
 )
@@ -163,22 +164,45 @@ func TestFetchPinFallsBackWhenServerRefusesCommit(t *testing.T) {
 	}
 }
 
-// Jobs repositories are fetched at once, measured at the server: with 4,
-// the three overlap; with 1, never.
+// Jobs repositories are fetched at once, seen at the server: with 4, the
+// three clones are all held there together; with 1, never two at a time.
 func TestFetchRunsJobsAtOnce(t *testing.T) {
-	for _, c := range []struct{ jobs, want int }{{4, 3}, {1, 1}} {
+	for _, jobs := range []int{4, 1} {
 		mirror := mirrorFor(t, "scarthgap")
 		t.Setenv(GitMirrorEnv, mirror)
-		slow := layertree.NewSlowServer(t, 1)
+		hold := -1.0 // until released: all three must arrive
+		if jobs == 1 {
+			hold = 0.3 // one after another: overlap would show
+		}
+		slow := layertree.NewSlowServer(t, hold)
 		t.Setenv("GIT_CONFIG_GLOBAL", slow.Config)
 		p := projectIn(t, t.TempDir())
 		p.Release = "scarthgap"
-		sum, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{Jobs: c.jobs})
-		if err != nil || sum.Cloned != 3 {
-			t.Fatalf("jobs %d: %+v %v", c.jobs, sum, err)
+		res := resolveIn(t, p)
+		done := make(chan error, 1)
+		var sum FetchSummary
+		go func() {
+			var err error
+			sum, err = Fetch(context.Background(), p, res, FetchOptions{Jobs: jobs})
+			done <- err
+		}()
+		if jobs > 1 {
+			deadline := time.Now().Add(60 * time.Second)
+			for slow.Started() < 3 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n := slow.Started(); n != 3 {
+				slow.Release()
+				<-done
+				t.Fatalf("jobs %d: %d clones reached the server together, want 3", jobs, n)
+			}
+			slow.Release()
 		}
-		if got := slow.MaxOverlap(); got != c.want {
-			t.Errorf("jobs %d: %d fetches at once at the server, want %d", c.jobs, got, c.want)
+		if err := <-done; err != nil || sum.Cloned != 3 {
+			t.Fatalf("jobs %d: %+v %v", jobs, sum, err)
+		}
+		if jobs == 1 && slow.MaxOverlap() != 1 {
+			t.Errorf("jobs 1: %d fetches at once at the server", slow.MaxOverlap())
 		}
 	}
 }
