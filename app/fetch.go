@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"fleetbake/model"
 )
@@ -68,13 +67,4 @@ func Fetch(ctx context.Context, p *model.Project, r *Resolution, opt FetchOption
 		return FetchSummary{}, fmt.Errorf("internal: the resolution was not made by model.Resolve")
 	}
 	return model.Fetch(ctx, p, mr, opt)
-}
-
-// FetchLayers is Fetch writing one line per step (but git's progress) to out.
-func FetchLayers(ctx context.Context, p *model.Project, r *Resolution, out io.Writer) error {
-	mr, ok := r.Raw.(*model.Resolution)
-	if !ok {
-		return fmt.Errorf("internal: the resolution was not made by model.Resolve")
-	}
-	return model.FetchLayersWith(ctx, p, mr, out, model.FetchOptions{})
 }

@@ -215,3 +215,54 @@ func processesNaming(path string) []string {
 	}
 	return out
 }
+
+// The fetch printer: plain lines with a repository's progress at most
+// every 10 s when the output is no terminal; on a terminal one line per
+// repository, redrawn in place, notes kept above.
+func TestFetchPrinter(t *testing.T) {
+	evs := []model.FetchEvent{
+		{Repo: "poky", Stage: model.FetchStarted, Text: "cloning x (branch scarthgap) into y"},
+		{Repo: "meta-aws", Stage: model.FetchStarted, Text: "cloning z (branch scarthgap) into w"},
+		{Repo: "poky", Stage: model.FetchProgress, Phase: "Receiving objects", Percent: 10, Objects: 10, Total: 100, Bytes: 3 << 20},
+		{Repo: "poky", Stage: model.FetchProgress, Phase: "Receiving objects", Percent: 20, Objects: 20, Total: 100, Bytes: 6 << 20},
+		{Repo: "meta-aws", Stage: model.FetchNote, Text: "removed the unfinished clone of an interrupted fetch"},
+		{Repo: "poky", Stage: model.FetchDone, Text: "fetched at branch scarthgap"},
+		{Repo: "meta-aws", Stage: model.FetchDone, Text: "fetched at branch scarthgap"},
+	}
+	var plain strings.Builder
+	pr := newFetchPrinter(&plain, false)
+	for _, e := range evs {
+		pr.event(e)
+	}
+	pr.finish()
+	want := strings.Join([]string{
+		"poky: cloning x (branch scarthgap) into y",
+		"meta-aws: cloning z (branch scarthgap) into w",
+		"poky: receiving objects 10% (10/100), 3.00 MiB",
+		"meta-aws: removed the unfinished clone of an interrupted fetch",
+		"poky: fetched at branch scarthgap",
+		"meta-aws: fetched at branch scarthgap",
+	}, "\n") + "\n"
+	if plain.String() != want {
+		t.Errorf("plain output:\n%s\nwant:\n%s", plain.String(), want)
+	}
+
+	var tty strings.Builder
+	pr = newFetchPrinter(&tty, true)
+	for _, e := range evs {
+		pr.event(e)
+	}
+	pr.finish()
+	out := tty.String()
+	// The last screen: the note above, then one line per repository.
+	last := out[strings.LastIndex(out, "\x1b[J")+len("\x1b[J"):]
+	if last != "poky: fetched at branch scarthgap\nmeta-aws: fetched at branch scarthgap\n" {
+		t.Errorf("last frame %q", last)
+	}
+	if !strings.Contains(out, "\x1b[2A\x1b[Jmeta-aws: removed the unfinished clone of an interrupted fetch\npoky: ") {
+		t.Errorf("the note is not kept above the block:\n%q", out)
+	}
+	if strings.Count(out, "receiving objects 20%") > 1 {
+		t.Errorf("progress redrawn faster than ten times a second:\n%q", out)
+	}
+}

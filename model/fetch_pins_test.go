@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fleetbake/internal/layertree"
 )
@@ -163,22 +164,45 @@ func TestFetchPinFallsBackWhenServerRefusesCommit(t *testing.T) {
 	}
 }
 
-// Jobs repositories are fetched at once, measured at the server: with 4,
-// the three overlap; with 1, never.
+// Jobs repositories are fetched at once, seen at the server: with 4, the
+// three clones are all held there together; with 1, never two at a time.
 func TestFetchRunsJobsAtOnce(t *testing.T) {
-	for _, c := range []struct{ jobs, want int }{{4, 3}, {1, 1}} {
+	for _, jobs := range []int{4, 1} {
 		mirror := mirrorFor(t, "scarthgap")
 		t.Setenv(GitMirrorEnv, mirror)
-		slow := layertree.NewSlowServer(t, 1)
+		hold := -1.0 // until released: all three must arrive
+		if jobs == 1 {
+			hold = 0.3 // one after another: overlap would show
+		}
+		slow := layertree.NewSlowServer(t, hold)
 		t.Setenv("GIT_CONFIG_GLOBAL", slow.Config)
 		p := projectIn(t, t.TempDir())
 		p.Release = "scarthgap"
-		sum, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{Jobs: c.jobs})
-		if err != nil || sum.Cloned != 3 {
-			t.Fatalf("jobs %d: %+v %v", c.jobs, sum, err)
+		res := resolveIn(t, p)
+		done := make(chan error, 1)
+		var sum FetchSummary
+		go func() {
+			var err error
+			sum, err = Fetch(context.Background(), p, res, FetchOptions{Jobs: jobs})
+			done <- err
+		}()
+		if jobs > 1 {
+			deadline := time.Now().Add(60 * time.Second)
+			for slow.Started() < 3 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n := slow.Started(); n != 3 {
+				slow.Release()
+				<-done
+				t.Fatalf("jobs %d: %d clones reached the server together, want 3", jobs, n)
+			}
+			slow.Release()
 		}
-		if got := slow.MaxOverlap(); got != c.want {
-			t.Errorf("jobs %d: %d fetches at once at the server, want %d", c.jobs, got, c.want)
+		if err := <-done; err != nil || sum.Cloned != 3 {
+			t.Fatalf("jobs %d: %+v %v", jobs, sum, err)
+		}
+		if jobs == 1 && slow.MaxOverlap() != 1 {
+			t.Errorf("jobs 1: %d fetches at once at the server", slow.MaxOverlap())
 		}
 	}
 }
@@ -203,5 +227,34 @@ func TestPinsMustBeCommitIDs(t *testing.T) {
 	p.Pins = Pins{"sources/poky": strings.Repeat("0a", 20)}
 	if err := p.Validate(); err != nil {
 		t.Errorf("a full id refused: %v", err)
+	}
+}
+
+// --history clones whole histories, at the pin too.
+func TestFetchHistory(t *testing.T) {
+	mirror := mirrorFor(t, "scarthgap")
+	t.Setenv(GitMirrorEnv, mirror)
+	bare := filepath.Join(mirror, "meta-aws.git")
+	pin := revOf(t, bare, "scarthgap")
+	layertree.AddCommit(t, bare, "scarthgap")
+	layertree.AddCommit(t, filepath.Join(mirror, "poky.git"), "scarthgap")
+	dir := t.TempDir()
+	p := projectIn(t, dir)
+	p.Release = "scarthgap"
+	p.Pins = Pins{"sources/meta-aws": pin}
+	if _, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{History: true}); err != nil {
+		t.Fatal(err)
+	}
+	for repo, commits := range map[string]string{"poky": "2", "meta-aws": "1"} {
+		d := filepath.Join(dir, "sources", repo)
+		if _, err := os.Stat(filepath.Join(d, ".git", "shallow")); err == nil {
+			t.Errorf("%s: shallow despite History", repo)
+		}
+		if n, err := exec.Command("git", "-C", d, "rev-list", "--count", "HEAD").Output(); err != nil || strings.TrimSpace(string(n)) != commits {
+			t.Errorf("%s: %s commits (%v), want %s", repo, n, err, commits)
+		}
+	}
+	if got := headOf(t, filepath.Join(dir, "sources", "meta-aws")); got != pin {
+		t.Errorf("meta-aws at %s, want %s", got, pin)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Pins are fleetbake.toml's [pins]: each layer repository checkout (its
@@ -155,19 +156,32 @@ func CheckPins(ctx context.Context, p *Project, res *Resolution) []PinStatus {
 			}
 		}
 	}
-	var out []PinStatus
+	// git status reads every tracked file's metadata (poky: 5,000 files):
+	// the checkouts are looked at together, a few at a time.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
 	for _, s := range byKey {
-		head, err := gitOut(ctx, s.Path, "rev-parse", "HEAD")
-		if err != nil {
-			s.Missing = true
-		} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			head, err := gitOut(ctx, s.Path, "rev-parse", "HEAD")
+			if err != nil {
+				s.Missing = true
+				return
+			}
 			s.Head = head
 			s.Moved = s.Pin != "" && head != s.Pin
 			// Untracked files (a build folder, editor files) do not change
 			// what BitBake parses from the checkout; changed tracked ones do.
 			st, err := gitOut(ctx, s.Path, "status", "--porcelain", "--untracked-files=no")
 			s.Dirty = err == nil && st != ""
-		}
+		}()
+	}
+	wg.Wait()
+	var out []PinStatus
+	for _, s := range byKey {
 		out = append(out, *s)
 	}
 	sort.Slice(out, func(i, j int) bool {

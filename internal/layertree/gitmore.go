@@ -47,7 +47,8 @@ func NewSlowServer(t testing.TB, holdSeconds float64) *SlowServer {
 	s := &SlowServer{dir: t.TempDir()}
 	wait := fmt.Sprintf("sleep %g", holdSeconds)
 	if holdSeconds < 0 {
-		wait = fmt.Sprintf("while [ ! -e %q ]; do sleep 0.05; done", filepath.Join(s.dir, "release"))
+		// Gone with the test's folder: stop, never wait forever.
+		wait = fmt.Sprintf("while [ ! -e %q ]; do [ -d %q ] || exit 1; sleep 0.05; done", filepath.Join(s.dir, "release"), s.dir)
 	}
 	hook := filepath.Join(s.dir, "hook.sh")
 	script := fmt.Sprintf(`#!/bin/sh
