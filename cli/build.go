@@ -56,7 +56,9 @@ func runBuild(env *cliEnv, args []string) error {
 		checks, err := app.StartChecks(p)
 		printChecks(env.stdout, checks, false)
 		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("%w\n(fix these, or pass --no-checks to start anyway)", err)}
+			// The checks above say what failed and the fix: the error only
+			// counts them (its own text repeats them, for the screens).
+			return &exitError{code: 1, err: fmt.Errorf("the build cannot start: %s failed (above); fix them, or pass --no-checks to start anyway", countFailed(checks))}
 		}
 	}
 	opts := app.BuildOptions{Target: *target}

@@ -61,3 +61,17 @@ func printChecks(w io.Writer, checks []engine.Check, all bool) {
 		}
 	}
 }
+
+// countFailed says how many checks failed: "1 check", "3 checks".
+func countFailed(checks []engine.Check) string {
+	n := 0
+	for _, c := range checks {
+		if c.Status == engine.Fail {
+			n++
+		}
+	}
+	if n == 1 {
+		return "1 check"
+	}
+	return fmt.Sprintf("%d checks", n)
+}
