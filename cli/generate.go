@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"fleetbake/app"
-	"fleetbake/generator"
 	"fleetbake/model"
 )
 
@@ -42,7 +41,7 @@ func runGenerate(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := generator.Plan(p, res)
+	c, err := app.PlanGenerate(p, res)
 	if err != nil {
 		return err
 	}
@@ -74,7 +73,7 @@ func runGenerate(env *cliEnv, args []string) error {
 		}
 		return nil
 	}
-	if err := generator.Apply(c); err != nil {
+	if err := app.ApplyGenerate(c); err != nil {
 		return err
 	}
 	for _, line := range c.Summary() {
@@ -103,7 +102,7 @@ func runExportKas(env *cliEnv, args []string) error {
 	if *out != "" {
 		name = filepath.Base(*out)
 	}
-	data, err := generator.ExportKas(p, res, name)
+	data, err := app.ExportKas(p, res, name)
 	if err != nil {
 		return err
 	}
