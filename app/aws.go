@@ -134,6 +134,26 @@ func AWSTrouble(err error) string {
 	return "no AWS credentials"
 }
 
+// noCredentialsFix is what to do without credentials, when the error itself
+// does not say (provision's errors do).
+const noCredentialsFix = "no AWS credentials found: run `aws configure` or `aws sso login`, or set AWS_PROFILE to a profile that has credentials"
+
+// AWSAdvice splits an error of the AWS account lookup into what to do, to
+// show first, and the SDK's detail, to show after it: the SDK's text for
+// missing credentials is its whole provider chain (EC2 metadata service
+// included), which came first and buried the fix.
+func AWSAdvice(err error) (fix, detail string) {
+	detail = err.Error()
+	var pe *provision.Error
+	if errors.As(err, &pe) {
+		fix, detail = pe.Hint, pe.Detail()
+	}
+	if fix == "" && AWSTrouble(err) == "no AWS credentials" {
+		fix = noCredentialsFix
+	}
+	return fix, detail
+}
+
 // releaseOf is the release of the devices: the project's, else the one
 // found on disk.
 func releaseOf(p *model.Project, ws *Workspace) string {

@@ -282,3 +282,22 @@ func TestAccessDeniedOnIAMNamesActionAndResource(t *testing.T) {
 		})
 	}
 }
+
+// Without credentials the message starts with what to do; the SDK's
+// provider chain (the EC2 metadata service and all) comes after it.
+func TestNoCredentialsSaysWhatToDoFirst(t *testing.T) {
+	s := newFake(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, err := newPV(t, s, newProject(t), Options{}).Plan(context.Background())
+	if err == nil {
+		t.Fatal("no error without credentials")
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "no AWS credentials found: run `aws configure`") || !strings.Contains(msg, "AWS_PROFILE") {
+		t.Errorf("the message does not start with what to do:\n%s", msg)
+	}
+	if i := strings.Index(msg, "get AWS credentials"); i < strings.Index(msg, "aws configure") {
+		t.Errorf("the SDK's detail is missing or before the fix:\n%s", msg)
+	}
+}

@@ -264,7 +264,16 @@ func (a *asker) askGreengrass(ctx context.Context) error {
 	g, def := &a.p.Greengrass, model.Default().Greengrass
 	if a.svc.Identity != nil {
 		if id, err := a.svc.Identity(ctx, a.p); err != nil {
-			a.say("No AWS credentials: %v. You can still finish; the AWS step waits until they work.", err)
+			// What to do first, then going on without AWS, the SDK's text last.
+			fix, detail := app.AWSAdvice(err)
+			if fix == "" {
+				fix, detail = app.AWSTrouble(err)+": "+detail, ""
+			}
+			a.say("%s.", capitalize(fix))
+			a.say("Or go on without AWS: answer n to creating the AWS resources at the end, then y to write the conf files only; you can build with them.")
+			if detail != "" {
+				a.say("AWS SDK: %s", detail)
+			}
 		} else {
 			a.say("AWS account %s (%s)", id.Account, id.ARN)
 		}

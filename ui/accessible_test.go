@@ -82,6 +82,11 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	flat := strings.Join(strings.Fields(out.String()), " ")
+	// What to do first, then the way on without AWS, the SDK's text last.
+	fix, skip, sdk := strings.Index(flat, "No AWS credentials found: run `aws configure`"), strings.Index(flat, "Or go on without AWS"), strings.Index(flat, "AWS SDK: get AWS credentials")
+	if fix < 0 || fix > skip || skip > sdk {
+		t.Errorf("the no-credentials message does not start with what to do (fix at %d, skip at %d, SDK at %d):\n%s", fix, skip, sdk, out.String())
+	}
 	for _, want := range []string{"Empty in local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake build`"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the prompts do not say %q:\n%s", want, out.String())

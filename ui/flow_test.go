@@ -538,6 +538,13 @@ func TestFlowNoCredentialsReachesBuild(t *testing.T) {
 	f := startFlow(t, dir, fake)
 	f.toReview()
 	f.waitText("no AWS credentials")
+	// What to do comes first, then the way on without AWS, the SDK's text
+	// last (it began with the SDK's provider chain).
+	f.waitFor("the fix before the SDK's text", func(_ *Model, screen string) bool {
+		flat := strings.Join(strings.Fields(screen), " ")
+		fix, skip, sdk := strings.Index(flat, "No AWS credentials found: run `aws configure`"), strings.Index(flat, "s writes the conf files"), strings.Index(flat, "AWS SDK: get AWS credentials")
+		return fix >= 0 && fix < skip && skip < sdk
+	})
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
 	f.waitFor("s offered", func(m *Model, _ string) bool {

@@ -150,16 +150,22 @@ func (s *greengrassScreen) View(height int) string {
 	case c.Identity != nil:
 		head = append(head, st.OK.Render("AWS account "+c.Identity.Account)+st.Subtle.Render("  "+c.Identity.ARN))
 	case c.IdentityErr != nil:
-		trouble := app.AWSTrouble(c.IdentityErr)
-		head = append(head, wrap(strings.ToUpper(trouble[:1])+trouble[1:]+": "+c.IdentityErr.Error(), w)...)
-		for i := range head {
-			head[i] = st.Warn.Render(head[i])
+		// What to do first, then going on without AWS, the SDK's text last.
+		fix, detail := app.AWSAdvice(c.IdentityErr)
+		if fix == "" {
+			fix, detail = app.AWSTrouble(c.IdentityErr)+": "+detail, ""
 		}
-		until := "credentials work"
-		if trouble != "no AWS credentials" {
-			until = "AWS answers"
+		for _, l := range wrap(capitalize(fix)+".", w) {
+			head = append(head, st.Warn.Render(l))
 		}
-		head = append(head, st.Subtle.Render("You can finish the wizard; the AWS step waits until "+until+"."))
+		for _, l := range wrap(skipAWSScreen, w) {
+			head = append(head, st.Subtle.Render(l))
+		}
+		if detail != "" {
+			for _, l := range wrap("AWS SDK: "+detail, w) {
+				head = append(head, st.Subtle.Render(l))
+			}
+		}
 	case c.Svc.Identity != nil:
 		head = append(head, st.Subtle.Render("Looking up the AWS account…"))
 	}
@@ -180,4 +186,15 @@ func (s *greengrassScreen) ShortHelp() []key.Binding {
 func (s *greengrassScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
 	return [][]key.Binding{{k.Tab, k.ShiftTab, k.Left, k.Toggle}, {k.Enter, k.Back}, {k.Help, k.Quit, k.ForceQuit}}
+}
+
+// skipAWSScreen is how the screens go on without AWS.
+const skipAWSScreen = "Or go on without AWS: at Review, s writes the conf files without the endpoints, and you can build."
+
+// capitalize upper-cases the first letter of a sentence.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
