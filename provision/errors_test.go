@@ -225,7 +225,7 @@ func TestExpiredSSOSessionSaysToLogIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = pv.Plan(context.Background())
-			if err == nil || !strings.Contains(err.Error(), "aws sso login --profile dev") || strings.Count(err.Error(), "what to do") != 1 {
+			if err == nil || !strings.Contains(err.Error(), "aws sso login --profile dev") || strings.Count(err.Error(), "aws sso login") != 1 {
 				t.Errorf("expired SSO session: %v", err)
 			}
 			if n := len(s.Calls()); n != 0 {
