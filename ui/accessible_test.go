@@ -17,13 +17,13 @@ import (
 func TestAccessibleWholeWizard(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	answers := []string{
-		"",          // build folder
+		"", "",      // build folder, release
 		"qemuarm64", // machine
 		"", "", "",  // layers, image, distro
 		"8", "", "", "", "", "", "", "", // shared settings
 		"",            // Greengrass on (the default for a new project)
 		"", "", "acc", // nucleus, region, prefix
-		"", "", "", "", "", "", // group, thing prefix, template, alias, claim folder, claim key by AWS
+		"", "", "", "", "", "", // group, thing prefix, template, alias, claim key, claim folder
 		"y", // write and create
 	}
 	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
@@ -33,7 +33,7 @@ func TestAccessibleWholeWizard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "in the image? (Y/n)") {
+	if !strings.Contains(out.String(), "Greengrass (on, off) [on]: ") {
 		t.Errorf("Greengrass was not offered on for a new project:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), "+ meta-aws") {
@@ -68,7 +68,7 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	answers := []string{
-		"", "qemuarm64", "", "", "", // build folder, machine, layers, image, distro
+		"", "", "qemuarm64", "", "", "", // build folder, release, machine, layers, image, distro
 		"", "", "", "", "", "", "", "", // shared settings
 		"", "", "", "", "", "", "", "", "", "", // Greengrass on, its eight fields, the claim key
 		"n", // not the AWS resources

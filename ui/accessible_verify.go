@@ -35,7 +35,7 @@ func (a *asker) verify(ctx context.Context) error {
 			}
 			a.say("%d of %d checks failed.", failed, len(rep.Checks))
 		}
-		v, err := a.ask("", "Press enter to go on to the build anyway, or r to verify again", "", func(v string) error {
+		v, err := a.ask("Press enter to go on to the build anyway, or r to verify again", "", func(v string) error {
 			if v != "" && v != "r" {
 				return fmt.Errorf("press enter, or type r")
 			}
