@@ -17,7 +17,7 @@ import (
 func TestAccessibleWholeWizard(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	answers := []string{
-		"", "",      // build folder, release
+		"", "", // build folder, release
 		"qemuarm64", // machine
 		"", "", "",  // layers, image, distro
 		"8", "", "", "", "", "", "", "", // shared settings
