@@ -327,6 +327,7 @@ wait_for "+++ b/build/conf/bblayers.conf"
 wait_file "$ws/fleetbake.toml" 'prefix = "e2e"'
 check_frame 80 24
 grep -qx "mutating 0" "$ws/aws-calls.txt" || fail "AWS was changed before Review: $(cat "$ws/aws-calls.txt")"
+# enter asks, enter again is no (the default), enter asks again: the question stays.
 keys Enter Enter Enter
 wait_for "Create the AWS resources in account 123456789012, us-east-1? y/N"
 # That no call arrives cannot be polled for: give one a second (the fixture
@@ -421,12 +422,12 @@ keys y
 wait_for "Apply  8/10"
 wait_for "quitting now asks first"
 keys q
-wait_for "Quit anyway? y/n"
+wait_for "Quit anyway? y/N (enter: no)"
 keys n
 wait_gone "Quit anyway? y/n"
 wait_for "quitting now asks first"
 keys C-c
-wait_for "Quit anyway? y/n"
+wait_for "Quit anyway? y/N (enter: no)"
 keys C-c # twice: out at once
 wait_for "[fleetbake exited 130]"
 wait_for "AWS provisioning was stopped part-way"
@@ -503,7 +504,9 @@ end_session
 
 step="--accessible: plain prompts"
 start accessible -- ui --accessible
-wait_for "Build folder [build]:"
+wait_for "Build folder (empty: build) [build]:"
+keys Enter
+wait_for "Release (empty: detected from oe-core):"
 keys Enter
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-c
