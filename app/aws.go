@@ -139,7 +139,8 @@ func AWSTrouble(err error) string {
 const noCredentialsFix = "no AWS credentials found: run `aws configure` or `aws sso login`, or set AWS_PROFILE to a profile that has credentials"
 
 // AWSAdvice splits an error of the AWS account lookup into what to do, to
-// show first, and the SDK's detail, to show after it: the SDK's text for
+// show first, and the SDK's detail ("" when it is in the first), to show
+// after it: the SDK's text for
 // missing credentials is its whole provider chain (EC2 metadata service
 // included), which came first and buried the fix.
 func AWSAdvice(err error) (fix, detail string) {
@@ -148,8 +149,13 @@ func AWSAdvice(err error) (fix, detail string) {
 	if errors.As(err, &pe) {
 		fix, detail = pe.Hint, pe.Detail()
 	}
-	if fix == "" && AWSTrouble(err) == "no AWS credentials" {
+	switch {
+	case fix != "":
+	case AWSTrouble(err) == "no AWS credentials":
 		fix = noCredentialsFix
+	default:
+		// Nothing known to do: the trouble and the SDK's text are the message.
+		fix, detail = AWSTrouble(err)+": "+detail, ""
 	}
 	return fix, detail
 }

@@ -119,9 +119,6 @@ func (a *asker) sayIdentity(ctx context.Context) {
 	}
 	// What to do first, then going on without AWS, the SDK's text last.
 	fix, detail := app.AWSAdvice(err)
-	if fix == "" {
-		fix, detail = app.AWSTrouble(err)+": "+detail, ""
-	}
 	a.say("%s.", capitalize(fix))
 	a.say("Or go on without AWS: answer n to creating the AWS resources at the end, then y to write the conf files only; you can build with them.")
 	if detail != "" {

@@ -73,9 +73,6 @@ func (s *greengrassScreen) View(height int) string {
 	case c.IdentityErr != nil:
 		// What to do first, then going on without AWS, the SDK's text last.
 		fix, detail := app.AWSAdvice(c.IdentityErr)
-		if fix == "" {
-			fix, detail = app.AWSTrouble(c.IdentityErr)+": "+detail, ""
-		}
 		for _, l := range wrap(capitalize(fix)+".", w) {
 			head = append(head, st.Warn.Render(l))
 		}
