@@ -41,11 +41,8 @@ type question struct {
 	// askLayers); Labels, when set, name askChoice's choices.
 	Choices func(a *answers) []string
 	Labels  []string
-	// Get is the answer as it stands: the project's, else the proposal
-	// (an existing local.conf, then the default).
-	Get func(a *answers) string
-	// Set stores an answer that passed the checks.
-	Set func(a *answers, v string)
+	// setting reads and stores the answer.
+	setting
 	// Check is a rule beyond ValidateField (a count, one of the choices).
 	Check func(v string) error
 	// Path: a folder BitBake uses; its full path is checked too, on disk,
@@ -136,22 +133,36 @@ func fixed(choices ...string) func(*answers) []string {
 	return func(*answers) []string { return choices }
 }
 
-// textSetting is a plain string setting of the project.
-func textSetting(get func(p *model.Project) *string, def func() string) (func(a *answers) string, func(a *answers, v string)) {
-	return func(a *answers) string {
-			if def != nil {
-				return cmp.Or(*get(a.p), def())
-			}
-			return *get(a.p)
-		}, func(a *answers, v string) {
-			*get(a.p) = v
-		}
+// setting reads and stores one answer in the project.
+type setting struct {
+	// Get is the answer as it stands: the project's, else the proposal
+	// (an existing local.conf, then the default).
+	Get func(a *answers) string
+	// Set stores an answer that passed the checks.
+	Set func(a *answers, v string)
 }
 
-// countSetting is a whole-number setting where empty (0) is BitBake's default.
-func countSetting(get func(p *model.Project) *int) (func(a *answers) string, func(a *answers, v string)) {
-	return func(a *answers) string { return countString(*get(a.p)) },
-		func(a *answers, v string) { *get(a.p), _ = strconv.Atoi(v) }
+// str is a string setting whose empty value reads as def.
+func str(field func(p *model.Project) *string, def string) setting {
+	return setting{
+		Get: func(a *answers) string { return cmp.Or(*field(a.p), def) },
+		Set: func(a *answers, v string) { *field(a.p) = v },
+	}
+}
+
+// strOr is a string setting that is never empty: an empty answer stores def.
+func strOr(field func(p *model.Project) *string, def string) setting {
+	s := str(field, def)
+	s.Set = func(a *answers, v string) { *field(a.p) = cmp.Or(v, def) }
+	return s
+}
+
+// num is a whole-number setting where empty (0) is BitBake's default.
+func num(field func(p *model.Project) *int) setting {
+	return setting{
+		Get: func(a *answers) string { return countString(*field(a.p)) },
+		Set: func(a *answers, v string) { *field(a.p), _ = strconv.Atoi(v) },
+	}
 }
 
 // greengrassOn: the Greengrass names are asked only when it is on.
@@ -159,140 +170,115 @@ func greengrassOn(dep string) bool { return dep == "on" }
 
 var defaults = model.Default()
 
+func sh(p *model.Project) *model.Shared     { return &p.Shared }
+func gg(p *model.Project) *model.Greengrass { return &p.Greengrass }
+
+// questions are the wizard's questions in the order the steps ask them.
 var questions = func() []question {
-	g := func(p *model.Project) *model.Greengrass { return &p.Greengrass }
-	sh := func(p *model.Project) *model.Shared { return &p.Shared }
+	dg := defaults.Greengrass
 	qs := []question{
 		{Key: "build_dir", Step: StepWorkspace, Label: "Build folder", Empty: defaults.BuildDir, Path: true,
-			Help: "BitBake's build folder (holds conf/), relative to fleetbake.toml."},
+			Help:    "BitBake's build folder (holds conf/), relative to fleetbake.toml.",
+			setting: strOr(func(p *model.Project) *string { return &p.BuildDir }, defaults.BuildDir)},
 		{Key: "release", Step: StepWorkspace, Label: "Release", Empty: "detected from oe-core",
-			Help: "Yocto release code name; empty means the one detected from oe-core (" + model.DefaultRelease + " when there is none)."},
+			Help: "Yocto release code name; empty means the one detected from oe-core (" + model.DefaultRelease + " when there is none).",
+			setting: setting{
+				Get: func(a *answers) string { return a.p.Release },
+				// Nothing on disk names one: the default, as init does.
+				Set: func(a *answers, v string) { a.p.Release = app.ReleaseToWrite(&model.Project{Release: v}, a.ws) },
+			}},
 		{Key: "machine", Step: StepMachine, Label: "MACHINE", Kind: askPick,
-			Help: "The MACHINE to build for: one of the layers on disk or of the built-in catalog."},
+			Help:    "The MACHINE to build for: one of the layers on disk or of the built-in catalog.",
+			Choices: func(a *answers) []string { return machineNames(a.ws) },
+			setting: setting{
+				Get: func(a *answers) string { return cmp.Or(a.p.Machine, guessMachine(a.guess), defaults.Machine) },
+				Set: func(a *answers, v string) { a.p.Machine = v },
+			}},
 		{Key: "layers", Step: StepLayers, Label: "Layers", Kind: askLayers,
-			Help: "The layers to build with; the layers they depend on are added."},
-		{Key: "image", Step: StepImage, Label: "Image", Kind: askPick, Help: "The image recipe (bitbake target)."},
-		{Key: "distro", Step: StepImage, Label: "DISTRO", Kind: askPick, Help: "The distro (DISTRO)."},
+			Help:    "The layers to build with; the layers they depend on are added.",
+			Choices: func(a *answers) []string { return layerNames(a.ws) },
+			Check:   checkLayers,
+			setting: setting{
+				Get: func(a *answers) string { return strings.Join(proposedLayers(a), " ") },
+				Set: func(a *answers, v string) { a.p.Layers = strings.Fields(v) },
+			}},
+		{Key: "image", Step: StepImage, Label: "Image", Kind: askPick, Help: "The image recipe (bitbake target).",
+			Choices: func(a *answers) []string { return wsList(a.ws, func(w *Workspace) []string { return w.Images }) },
+			setting: str(func(p *model.Project) *string { return &p.Image }, defaults.Image)},
+		{Key: "distro", Step: StepImage, Label: "DISTRO", Kind: askPick, Help: "The distro (DISTRO).",
+			Choices: func(a *answers) []string { return wsList(a.ws, func(w *Workspace) []string { return w.Distros }) },
+			setting: setting{
+				Get: func(a *answers) string { return cmp.Or(a.p.Distro, guessDistro(a.guess), defaults.Distro) },
+				Set: func(a *answers, v string) { a.p.Distro = v },
+			}},
 		{Key: "shared.bb_number_threads", Step: StepSettings, Label: "BB_NUMBER_THREADS", Empty: "one per CPU", Check: checkCount,
-			Help: "Tasks BitBake runs at once; empty: one per CPU."},
+			Help:    "Tasks BitBake runs at once; empty: one per CPU.",
+			setting: num(func(p *model.Project) *int { return &sh(p).BBNumberThreads })},
 		{Key: "shared.parallel_make", Step: StepSettings, Label: "PARALLEL_MAKE -j", Empty: "one per CPU", Check: checkCount,
-			Help: "Jobs per make; empty: one per CPU."},
+			Help:    "Jobs per make; empty: one per CPU.",
+			setting: num(func(p *model.Project) *int { return &sh(p).ParallelMake })},
 		{Key: "shared.dl_dir", Step: StepSettings, Label: "DL_DIR", Empty: "${TOPDIR}/downloads", Path: true, Clearable: true,
-			Help: "Downloads folder; share it between builds to fetch once."},
+			Help:    "Downloads folder; share it between builds to fetch once.",
+			setting: str(func(p *model.Project) *string { return &sh(p).DLDir }, "")},
 		{Key: "shared.sstate_dir", Step: StepSettings, Label: "SSTATE_DIR", Empty: "${TOPDIR}/sstate-cache", Path: true, Clearable: true,
-			Help: "Shared state cache folder."},
+			Help:    "Shared state cache folder.",
+			setting: str(func(p *model.Project) *string { return &sh(p).SstateDir }, "")},
 		{Key: "shared.sstate_mirrors", Step: StepSettings, Label: "SSTATE_MIRRORS", Empty: "none", Clearable: true,
-			Help: "e.g. file://.* http://host/sstate/PATH;downloadfilename=PATH"},
+			Help:    "e.g. file://.* http://host/sstate/PATH;downloadfilename=PATH",
+			setting: str(func(p *model.Project) *string { return &sh(p).SstateMirrors }, "")},
 		{Key: "shared.hashserve", Step: StepSettings, Label: "BB_HASHSERVE", Empty: "none", Clearable: true,
-			Help: "Hash equivalence server: auto or host:port."},
+			Help:    "Hash equivalence server: auto or host:port.",
+			setting: str(func(p *model.Project) *string { return &sh(p).HashServe }, "")},
 		{Key: "shared.hashserve_upstream", Step: StepSettings, Label: "BB_HASHSERVE_UPSTREAM", Empty: "none", Clearable: true,
-			Help: "A team hash server to ask first, host:port."},
+			Help:    "A team hash server to ask first, host:port.",
+			setting: str(func(p *model.Project) *string { return &sh(p).HashServeUpstream }, "")},
 		{Key: "shared.prserv_host", Step: StepSettings, Label: "PRSERV_HOST", Empty: "none", Clearable: true,
-			Help: "PR service, host:port."},
+			Help:    "PR service, host:port.",
+			setting: str(func(p *model.Project) *string { return &sh(p).PRServHost }, "")},
 		{Key: "greengrass.enabled", Step: StepGreengrass, Label: "Greengrass", Kind: askChoice, Choices: fixed(onOff...), Flag: true,
-			Help: "Put the Greengrass nucleus and fleet provisioning in the image."},
+			Help: "Put the Greengrass nucleus and fleet provisioning in the image.",
+			setting: setting{
+				// On for a project whose Greengrass step was never answered.
+				Get: func(a *answers) string {
+					return boolAnswer(!greengrassAnswered(a.p) || a.p.Greengrass.Enabled, "on", "off")
+				},
+				Set: func(a *answers, v string) { gg(a.p).Enabled = v == "on" },
+			}},
 		{Key: "greengrass.nucleus", Step: StepGreengrass, Label: "Nucleus", Kind: askChoice, Choices: fixed(model.NucleusBin, model.NucleusLite),
-			Help: "greengrass-bin: the Java nucleus; greengrass-lite: the C nucleus for small devices."},
+			Help:    "greengrass-bin: the Java nucleus; greengrass-lite: the C nucleus for small devices.",
+			setting: str(func(p *model.Project) *string { return &gg(p).Nucleus }, dg.Nucleus)},
 		{Key: "greengrass.region", Step: StepGreengrass, Label: "Region", Kind: askChoice, Choices: regionChoices,
-			Help: "AWS region of the IoT endpoints."},
-		{Key: "greengrass.prefix", Step: StepGreengrass, Label: "Name prefix", Empty: defaults.Greengrass.Prefix,
-			Help: "Every AWS resource fleetbake creates is named from this unless set below."},
+			Help:    "AWS region of the IoT endpoints.",
+			setting: str(func(p *model.Project) *string { return &gg(p).Region }, dg.Region)},
+		{Key: "greengrass.prefix", Step: StepGreengrass, Label: "Name prefix", Empty: dg.Prefix,
+			Help:    "Every AWS resource fleetbake creates is named from this unless set below.",
+			setting: strOr(func(p *model.Project) *string { return &gg(p).Prefix }, dg.Prefix)},
 		{Key: "greengrass.thing_group", Step: StepGreengrass, Label: "Thing group", Empty: "derived from the prefix",
-			Help: "Devices join this group when they provision; empty: derived from the prefix."},
+			Help:    "Devices join this group when they provision; empty: derived from the prefix.",
+			setting: str(func(p *model.Project) *string { return &gg(p).ThingGroup }, "")},
 		{Key: "greengrass.thing_name_prefix", Step: StepGreengrass, Label: "Thing name prefix", Empty: "derived from the prefix",
-			Help: "Each device is named this plus its serial number."},
+			Help:    "Each device is named this plus its serial number.",
+			setting: str(func(p *model.Project) *string { return &gg(p).ThingNamePrefix }, "")},
 		{Key: "greengrass.provisioning_template", Step: StepGreengrass, Label: "Provisioning template", Empty: "derived from the prefix",
-			Help: "1 to 36 of A-Z a-z 0-9 _ -; empty: derived."},
+			Help:    "1 to 36 of A-Z a-z 0-9 _ -; empty: derived.",
+			setting: str(func(p *model.Project) *string { return &gg(p).ProvisioningTemplate }, "")},
 		{Key: "greengrass.role_alias", Step: StepGreengrass, Label: "Role alias", Empty: "derived from the prefix",
-			Help: "Token exchange role alias; empty: derived."},
+			Help:    "Token exchange role alias; empty: derived.",
+			setting: str(func(p *model.Project) *string { return &gg(p).RoleAlias }, "")},
 		{Key: "greengrass.aws_generated_key", Step: StepGreengrass, Label: "Claim key", Kind: askChoice, Flag: true,
 			Choices: fixed("false", "true"), Labels: []string{"made here", "made by AWS"},
-			Help: "Made here: a key and CSR on this machine, the key never leaves it. Made by AWS: the key comes back once over the network."},
+			Help: "Made here: a key and CSR on this machine, the key never leaves it. Made by AWS: the key comes back once over the network.",
+			setting: setting{
+				Get: func(a *answers) string { return strconv.FormatBool(a.p.Greengrass.AWSGeneratedKey) },
+				Set: func(a *answers, v string) { gg(a.p).AWSGeneratedKey = v == "true" },
+			}},
 		{Key: "greengrass.claim_dir", Step: StepGreengrass, Label: "Claim folder", Path: true,
-			Help: "Where claim.cert.pem, claim.pkey.pem (0600) and claim.root.pem go."},
+			Help:    "Where claim.cert.pem, claim.pkey.pem (0600) and claim.root.pem go.",
+			setting: str(func(p *model.Project) *string { return &gg(p).ClaimDir }, dg.ClaimDir)},
 	}
 	for i := range qs {
 		q := &qs[i]
-		switch q.Key {
-		case "build_dir":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &p.BuildDir }, func() string { return defaults.BuildDir })
-			set := q.Set
-			q.Set = func(a *answers, v string) { set(a, cmp.Or(v, defaults.BuildDir)) }
-		case "release":
-			q.Get = func(a *answers) string { return a.p.Release }
-			// Nothing on disk names one: the default, as init does.
-			q.Set = func(a *answers, v string) { a.p.Release = app.ReleaseToWrite(&model.Project{Release: v}, a.ws) }
-		case "machine":
-			q.Choices = func(a *answers) []string { return machineNames(a.ws) }
-			q.Get = func(a *answers) string { return cmp.Or(a.p.Machine, guessMachine(a.guess), defaults.Machine) }
-			q.Set = func(a *answers, v string) { a.p.Machine = v }
-		case "layers":
-			q.Choices = func(a *answers) []string { return layerNames(a.ws) }
-			q.Get = func(a *answers) string { return strings.Join(proposedLayers(a), " ") }
-			q.Set = func(a *answers, v string) { a.p.Layers = strings.Fields(v) }
-			q.Check = func(v string) error {
-				if len(strings.Fields(v)) == 0 {
-					return fmt.Errorf("choose at least one layer")
-				}
-				for _, l := range strings.Fields(v) {
-					if err := model.ValidateField("layers", l); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-		case "image":
-			q.Choices = func(a *answers) []string { return wsList(a.ws, func(w *Workspace) []string { return w.Images }) }
-			q.Get = func(a *answers) string { return cmp.Or(a.p.Image, defaults.Image) }
-			q.Set = func(a *answers, v string) { a.p.Image = v }
-		case "distro":
-			q.Choices = func(a *answers) []string { return wsList(a.ws, func(w *Workspace) []string { return w.Distros }) }
-			q.Get = func(a *answers) string { return cmp.Or(a.p.Distro, guessDistro(a.guess), defaults.Distro) }
-			q.Set = func(a *answers, v string) { a.p.Distro = v }
-		case "shared.bb_number_threads":
-			q.Get, q.Set = countSetting(func(p *model.Project) *int { return &sh(p).BBNumberThreads })
-		case "shared.parallel_make":
-			q.Get, q.Set = countSetting(func(p *model.Project) *int { return &sh(p).ParallelMake })
-		case "shared.dl_dir":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).DLDir }, nil)
-		case "shared.sstate_dir":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).SstateDir }, nil)
-		case "shared.sstate_mirrors":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).SstateMirrors }, nil)
-		case "shared.hashserve":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).HashServe }, nil)
-		case "shared.hashserve_upstream":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).HashServeUpstream }, nil)
-		case "shared.prserv_host":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &sh(p).PRServHost }, nil)
-		case "greengrass.enabled":
-			// On for a project whose Greengrass step was never answered.
-			q.Get = func(a *answers) string {
-				return boolAnswer(!greengrassAnswered(a.p) || a.p.Greengrass.Enabled, "on", "off")
-			}
-			q.Set = func(a *answers, v string) { g(a.p).Enabled = v == "on" }
-		case "greengrass.nucleus":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).Nucleus }, func() string { return defaults.Greengrass.Nucleus })
-		case "greengrass.region":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).Region }, func() string { return defaults.Greengrass.Region })
-		case "greengrass.prefix":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).Prefix }, func() string { return defaults.Greengrass.Prefix })
-			set := q.Set
-			q.Set = func(a *answers, v string) { set(a, cmp.Or(v, defaults.Greengrass.Prefix)) }
-		case "greengrass.thing_group":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).ThingGroup }, nil)
-		case "greengrass.thing_name_prefix":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).ThingNamePrefix }, nil)
-		case "greengrass.provisioning_template":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).ProvisioningTemplate }, nil)
-		case "greengrass.role_alias":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).RoleAlias }, nil)
-		case "greengrass.aws_generated_key":
-			q.Get = func(a *answers) string { return strconv.FormatBool(a.p.Greengrass.AWSGeneratedKey) }
-			q.Set = func(a *answers, v string) { g(a.p).AWSGeneratedKey = v == "true" }
-		case "greengrass.claim_dir":
-			q.Get, q.Set = textSetting(func(p *model.Project) *string { return &g(p).ClaimDir }, func() string { return defaults.Greengrass.ClaimDir })
-		}
+		// Every Greengrass question but the switch is asked only when on.
 		if q.Step == StepGreengrass && q.Key != "greengrass.enabled" {
 			q.DependsOn, q.AskedWhen = "greengrass.enabled", greengrassOn
 		}
@@ -302,3 +288,16 @@ var questions = func() []question {
 	}
 	return qs
 }()
+
+// checkLayers: at least one layer, each a name ValidateField takes.
+func checkLayers(v string) error {
+	if len(strings.Fields(v)) == 0 {
+		return fmt.Errorf("choose at least one layer")
+	}
+	for _, l := range strings.Fields(v) {
+		if err := model.ValidateField("layers", l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
