@@ -494,6 +494,8 @@ wait_for "Build folder [build]:"
 tm capture-pane -p -t "$session" | head -n 1 | grep -qF "answers are saved to" ||
   fail "TERM=dumb did not start with the plain prompts"
 keys Enter
+wait_for "Release (empty: detected from oe-core):"
+keys Enter
 # The machine offered is the one of the existing conf/local.conf.
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-d
@@ -504,9 +506,10 @@ end_session
 
 step="--accessible: plain prompts"
 start accessible -- ui --accessible
-wait_for "Build folder (empty: build) [build]:"
+wait_for "Build folder [build]:"
 keys Enter
-wait_for "Release (empty: detected from oe-core):"
+# The release the prompts above saved (the one detected on disk).
+wait_for "Release [scarthgap]:"
 keys Enter
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-c

@@ -15,9 +15,9 @@ import (
 // errHelpShown re-asks after ? printed the help.
 var errHelpShown = fmt.Errorf("the help is above")
 
-// promptText is the prompt of q: its label, how it is answered, what empty
-// means.
-func promptText(q *question, choices []string) string {
+// promptText is the prompt of q: its label, how it is answered, and what
+// empty means when no answer stands in brackets (there, enter keeps it).
+func promptText(q *question, choices []string, shown string) string {
 	s := q.Label
 	switch q.Kind {
 	case askPick:
@@ -27,7 +27,7 @@ func promptText(q *question, choices []string) string {
 	case askChoice:
 		s += " (" + strings.Join(choiceNames(q, choices), ", ") + ")"
 	}
-	if q.Empty != "" {
+	if q.Empty != "" && shown == "" {
 		s += " (empty: " + q.Empty + ")"
 	}
 	if q.Clearable {
@@ -51,7 +51,7 @@ func (a *asker) askQuestion(q *question) (string, error) {
 		}
 	}
 	pending := "" // an unknown MACHINE given once
-	v, err := a.ask(promptText(q, choices), shown, func(v string) error {
+	v, err := a.ask(promptText(q, choices, shown), shown, func(v string) error {
 		if v == "?" {
 			a.say("  %s", q.Help)
 			if q.Kind != askText {
