@@ -508,8 +508,7 @@ step="--accessible: plain prompts"
 start accessible -- ui --accessible
 wait_for "Build folder [build]:"
 keys Enter
-# The release the prompts above saved (the one detected on disk).
-wait_for "Release [scarthgap]:"
+wait_for "Release (empty: detected from oe-core):"
 keys Enter
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-c
