@@ -197,6 +197,32 @@ func AWSTrouble(err error) string {
 // DeviceTrouble is AWSTrouble for a refusal of the project's devices.
 const DeviceTrouble = "device settings refused"
 
+// noCredentialsFix is what to do without credentials, when the error itself
+// does not say (provision's errors do).
+const noCredentialsFix = "no AWS credentials found: run `aws configure` or `aws sso login`, or set AWS_PROFILE to a profile that has credentials"
+
+// AWSAdvice splits an error of the AWS account lookup into what to do, to
+// show first, and the SDK's detail ("" when it is in the first), to show
+// after it: the SDK's text for
+// missing credentials is its whole provider chain (EC2 metadata service
+// included), which came first and buried the fix.
+func AWSAdvice(err error) (fix, detail string) {
+	detail = err.Error()
+	var pe *provision.Error
+	if errors.As(err, &pe) {
+		fix, detail = pe.Hint, pe.Detail()
+	}
+	switch {
+	case fix != "":
+	case AWSTrouble(err) == "no AWS credentials":
+		fix = noCredentialsFix
+	default:
+		// Nothing known to do: the trouble and the SDK's text are the message.
+		fix, detail = AWSTrouble(err)+": "+detail, ""
+	}
+	return fix, detail
+}
+
 // releaseOf is the release of the devices: the project's, else the one
 // found on disk.
 func releaseOf(p *model.Project, ws *Workspace) string {

@@ -17,7 +17,6 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"fleetbake/app"
-	"fleetbake/engine"
 	"fleetbake/model"
 )
 
@@ -49,14 +48,16 @@ func runBuild(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if st, err := engine.FindBuild(p.Abs(p.BuildDir)); err == nil && st.Running() {
-		return fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", engine.ErrBuildRunning, st.Describe())
+	if st, err := app.FindBuild(p.Abs(p.BuildDir)); err == nil && st.Running() {
+		return fmt.Errorf("%w: %s; follow it with `fleetbake build attach` or stop it with `fleetbake build stop`", app.ErrBuildRunning, st.Describe())
 	}
 	if !*noChecks {
 		checks, err := app.StartChecks(p)
 		printChecks(env.stdout, checks, false)
 		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("%w\n(fix these, or pass --no-checks to start anyway)", err)}
+			// The checks above say what failed and the fix: the error only
+			// counts them (its own text repeats them, for the screens).
+			return &exitError{code: 1, err: fmt.Errorf("the build cannot start: %d of the checks above failed; fix them, or pass --no-checks to start anyway", failedChecks(checks))}
 		}
 	}
 	opts := app.BuildOptions{Target: *target}
@@ -84,7 +85,7 @@ func runBuildAttach(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := engine.FindBuild(buildDir)
+	st, err := app.FindBuild(buildDir)
 	if err != nil {
 		return fmt.Errorf("%w; start one with `fleetbake build`", err)
 	}
@@ -96,12 +97,12 @@ func runBuildAttach(env *cliEnv, args []string) error {
 
 // followBuild prints the build's progress until it ends or the user
 // detaches (Ctrl-C, hang-up), and returns BitBake's exit code.
-func followBuild(env *cliEnv, st *engine.State) error {
+func followBuild(env *cliEnv, st *app.BuildState) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	pr := newProgressPrinter(env.stdout, outputIsTerminal(env.stdout))
-	var last engine.Progress
-	for p := range engine.Follow(ctx, st) {
+	var last app.BuildProgress
+	for p := range app.FollowBuild(ctx, st) {
 		pr.update(p)
 		last = p
 	}
@@ -131,7 +132,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := engine.Stop(buildDir, *force)
+	res, err := app.StopBuild(buildDir, *force)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	wait := *timeout
 	for {
 		wctx, wcancel := context.WithTimeout(ctx, wait)
-		st, err := engine.Wait(wctx, buildDir)
+		st, err := app.WaitBuild(wctx, buildDir)
 		wcancel()
 		if err == nil {
 			fmt.Fprintln(env.stdout, st.Describe())
@@ -156,12 +157,12 @@ func runBuildStop(env *cliEnv, args []string) error {
 			fmt.Fprintln(env.stdout, "stopped waiting; the stop request stands (`fleetbake build status` shows where it is)")
 			return &exitError{code: 130}
 		}
-		if !errors.Is(err, context.DeadlineExceeded) || res.Level >= engine.StopTerminate {
+		if !errors.Is(err, context.DeadlineExceeded) || res.Level >= app.StopTerminate {
 			return fmt.Errorf("the build has not ended yet: %w", err)
 		}
 		fmt.Fprintf(env.stdout, "still running after %v: escalating\n", wait)
-		if res, err = engine.Stop(buildDir, true); err != nil {
-			if errors.Is(err, engine.ErrNotRunning) {
+		if res, err = app.StopBuild(buildDir, true); err != nil {
+			if errors.Is(err, app.ErrNotRunning) {
 				continue
 			}
 			return err
@@ -171,11 +172,11 @@ func runBuildStop(env *cliEnv, args []string) error {
 	}
 }
 
-func printStopLevel(w io.Writer, res engine.StopResult) {
+func printStopLevel(w io.Writer, res app.StopResult) {
 	switch res.Level {
-	case engine.StopGentle:
+	case app.StopGentle:
 		fmt.Fprintln(w, "sent SIGINT to bitbake: no new tasks start, running tasks finish (run `fleetbake build stop` again to kill them)")
-	case engine.StopForce:
+	case app.StopForce:
 		fmt.Fprintln(w, "sent bitbake a second SIGINT: it kills the running tasks and exits")
 	default:
 		fmt.Fprintln(w, "sent SIGTERM to bitbake's process group and the bitbake server")
@@ -191,11 +192,11 @@ func runBuildStatus(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := engine.FindBuild(buildDir)
+	st, err := app.FindBuild(buildDir)
 	if err != nil {
 		return err
 	}
-	p, err := engine.Snapshot(st)
+	p, err := app.BuildSnapshot(st)
 	if err != nil {
 		return fmt.Errorf("cannot read the build log: %w", err)
 	}
@@ -265,7 +266,7 @@ func outputIsTerminal(w io.Writer) bool {
 type progressPrinter struct {
 	w          io.Writer
 	tty        bool
-	phase      engine.Phase
+	phase      app.BuildPhase
 	step       string
 	failures   int
 	errors     int // ERROR messages printed
@@ -277,7 +278,7 @@ func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
 	return &progressPrinter{w: w, tty: tty, phase: -1}
 }
 
-func (pr *progressPrinter) update(p engine.Progress) {
+func (pr *progressPrinter) update(p app.BuildProgress) {
 	if p.Phase != pr.phase || (p.Step != pr.step && p.Step != "") {
 		pr.clear()
 		fmt.Fprintf(pr.w, "[%s] %s\n", time.Now().Format("15:04:05"), phaseText(p))
@@ -332,7 +333,7 @@ func (pr *progressPrinter) clear() {
 	}
 }
 
-func (pr *progressPrinter) final(p engine.Progress) {
+func (pr *progressPrinter) final(p app.BuildProgress) {
 	for ; pr.errors < len(p.ErrorMessages); pr.errors++ {
 		printErrorMessage(pr.w, p.ErrorMessages[pr.errors])
 	}

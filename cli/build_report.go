@@ -7,22 +7,22 @@ import (
 	"fmt"
 	"io"
 
-	"fleetbake/engine"
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
 // phaseText says where a build is: "parsing (Parsing recipes 45%)",
 // "running, 120 of 4321 tasks", and once it ended "done", "stopped" or
-// "failed" (engine.Progress.Outcome), never "done" for a failed build.
-func phaseText(p engine.Progress) string {
+// "failed" (app.BuildProgress.Outcome), never "done" for a failed build.
+func phaseText(p app.BuildProgress) string {
 	name := p.Phase.String()
 	if o := p.Outcome(); o != "" {
 		name = o
 	}
 	switch p.Phase {
-	case engine.PhaseSetscene:
+	case app.PhaseSetscene:
 		return fmt.Sprintf("setscene, %d of %d tasks from sstate", p.SetsceneDone, p.SetsceneTotal)
-	case engine.PhaseRunning, engine.PhaseDone:
+	case app.PhaseRunning, app.PhaseDone:
 		if p.Total > 0 {
 			return fmt.Sprintf("%s, %d of %d tasks", name, p.Done, p.Total)
 		}
@@ -40,7 +40,7 @@ func phaseText(p engine.Progress) string {
 // that explain it, so that it reads the same as BitBake's own output.
 // Both come from the log, that is from what recipes print: escape
 // sequences are made printable so they cannot act on the terminal.
-func printErrorMessage(w io.Writer, m engine.ErrorMessage) {
+func printErrorMessage(w io.Writer, m app.BuildErrorMessage) {
 	fmt.Fprintf(w, "ERROR: %s\n", model.Printable(m.Text))
 	for _, l := range m.Context {
 		fmt.Fprintln(w, model.Printable(l))
@@ -49,7 +49,7 @@ func printErrorMessage(w io.Writer, m engine.ErrorMessage) {
 
 // printFailure prints a failed task and its log, the log path alone after
 // "log: " on its line, never shortened: it is what people copy.
-func printFailure(w io.Writer, indent string, f engine.Failure) {
+func printFailure(w io.Writer, indent string, f app.TaskFailure) {
 	fmt.Fprintf(w, "%s%s\n%s  log: %s\n", indent, model.Printable(f.Task), indent, orNone(model.Printable(f.LogFile)))
 }
 

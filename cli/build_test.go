@@ -255,6 +255,11 @@ func TestCLIBuildPreflightFails(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	// Each failed check once, with its fix (they were printed as lines,
+	// then again inside the error).
+	if n := strings.Count(out, "no oe-init-build-env"); n != 1 {
+		t.Errorf("the failed check is printed %d times, want once:\n%s", n, out)
+	}
 	if _, err := os.Stat(engine.StatePath(buildDir)); err == nil {
 		t.Error("a build was started although preflight failed")
 	}

@@ -106,12 +106,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "help", "-h", "--help":
-		if len(rest) > 1 && rest[1] == "settings" {
-			model.WriteSettings(stdout)
-			return 0
-		}
-		usage(stdout)
-		return 0
+		return help(env, rest[1:])
 	}
 	// Two-word commands first: "layers fetch" before "layers".
 	if len(rest) >= 2 {
@@ -151,15 +146,15 @@ func finish(env *cliEnv, err error) int {
 	if err == nil {
 		return 0
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // --help printed the flags, whoever wrapped it (verify's exit 2)
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(ee.err.Error()))
 		}
 		return ee.code
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
 	}
 	fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(err.Error()))
 	return 1
@@ -172,6 +167,28 @@ func newFlags(env *cliEnv, name string) *flag.FlagSet {
 	fs.SetOutput(env.stderr)
 	fs.StringVar(&env.configPath, "config", env.configPath, "project file (default fleetbake.toml, or $FLEETBAKE_CONFIG)")
 	return fs
+}
+
+// help prints the list of commands, the settings, or a command's flags
+// (fleetbake help generate: what generate --help prints). A topic that is
+// none of these is a usage error, exit 2, with the list to choose from.
+func help(env *cliEnv, topic []string) int {
+	name := strings.Join(topic, " ")
+	switch {
+	case name == "":
+		usage(env.stdout)
+		return 0
+	case name == "settings":
+		model.WriteSettings(env.stdout)
+		return 0
+	}
+	if c, ok := env.lookup(name); ok {
+		// The command's own flag set prints its flags for --help.
+		return finish(env, c.run(env, []string{"--help"}))
+	}
+	fmt.Fprintf(env.stderr, "fleetbake: no help for %q: it is no command and not `settings`\n\n", name)
+	usage(env.stderr)
+	return 2
 }
 
 func usage(w io.Writer) {

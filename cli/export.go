@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"fleetbake/app"
-	"fleetbake/generator"
 	"fleetbake/model"
 )
 
@@ -41,11 +40,11 @@ func runExportKas(env *cliEnv, args []string) error {
 	if *out != "" {
 		name = filepath.Base(*out)
 	}
-	data, err := generator.ExportKas(p, res, name)
+	data, err := app.ExportKas(p, res, name)
 	if err != nil {
 		return err
 	}
-	lock, err := generator.ExportKasLock(p, res, name)
+	lock, err := app.ExportKasLock(p, res, name)
 	if err != nil {
 		return err
 	}
@@ -62,7 +61,7 @@ func runExportKas(env *cliEnv, args []string) error {
 		path string
 		data []byte
 	}{{*out, data}}
-	lockPath := filepath.Join(filepath.Dir(*out), generator.KasLockName(filepath.Base(*out)))
+	lockPath := filepath.Join(filepath.Dir(*out), app.KasLockName(filepath.Base(*out)))
 	if lock != nil {
 		files = append(files, struct {
 			path string
@@ -107,7 +106,7 @@ func runExportCI(env *cliEnv, args []string) error {
 	gitlab := flags.Bool("gitlab", false, "write a GitLab CI pipeline (e.g. -o .gitlab-ci.yml)")
 	label := flags.String("runner-label", "", "GitHub: the runs-on label of the runner that builds (a large self-hosted or CodeBuild runner)")
 	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with `fleetbake export kas -o`)")
-	kasImage := flags.String("kas-image", generator.DefaultKasImage, "GitLab: the kas container image the jobs run in")
+	kasImage := flags.String("kas-image", app.DefaultKasImage, "GitLab: the kas container image the jobs run in")
 	out := flags.String("o", "", "write the pipeline here instead of standard output")
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -122,11 +121,11 @@ func runExportCI(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := generator.CIOptions{Engine: generator.CIGitLab, KasFile: filepath.ToSlash(*kasFile), KasImage: *kasImage}
+	opts := app.CIOptions{Engine: app.CIGitLab, KasFile: filepath.ToSlash(*kasFile), KasImage: *kasImage}
 	if *github {
-		opts = generator.CIOptions{Engine: generator.CIGitHub, KasFile: filepath.ToSlash(*kasFile), RunnerLabel: *label}
+		opts = app.CIOptions{Engine: app.CIGitHub, KasFile: filepath.ToSlash(*kasFile), RunnerLabel: *label}
 	}
-	data, err := generator.ExportCI(p, opts)
+	data, err := app.ExportCI(p, opts)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 package cli
 
 // `fleetbake export bitbake-setup`: the project's build as a bitbake-setup
-// configuration folder (generator.ExportBBSetup).
+// configuration folder (app.ExportBBSetup).
 
 import (
 	"fmt"
@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 
-	"fleetbake/generator"
+	"fleetbake/app"
 	"fleetbake/model"
 )
 
 func runExportBBSetup(env *cliEnv, args []string) error {
 	flags := newFlags(env, "export bitbake-setup")
-	out := flags.String("o", "bitbake-setup", "folder to write "+generator.BBSetupConfigFile+" and its "+generator.BBSetupLayerDir+" layer into")
+	out := flags.String("o", "bitbake-setup", "folder to write "+app.BBSetupConfigFile+" and its "+app.BBSetupLayerDir+" layer into")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func runExportBBSetup(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	exp, err := generator.ExportBBSetup(p, res)
+	exp, err := app.ExportBBSetup(p, res)
 	if err != nil {
 		return err
 	}
@@ -57,8 +57,8 @@ func runExportBBSetup(env *cliEnv, args []string) error {
 	fmt.Fprintln(env.stdout, "Set up the build with bitbake-setup (bitbake 2.16 or later):")
 	if p.Greengrass.Enabled {
 		cert, _, _ := p.ClaimFiles()
-		fmt.Fprintf(env.stdout, "  export %s=%s   # the claim folder on the build host\n", generator.ClaimDirEnv, model.PrintableLines(filepath.Dir(cert)))
+		fmt.Fprintf(env.stdout, "  export %s=%s   # the claim folder on the build host\n", app.ClaimDirEnv, model.PrintableLines(filepath.Dir(cert)))
 	}
-	fmt.Fprintf(env.stdout, "  bitbake-setup init --non-interactive %s\n", model.PrintableLines(filepath.Join(*out, generator.BBSetupConfigFile)))
+	fmt.Fprintf(env.stdout, "  bitbake-setup init --non-interactive %s\n", model.PrintableLines(filepath.Join(*out, app.BBSetupConfigFile)))
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"fleetbake/app"
-	"fleetbake/generator"
 	"fleetbake/model"
 )
 
@@ -39,7 +38,7 @@ func runGenerate(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := generator.Plan(p, res)
+	c, err := app.PlanGenerate(p, res)
 	if err != nil {
 		return err
 	}
@@ -71,7 +70,7 @@ func runGenerate(env *cliEnv, args []string) error {
 		}
 		return nil
 	}
-	if err := generator.Apply(c); err != nil {
+	if err := app.ApplyGenerate(c); err != nil {
 		return err
 	}
 	for _, line := range c.Summary() {

@@ -13,7 +13,6 @@ import (
 
 	"fleetbake/app"
 	"fleetbake/model"
-	"fleetbake/provision"
 )
 
 // provisionFlags are the flags every provision subcommand takes.
@@ -51,7 +50,7 @@ func parseProvisionFlags(env *cliEnv, name string, args []string, withYes bool) 
 
 // openProvisioner loads the project and makes a Provisioner for it whose
 // template matches the meta-aws generation of the tree (app.Generation).
-func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*model.Project, *provision.Provisioner, error) {
+func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*model.Project, *app.AWSProvisioner, error) {
 	p, err := model.Load(env.configPath)
 	if err != nil {
 		return nil, nil, err
@@ -72,7 +71,7 @@ type provisionRun struct {
 	cancel context.CancelFunc
 	f      *provisionFlags
 	p      *model.Project
-	pv     *provision.Provisioner
+	pv     *app.AWSProvisioner
 }
 
 func startProvision(env *cliEnv, name string, args []string, withYes bool) (*provisionRun, error) {
@@ -91,7 +90,7 @@ func startProvision(env *cliEnv, name string, args []string, withYes bool) (*pro
 
 // showPlan plans, and prints the account, the devices and the plan (plan
 // and apply).
-func (r *provisionRun) showPlan(w io.Writer) (*provision.Plan, error) {
+func (r *provisionRun) showPlan(w io.Writer) (*app.ProvisionPlan, error) {
 	plan, err := r.pv.Plan(r.ctx)
 	if err != nil {
 		return nil, err
@@ -103,7 +102,7 @@ func (r *provisionRun) showPlan(w io.Writer) (*provision.Plan, error) {
 }
 
 // status reads what exists, and prints the account (status and destroy).
-func (r *provisionRun) status(w io.Writer) (*provision.Plan, error) {
+func (r *provisionRun) status(w io.Writer) (*app.ProvisionPlan, error) {
 	st, err := r.pv.Status(r.ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +113,7 @@ func (r *provisionRun) status(w io.Writer) (*provision.Plan, error) {
 
 // printDevices says which devices the template and claim policy are made
 // for (the device profile, model.Device).
-func printDevices(w io.Writer, p *model.Project, pv *provision.Provisioner, f *provisionFlags) {
+func printDevices(w io.Writer, p *model.Project, pv *app.AWSProvisioner, f *provisionFlags) {
 	d := pv.Device()
 	fmt.Fprintf(w, "Devices: %s %s (meta-aws %s), meta-aws %s generation (%s): template parameters %s; claim topics $aws/certificates/%s/json; MQTT port %d\n",
 		d.Nucleus, d.Version, d.Release, pv.Generation(), f.genWhy, strings.Join(pv.TemplateParams(), ", "), pv.ClaimFlow(), d.Port)
@@ -127,11 +126,11 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
-func printIdentity(w io.Writer, plan *provision.Plan) {
+func printIdentity(w io.Writer, plan *app.ProvisionPlan) {
 	fmt.Fprintf(w, "AWS account %s, principal %s, region %s\n", plan.Identity.Account, plan.Identity.ARN, plan.Region)
 }
 
-func printPlan(w io.Writer, plan *provision.Plan) {
+func printPlan(w io.Writer, plan *app.ProvisionPlan) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tNAME\tACTION\tARN / DETAIL")
 	for _, it := range plan.Items[2:] {
@@ -149,11 +148,11 @@ func printPlan(w io.Writer, plan *provision.Plan) {
 }
 
 // printEvents prints progress lines until events is closed.
-func printEvents(w io.Writer, events <-chan provision.Event, wg *sync.WaitGroup) {
+func printEvents(w io.Writer, events <-chan app.ProvisionEvent, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for ev := range events {
 		line := fmt.Sprintf("  %-8s %-22s %s", ev.Status, ev.Item.Kind, ev.Item.Name)
-		if ev.Err != nil && ev.Status == provision.StatusRetrying {
+		if ev.Err != nil && ev.Status == app.ProvisionRetrying {
 			line += "  (waiting for IAM to propagate)"
 		}
 		fmt.Fprintln(w, line)
@@ -191,7 +190,7 @@ func runProvisionApply(env *cliEnv, args []string) error {
 		return err
 	}
 	var done *app.AWSApplied
-	_, err = withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
+	_, err = withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
 		done, err = app.ApplyProvisioned(r.ctx, r.p, r.pv, plan, events)
 		return nil, err
 	})
@@ -205,7 +204,7 @@ func runProvisionApply(env *cliEnv, args []string) error {
 	return nil
 }
 
-func conflictsError(plan *provision.Plan) error {
+func conflictsError(plan *app.ProvisionPlan) error {
 	c := plan.Conflicts()
 	if len(c) == 0 {
 		return nil
@@ -214,13 +213,13 @@ func conflictsError(plan *provision.Plan) error {
 	for _, it := range c {
 		fmt.Fprintf(&b, "\n  %s: %s", it.Kind, it.Detail)
 	}
-	return fmt.Errorf("%w; nothing was changed:%s", provision.ErrConflict, b.String())
+	return fmt.Errorf("%w; nothing was changed:%s", app.ErrConflict, b.String())
 }
 
 // withProgress runs one provision operation, printing each of its events
 // as it comes.
-func withProgress(env *cliEnv, run func(chan<- provision.Event) (*provision.Result, error)) (*provision.Result, error) {
-	events := make(chan provision.Event, 16)
+func withProgress(env *cliEnv, run func(chan<- app.ProvisionEvent) (*app.ProvisionResult, error)) (*app.ProvisionResult, error) {
+	events := make(chan app.ProvisionEvent, 16)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go printEvents(env.stdout, events, &wg)
@@ -239,7 +238,7 @@ func printApplied(env *cliEnv, p *model.Project, done *app.AWSApplied, summary s
 	fmt.Fprintf(env.stdout, "Wrote endpoints and names to %s; `fleetbake generate` puts them in local.conf.\n", p.Path())
 	fmt.Fprintf(env.stdout, "Claim certificate %s: %s, key %s (mode 0600), root CA %s\n", done.ClaimCertID, done.ClaimCertPath, done.ClaimKeyPath, done.RootCAPath)
 	fmt.Fprintln(env.stdout)
-	fmt.Fprintln(env.stdout, provision.ClaimKeyWarning)
+	fmt.Fprintln(env.stdout, app.ClaimKeyWarning)
 	for _, w := range done.Warnings {
 		fmt.Fprintln(env.stdout)
 		fmt.Fprintln(env.stdout, "WARNING: "+w)
@@ -274,7 +273,7 @@ func runProvisionDestroy(env *cliEnv, args []string) error {
 		printPlan(env.stdout, st)
 		return errors.New("destroy deletes the resources above that fleetbake created (state file " + r.pv.StatePath() + " and tags); run again with --yes to do it")
 	}
-	if _, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
+	if _, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
 		return nil, r.pv.Destroy(r.ctx, events)
 	}); err != nil {
 		return err
@@ -295,7 +294,7 @@ func runProvisionRotate(env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "AWS account %s, principal %s, region %s\n", id.Account, id.ARN, pv.Region())
-	res, err := withProgress(env, func(events chan<- provision.Event) (*provision.Result, error) {
+	res, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
 		return pv.RotateClaim(ctx, events)
 	})
 	if err != nil {
@@ -307,6 +306,6 @@ func runProvisionRotate(env *cliEnv, args []string) error {
 	}
 	printApplied(env, p, done, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices.")
 	fmt.Fprintln(env.stdout)
-	fmt.Fprintln(env.stdout, provision.RebuildAfterRotate)
+	fmt.Fprintln(env.stdout, app.RebuildAfterRotate)
 	return nil
 }

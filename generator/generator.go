@@ -69,5 +69,5 @@ func newInput(p *model.Project, res *model.Resolution) (*input, error) {
 	if err := checkInputText(p); err != nil {
 		return nil, err
 	}
-	return &input{p: p, release: res.Release, generation: res.Generation, layers: res.Layers}, nil
+	return &input{p: p, release: res.Release, generation: res.Generation, layers: res.Layers, resNotes: res.Notes}, nil
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"fleetbake/model"
@@ -11,11 +12,14 @@ import (
 // engineer must act on before the image can provision a device: the conf
 // files are still written, since the rest of the build does not need them.
 func projectWarnings(in *input) []string {
+	var warns []string
+	if w := machineNotFetched(in); w != "" {
+		warns = append(warns, w)
+	}
 	g := in.p.Greengrass
 	if !g.Enabled {
-		return nil
+		return warns
 	}
-	var warns []string
 	if g.DataEndpoint == "" || g.CredentialEndpoint == "" {
 		warns = append(warns, "Greengrass endpoints are not known yet: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then `fleetbake generate` again")
 	}
@@ -25,10 +29,31 @@ func projectWarnings(in *input) []string {
 	return warns
 }
 
-// projectNotes are information: layers that are only known from the
-// built-in catalog, and which meta-aws variables were written.
+// machineNotFetched says so when MACHINE comes only from a catalog layer
+// that is not on disk: BitBake cannot parse without its
+// conf/machine/<name>.conf, so this is to act on before the build (found
+// walking through issue 10: generate said nothing about it).
+func machineNotFetched(in *input) string {
+	for _, l := range in.layers {
+		for _, m := range l.Machines {
+			if m.Name != in.p.Machine {
+				continue
+			}
+			if l.OnDisk {
+				return ""
+			}
+			return fmt.Sprintf("MACHINE %s comes from %s, which is not on disk yet: run `fleetbake layers fetch` before `fleetbake build` (BitBake finds no conf/machine/%s.conf without it)",
+				in.p.Machine, l.Name, in.p.Machine)
+		}
+	}
+	return ""
+}
+
+// projectNotes are information: the resolution's notes, layers that are
+// only known from the built-in catalog, and which meta-aws variables were
+// written.
 func projectNotes(in *input) []string {
-	var notes []string
+	notes := slices.Clone(in.resNotes)
 	var absent []string
 	for _, l := range in.layers {
 		if !l.OnDisk {

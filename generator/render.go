@@ -32,6 +32,9 @@ type input struct {
 	release    string
 	generation model.Generation
 	layers     []*model.Layer
+	// resNotes are the resolution's notes (a MACHINE that may be in a
+	// layer not fetched yet), passed on with the plan's.
+	resNotes []string
 }
 
 // localData feeds templates/bitbake/local.conf.block.tmpl.

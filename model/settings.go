@@ -41,20 +41,27 @@ var Settings = []Setting{
 	{"greengrass.nucleus", `"greengrass-bin"`, "greengrass-bin (the Java nucleus) or greengrass-lite."},
 	{"greengrass.region", `"us-east-1"`, "AWS region of the fleet."},
 	{"greengrass.prefix", `"fleetbake"`, "Names every AWS resource fleetbake creates unless a name below is set (letters, digits, _ and -)."},
-	{"greengrass.provisioning_template", `"fleetbake-template"`, "Fleet provisioning template name; empty: from prefix."},
-	{"greengrass.role_alias", `"fleetbake-role-alias"`, "IoT role alias for the token exchange role; empty: from prefix."},
-	{"greengrass.thing_group", `"fleetbake-group"`, "Thing group every provisioned device joins; empty: from prefix."},
-	{"greengrass.thing_name_prefix", `"fleetbake-"`, "Thing names are this prefix plus the device's serial number (MAC)."},
-	{"greengrass.token_exchange_role", `"fleetbake-token-exchange"`, "IAM role the devices assume; empty: from prefix."},
-	{"greengrass.token_exchange_policy", `"fleetbake-token-exchange-access"`, "IAM policy of that role; empty: from prefix."},
-	{"greengrass.core_policy", `"fleetbake-core"`, "IoT policy of each device's own certificate; empty: from prefix."},
-	{"greengrass.provisioning_role", `"fleetbake-provisioning"`, "IAM role AWS IoT uses to provision devices; empty: from prefix."},
-	{"greengrass.claim_policy", `"fleetbake-claim"`, "IoT policy of the claim certificate; empty: from prefix."},
+	{"greengrass.provisioning_template", derivedName(func(n ResourceNames) string { return n.ProvisioningTemplate }), "Fleet provisioning template name; empty: from prefix."},
+	{"greengrass.role_alias", derivedName(func(n ResourceNames) string { return n.RoleAlias }), "IoT role alias for the token exchange role; empty: from prefix."},
+	{"greengrass.thing_group", derivedName(func(n ResourceNames) string { return n.ThingGroup }), "Thing group every provisioned device joins; empty: from prefix."},
+	{"greengrass.thing_name_prefix", derivedName(func(n ResourceNames) string { return n.ThingNamePrefix }), "Thing names are this prefix plus the device's serial number (MAC); empty: from prefix."},
+	{"greengrass.token_exchange_role", derivedName(func(n ResourceNames) string { return n.TokenExchangeRole }), "IAM role the devices assume; empty: from prefix."},
+	{"greengrass.token_exchange_policy", derivedName(func(n ResourceNames) string { return n.TokenExchangePolicy }), "IAM policy of that role; empty: from prefix."},
+	{"greengrass.core_policy", derivedName(func(n ResourceNames) string { return n.CorePolicy }), "IoT policy of each device's own certificate; empty: from prefix."},
+	{"greengrass.provisioning_role", derivedName(func(n ResourceNames) string { return n.ProvisioningRole }), "IAM role AWS IoT uses to provision devices; empty: from prefix."},
+	{"greengrass.claim_policy", derivedName(func(n ResourceNames) string { return n.ClaimPolicy }), "IoT policy of the claim certificate; empty: from prefix."},
 	{"greengrass.claim_dir", `"claim-certs"`, "Folder of claim.cert.pem, claim.pkey.pem and claim.root.pem, relative to this file (~/ is your home)."},
 	{"greengrass.aws_generated_key", "false", "true: AWS makes the claim key (CreateKeysAndCertificate) instead of a key made here and a CSR."},
 	{"greengrass.data_endpoint", `"abc123-ats.iot.us-east-1.amazonaws.com"`, "Written by `fleetbake provision apply` (iot:DescribeEndpoint iot:Data-ATS)."},
 	{"greengrass.credential_endpoint", `"abc123.credentials.iot.us-east-1.amazonaws.com"`, "Written by `fleetbake provision apply` (iot:CredentialProvider)."},
 	{"pins", `{ "sources/poky" = "0123abcd..." }`, "Written by `fleetbake layers lock`: the commit of each layer checkout (folder relative to this file); `layers fetch`, `export kas` and `export bitbake-setup` follow it, `layers` shows where a checkout moved."},
+}
+
+// derivedName is the example of a name setting: the name fleetbake derives
+// from the default prefix when the setting is empty (Greengrass.Names), so
+// that help shows the names apply really creates.
+func derivedName(pick func(ResourceNames) string) string {
+	return fmt.Sprintf("%q", pick(Default().Greengrass.Names()))
 }
 
 // SettingKeys are the keys of Settings.

@@ -122,3 +122,39 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+// The examples of the name settings are the names fleetbake derives when
+// they are empty (found walking through: help said fleetbake-group where
+// apply creates fleetbake-Group).
+func TestSettingsNameExamplesAreDerived(t *testing.T) {
+	names := Default().Greengrass.Names()
+	want := map[string]string{
+		"greengrass.provisioning_template": names.ProvisioningTemplate,
+		"greengrass.role_alias":            names.RoleAlias,
+		"greengrass.thing_group":           names.ThingGroup,
+		"greengrass.thing_name_prefix":     names.ThingNamePrefix,
+		"greengrass.token_exchange_role":   names.TokenExchangeRole,
+		"greengrass.token_exchange_policy": names.TokenExchangePolicy,
+		"greengrass.core_policy":           names.CorePolicy,
+		"greengrass.provisioning_role":     names.ProvisioningRole,
+		"greengrass.claim_policy":          names.ClaimPolicy,
+	}
+	var b strings.Builder
+	WriteSettings(&b)
+	for _, s := range Settings {
+		n, ok := want[s.Key]
+		if !ok {
+			continue
+		}
+		delete(want, s.Key)
+		if s.Example != `"`+n+`"` {
+			t.Errorf("%s: example %s, apply derives %q", s.Key, s.Example, n)
+		}
+		if !strings.Contains(b.String(), s.Key+` = "`+n+`"`) {
+			t.Errorf("help settings does not show %s = %q", s.Key, n)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no setting for %v", want)
+	}
+}

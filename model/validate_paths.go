@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -141,20 +142,26 @@ func (p *Project) validatePaths(add func(*FieldError)) {
 	g := p.Greengrass
 	if g.Enabled {
 		// An empty claim_dir is DefaultClaimDir, as for apply and verify.
-		// The claim files become file:// entries of SRC_URI once they exist:
-		// refuse now what BitBake's fetcher would read as another file,
-		// rather than after `provision apply` made them.
-		full := p.ClaimDir()
-		if i := strings.IndexAny(full, ";%*:"); i >= 0 {
-			add(fe("greengrass.claim_dir", g.ClaimDir, fmt.Sprintf("its full path %s contains %q, which BitBake's fetcher reads as part of a URL or checksum list, not of a file name (the claim files are SRC_URI entries); choose a folder whose path has no ; %% * or :", full, full[i])))
-		}
+		add(p.claimDirFetchable(g.ClaimDir))
 	}
+}
+
+// claimDirFetchable: the claim files become file:// entries of SRC_URI once
+// they exist, so refuse now what BitBake's fetcher would read as another
+// file, rather than after `provision apply` made them.
+func (p *Project) claimDirFetchable(v string) *FieldError {
+	full := p.Abs(cmp.Or(v, DefaultClaimDir))
+	if i := strings.IndexAny(full, ";%*:"); i >= 0 {
+		return fe("greengrass.claim_dir", v, fmt.Sprintf("its full path %s contains %q, which BitBake's fetcher reads as part of a URL or checksum list, not of a file name (the claim files are SRC_URI entries); choose a folder whose path has no ; %% * or :", full, full[i]))
+	}
+	return nil
 }
 
 // CheckPathSetting checks one path setting ("build_dir", "sources",
 // "shared.dl_dir", "shared.sstate_dir", "greengrass.claim_dir") of this
 // project as Validate does: as written, and once resolved (spaces and the
-// characters BitBake's sanity check refuses, writable). It reads the disk:
+// characters BitBake's sanity check refuses, writable; for the claim folder
+// the characters BitBake's fetcher reads otherwise). It reads the disk:
 // run it in a command, not in a screen's Update. nil or a *FieldError.
 func (p *Project) CheckPathSetting(field, value string) error {
 	if e := validateField(field, value); e != nil {
@@ -165,6 +172,11 @@ func (p *Project) CheckPathSetting(field, value string) error {
 	}
 	if e := p.checkFullPath(field, value); e != nil {
 		return e
+	}
+	if field == "greengrass.claim_dir" {
+		if e := p.claimDirFetchable(value); e != nil {
+			return e
+		}
 	}
 	return nil
 }

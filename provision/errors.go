@@ -28,17 +28,29 @@ type Error struct {
 	Resource string // name or ARN it was about
 	Hint     string // what to do
 	Err      error
+	// HintFirst puts what to do before the SDK's text: for missing
+	// credentials that text is the SDK's whole provider chain (the EC2
+	// metadata service and all), which told an engineer at a desk nothing.
+	HintFirst bool
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("%s %s: %v", e.Op, e.Resource, e.Err)
-	if e.Resource == "" {
-		msg = fmt.Sprintf("%s: %v", e.Op, e.Err)
-	}
-	if e.Hint != "" {
+	msg := e.Detail()
+	switch {
+	case e.Hint != "" && e.HintFirst:
+		msg = e.Hint + "\n  detail: " + msg
+	case e.Hint != "":
 		msg += "\n  what to do: " + e.Hint
 	}
 	return msg
+}
+
+// Detail is the failed operation and the SDK's error, without the hint.
+func (e *Error) Detail() string {
+	if e.Resource == "" {
+		return fmt.Sprintf("%s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("%s %s: %v", e.Op, e.Resource, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -225,7 +225,7 @@ func TestExpiredSSOSessionSaysToLogIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = pv.Plan(context.Background())
-			if err == nil || !strings.Contains(err.Error(), "aws sso login --profile dev") || strings.Count(err.Error(), "what to do") != 1 {
+			if err == nil || !strings.Contains(err.Error(), "aws sso login --profile dev") || strings.Count(err.Error(), "aws sso login") != 1 {
 				t.Errorf("expired SSO session: %v", err)
 			}
 			if n := len(s.Calls()); n != 0 {
@@ -280,5 +280,24 @@ func TestAccessDeniedOnIAMNamesActionAndResource(t *testing.T) {
 				t.Errorf("the steps stopped by the refusal clutter the error: %v", err)
 			}
 		})
+	}
+}
+
+// Without credentials the message starts with what to do; the SDK's
+// provider chain (the EC2 metadata service and all) comes after it.
+func TestNoCredentialsSaysWhatToDoFirst(t *testing.T) {
+	s := newFake(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, err := newPV(t, s, newProject(t), Options{}).Plan(context.Background())
+	if err == nil {
+		t.Fatal("no error without credentials")
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "no AWS credentials found: run `aws configure`") || !strings.Contains(msg, "AWS_PROFILE") {
+		t.Errorf("the message does not start with what to do:\n%s", msg)
+	}
+	if i := strings.Index(msg, "get AWS credentials"); i < strings.Index(msg, "aws configure") {
+		t.Errorf("the SDK's detail is missing or before the fix:\n%s", msg)
 	}
 }

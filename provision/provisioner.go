@@ -293,7 +293,7 @@ func (pv *Provisioner) Identity(ctx context.Context) (Identity, error) {
 	// Resolve the credentials first (the SDK caches them), so that a missing
 	// or expired login is one clear error before any AWS call.
 	if pv.creds == nil {
-		return Identity{}, &Error{Op: "get AWS credentials", Hint: pv.profileHint(hintFor(errNoCredentials)), Err: errNoCredentials}
+		return Identity{}, &Error{Op: "get AWS credentials", Hint: pv.profileHint(hintFor(errNoCredentials)), Err: errNoCredentials, HintFirst: true}
 	}
 	if _, err := pv.creds.Retrieve(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -303,7 +303,7 @@ func (pv *Provisioner) Identity(ctx context.Context) (Identity, error) {
 		if p := pv.profileName(); p != "" {
 			op += " (profile " + p + ")"
 		}
-		return Identity{}, &Error{Op: op, Hint: pv.profileHint(hintFor(err)), Err: err}
+		return Identity{}, &Error{Op: op, Hint: pv.profileHint(hintFor(err)), Err: err, HintFirst: true}
 	}
 	out, err := pv.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {

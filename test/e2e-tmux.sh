@@ -327,6 +327,7 @@ wait_for "+++ b/build/conf/bblayers.conf"
 wait_file "$ws/fleetbake.toml" 'prefix = "e2e"'
 check_frame 80 24
 grep -qx "mutating 0" "$ws/aws-calls.txt" || fail "AWS was changed before Review: $(cat "$ws/aws-calls.txt")"
+# enter asks, enter again is no (the default), enter asks again: the question stays.
 keys Enter Enter Enter
 wait_for "Create the AWS resources in account 123456789012, us-east-1? y/N"
 # That no call arrives cannot be polled for: give one a second (the fixture
@@ -421,12 +422,12 @@ keys y
 wait_for "Apply  8/10"
 wait_for "quitting now asks first"
 keys q
-wait_for "Quit anyway? y/n"
+wait_for "Quit anyway? y/N (enter: no)"
 keys n
 wait_gone "Quit anyway? y/n"
 wait_for "quitting now asks first"
 keys C-c
-wait_for "Quit anyway? y/n"
+wait_for "Quit anyway? y/N (enter: no)"
 keys C-c # twice: out at once
 wait_for "[fleetbake exited 130]"
 wait_for "AWS provisioning was stopped part-way"
@@ -493,6 +494,8 @@ wait_for "Build folder [build]:"
 tm capture-pane -p -t "$session" | head -n 1 | grep -qF "answers are saved to" ||
   fail "TERM=dumb did not start with the plain prompts"
 keys Enter
+wait_for "Release (empty: detected from oe-core):"
+keys Enter
 # The machine offered is the one of the existing conf/local.conf.
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-d
@@ -504,6 +507,8 @@ end_session
 step="--accessible: plain prompts"
 start accessible -- ui --accessible
 wait_for "Build folder [build]:"
+keys Enter
+wait_for "Release (empty: detected from oe-core):"
 keys Enter
 wait_for "MACHINE (? lists them) [qemuarm64]:"
 keys C-c

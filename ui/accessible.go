@@ -6,11 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 
-	"fleetbake/app"
 	"fleetbake/model"
 )
 
@@ -37,6 +34,8 @@ type asker struct {
 	out io.Writer
 	svc *Services
 	p   *model.Project
+	ans *answers
+	id  *Identity // the AWS account, once looked up
 }
 
 var errEOF = fmt.Errorf("input ended before the questions did; answers so far are saved")
@@ -48,8 +47,8 @@ func (a *asker) say(format string, args ...any) {
 	fmt.Fprintln(a.out, model.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
-// ask prompts until the answer passes ValidateField (and check, if any).
-func (a *asker) ask(field, question, def string, check func(string) error) (string, error) {
+// ask prompts until the answer passes check; an empty answer is def.
+func (a *asker) ask(question, def string, check func(string) error) (string, error) {
 	for {
 		if def != "" {
 			fmt.Fprintf(a.out, "%s [%s]: ", question, def)
@@ -60,20 +59,12 @@ func (a *asker) ask(field, question, def string, check func(string) error) (stri
 			fmt.Fprintln(a.out)
 			return "", errEOF
 		}
-		v := strings.TrimSpace(a.in.Text())
-		if v == "" {
-			v = def
-		}
-		var err error
+		v := cmp.Or(strings.TrimSpace(a.in.Text()), def)
 		if check != nil {
-			err = check(v)
-		}
-		if err == nil && field != "" && v != "" && a.svc.ValidateField != nil {
-			err = a.svc.ValidateField(field, v)
-		}
-		if err != nil {
-			a.say("  not accepted: %v", err)
-			continue
+			if err := check(v); err != nil {
+				a.say("  not accepted: %s", problem(err))
+				continue
+			}
 		}
 		return v, nil
 	}
@@ -89,17 +80,19 @@ func (a *asker) save() error {
 	return nil
 }
 
+// yes asks a y/N (or Y/n) question; enter takes the default, and the
+// prompt says which it is.
 func (a *asker) yes(question string, def bool) (bool, error) {
-	d := "y/N"
+	d := "y/N, enter: no"
 	if def {
-		d = "Y/n"
+		d = "Y/n, enter: yes"
 	}
-	v, err := a.ask("", question+" ("+d+")", "", func(v string) error {
+	v, err := a.ask(question+" ("+d+")", "", func(v string) error {
 		switch strings.ToLower(v) {
 		case "", "y", "yes", "n", "no":
 			return nil
 		}
-		return fmt.Errorf("answer y or n")
+		return fmt.Errorf("answer y or n (enter: %s)", boolAnswer(def, "yes", "no"))
 	})
 	if err != nil {
 		return false, err
@@ -114,7 +107,7 @@ func (a *asker) yes(question string, def bool) (bool, error) {
 }
 
 func (a *asker) run(ctx context.Context) error {
-	p, def := a.p, model.Default()
+	p := a.p
 	a.say("fleetbake: answers are saved to %s after each question. Empty answer: the value in brackets.", p.Path())
 	var ws *Workspace
 	var guess *ConfGuess
@@ -136,218 +129,29 @@ func (a *asker) run(ctx context.Context) error {
 				layers, machines, len(ws.Machines)-machines, orDash(ws.Release))
 		}
 	}
-	if rel := app.ReleaseToWrite(p, ws); rel != p.Release {
-		// Nothing on disk names the release: the default, as init and the
-		// full UI do, so the files can be generated from the catalog.
-		p.Release = rel
-		a.say("No oe-core on disk: release %s (change release in %s to build another).", rel, p.Path())
-	}
-	var err error
-	if p.BuildDir, err = a.ask("build_dir", "Build folder", cmp.Or(p.BuildDir, def.BuildDir), nil); err != nil {
-		return err
-	}
-	if err := a.save(); err != nil {
-		return err
-	}
-
-	machines := func(v string) error {
-		if v == "?" {
-			if ws != nil {
-				for _, m := range ws.Machines {
-					a.say("  %-28s %s (%s)", m.Name, m.Description, m.Layer)
-				}
-			}
-			return fmt.Errorf("choose one of the machines above")
+	a.ans = &answers{p: p, ws: ws, guess: guess, regions: a.svc.Regions}
+	for i := range questions {
+		q := &questions[i]
+		if q.DependsOn != "" && !q.asked(questionFor(q.DependsOn).Get(a.ans)) {
+			continue
 		}
-		return nil
-	}
-	if p.Machine, err = a.ask("machine", "MACHINE (? lists them)", cmp.Or(p.Machine, guessMachine(guess), def.Machine), machines); err != nil {
-		return err
-	}
-	if err := a.save(); err != nil {
-		return err
-	}
-
-	layersDef := strings.Join(firstNonEmptyList(p.Layers, guessLayers(guess), def.Layers), " ")
-	v, err := a.ask("", "Layers, space separated (dependencies are added)", layersDef, func(v string) error {
-		for _, l := range strings.Fields(v) {
-			if a.svc.ValidateField != nil {
-				if err := a.svc.ValidateField("layers", l); err != nil {
-					return err
-				}
-			}
+		if q.Key == "greengrass.enabled" {
+			a.sayIdentity(ctx)
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	p.Layers = strings.Fields(v)
-	if a.svc.Resolve != nil && ws != nil {
-		if res, err := a.svc.Resolve(p, ws); err != nil {
-			a.say("  layers: %v", err)
-		} else {
-			for _, l := range res.Layers {
-				switch {
-				case l.AddedBy != "" && !slices.Contains(p.Layers, l.Name):
-					a.say("  + %s (added: %s)", l.Name, l.AddedBy)
-				case !l.OnDisk:
-					a.say("  %s: not on disk, fetch with `fleetbake layers fetch`", l.Name)
-				}
-			}
-			for _, m := range append(res.Missing, res.Incompatible...) {
-				a.say("  ! %s", m)
-			}
-		}
-	}
-	if err := a.save(); err != nil {
-		return err
-	}
-	if p.Image, err = a.ask("image", "Image", cmp.Or(p.Image, def.Image), nil); err != nil {
-		return err
-	}
-	if p.Distro, err = a.ask("distro", "DISTRO", cmp.Or(p.Distro, guessDistro(guess), def.Distro), nil); err != nil {
-		return err
-	}
-	if err := a.save(); err != nil {
-		return err
-	}
-	if err := a.askShared(); err != nil {
-		return err
-	}
-	if err := a.askGreengrass(ctx); err != nil {
-		return err
-	}
-	return a.review(ctx, ws)
-}
-
-func (a *asker) askShared() error {
-	sh := &a.p.Shared
-	n := func(field, q string, dst *int) error {
-		v, err := a.ask(field, q+" (empty: BitBake's default)", countString(*dst), checkCount)
+		v, err := a.askQuestion(q)
 		if err != nil {
 			return err
 		}
-		*dst, _ = strconv.Atoi(v)
-		return nil
-	}
-	if err := n("shared.bb_number_threads", "BB_NUMBER_THREADS", &sh.BBNumberThreads); err != nil {
-		return err
-	}
-	if err := n("shared.parallel_make", "PARALLEL_MAKE jobs", &sh.ParallelMake); err != nil {
-		return err
-	}
-	for _, q := range []struct {
-		field, label string
-		dst          *string
-	}{
-		{"shared.dl_dir", "DL_DIR", &sh.DLDir},
-		{"shared.sstate_dir", "SSTATE_DIR", &sh.SstateDir},
-		{"shared.sstate_mirrors", "SSTATE_MIRRORS", &sh.SstateMirrors},
-		{"shared.hashserve", "BB_HASHSERVE (auto or host:port)", &sh.HashServe},
-		{"shared.hashserve_upstream", "BB_HASHSERVE_UPSTREAM", &sh.HashServeUpstream},
-		{"shared.prserv_host", "PRSERV_HOST", &sh.PRServHost},
-	} {
-		v, err := a.ask(q.field, q.label+" (- clears)", *q.dst, nil)
-		if err != nil {
-			return err
+		q.Set(a.ans, v)
+		switch {
+		case q.Key == "release" && v == "":
+			a.say("  release %s (the one on disk, or fleetbake's default when there is none).", p.Release)
+		case q.Key == "layers":
+			a.sayResolution(ws)
 		}
-		if v == "-" {
-			v = ""
-		}
-		*q.dst = v
-	}
-	return a.save()
-}
-
-func (a *asker) askGreengrass(ctx context.Context) error {
-	g, def := &a.p.Greengrass, model.Default().Greengrass
-	if a.svc.Identity != nil {
-		if id, err := a.svc.Identity(ctx, a.p); err != nil {
-			a.say("No AWS credentials: %v. You can still finish; the AWS step waits until they work.", err)
-		} else {
-			a.say("AWS account %s (%s)", id.Account, id.ARN)
-		}
-	}
-	on, err := a.yes("Greengrass and fleet provisioning in the image?", !greengrassAnswered(a.p) || g.Enabled)
-	if err != nil {
-		return err
-	}
-	g.Enabled = on
-	if g.Region == "" {
-		g.Region = def.Region
-	}
-	if g.Prefix == "" {
-		g.Prefix = def.Prefix
-	}
-	if !on {
-		return a.save()
-	}
-	oneOf := func(choices ...string) func(string) error {
-		return func(v string) error {
-			if slices.Contains(choices, v) {
-				return nil
-			}
-			return fmt.Errorf("answer one of: %s", strings.Join(choices, ", "))
-		}
-	}
-	steps := []struct {
-		field, q string
-		dst      *string
-		check    func(string) error
-	}{
-		{"greengrass.nucleus", "Nucleus (greengrass-bin or greengrass-lite)", &g.Nucleus, oneOf(model.NucleusBin, model.NucleusLite)},
-		{"greengrass.region", "Region (" + strings.Join(a.svc.Regions, " ") + ")", &g.Region, nil},
-		{"greengrass.prefix", "Name prefix for AWS resources", &g.Prefix, nil},
-		{"greengrass.thing_group", "Thing group (empty: derived)", &g.ThingGroup, nil},
-		{"greengrass.thing_name_prefix", "Thing name prefix (empty: derived)", &g.ThingNamePrefix, nil},
-		{"greengrass.provisioning_template", "Provisioning template (empty: derived)", &g.ProvisioningTemplate, nil},
-		{"greengrass.role_alias", "Role alias (empty: derived)", &g.RoleAlias, nil},
-		{"greengrass.claim_dir", "Claim certificate folder", &g.ClaimDir, nil},
-	}
-	if g.Nucleus == "" {
-		g.Nucleus = def.Nucleus
-	}
-	if g.ClaimDir == "" {
-		g.ClaimDir = def.ClaimDir
-	}
-	for _, s := range steps {
-		v, err := a.ask(s.field, s.q, *s.dst, s.check)
-		if err != nil {
-			return err
-		}
-		*s.dst = v
 		if err := a.save(); err != nil {
 			return err
 		}
 	}
-	byAWS, err := a.yes("Let AWS make the claim key (else made here, never leaving this machine)?", g.AWSGeneratedKey)
-	if err != nil {
-		return err
-	}
-	g.AWSGeneratedKey = byAWS
-	return a.save()
-}
-
-func guessMachine(g *ConfGuess) string {
-	if g == nil {
-		return ""
-	}
-	return g.Machine
-}
-
-func guessLayers(g *ConfGuess) []string {
-	if g == nil {
-		return nil
-	}
-	return g.Layers
-}
-
-func firstNonEmptyList(lists ...[]string) []string {
-	for _, l := range lists {
-		if len(l) > 0 {
-			return l
-		}
-	}
-	return nil
+	return a.review(ctx, ws)
 }

@@ -50,6 +50,9 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 			}
 		}
 	}
+	if a.p.Greengrass.Enabled {
+		a.sayDocuments(ws)
+	}
 	ok, err := a.yes("Write the files and create the AWS resources?", false)
 	if err != nil {
 		return err
@@ -84,4 +87,26 @@ func (a *asker) review(ctx context.Context, ws *Workspace) error {
 	}
 	a.say("Done. Start the build with `fleetbake build`.")
 	return nil
+}
+
+// sayDocuments prints the policy documents and the template body apply
+// creates, before the question: what the claim certificate and the devices
+// may do is decided here, so it is read first, as on the Review screen.
+func (a *asker) sayDocuments(ws *Workspace) {
+	if a.svc.Documents == nil {
+		return
+	}
+	docs, err := a.svc.Documents(a.p, ws, a.id)
+	if err != nil {
+		a.say("Documents apply creates: %v", err)
+		return
+	}
+	a.say("Documents apply creates:")
+	if a.id == nil {
+		a.say("(The account is not known yet: ACCOUNT_ID stands for it.)")
+	}
+	for _, d := range docs {
+		a.say("\n%s: %s", d.Title, d.Name)
+		a.say("%s", strings.TrimRight(d.Body, "\n"))
+	}
 }

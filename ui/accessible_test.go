@@ -17,13 +17,13 @@ import (
 func TestAccessibleWholeWizard(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	answers := []string{
-		"",          // build folder
+		"", "", // build folder, release
 		"qemuarm64", // machine
 		"", "", "",  // layers, image, distro
 		"8", "", "", "", "", "", "", "", // shared settings
 		"",            // Greengrass on (the default for a new project)
 		"", "", "acc", // nucleus, region, prefix
-		"", "", "", "", "", "", // group, thing prefix, template, alias, claim folder, claim key by AWS
+		"", "", "", "", "", "", // group, thing prefix, template, alias, claim key, claim folder
 		"y", // write and create
 		"",  // on to the build after verify
 	}
@@ -34,7 +34,7 @@ func TestAccessibleWholeWizard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "in the image? (Y/n)") {
+	if !strings.Contains(out.String(), "Greengrass (on, off) [on]: ") {
 		t.Errorf("Greengrass was not offered on for a new project:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), "+ meta-aws") {
@@ -69,7 +69,7 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	answers := []string{
-		"", "qemuarm64", "", "", "", // build folder, machine, layers, image, distro
+		"", "", "qemuarm64", "", "", "", // build folder, release, machine, layers, image, distro
 		"", "", "", "", "", "", "", "", // shared settings
 		"", "", "", "", "", "", "", "", "", "", // Greengrass on, its eight fields, the claim key
 		"n", // not the AWS resources
@@ -84,6 +84,11 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	flat := strings.Join(strings.Fields(out.String()), " ")
+	// What to do first, then the way on without AWS, the SDK's text last.
+	fix, skip, sdk := strings.Index(flat, "No AWS credentials found: run `aws configure`"), strings.Index(flat, "Or go on without AWS"), strings.Index(flat, "AWS SDK: get AWS credentials")
+	if fix < 0 || fix > skip || skip > sdk {
+		t.Errorf("the no-credentials message does not start with what to do (fix at %d, skip at %d, SDK at %d):\n%s", fix, skip, sdk, out.String())
+	}
 	for _, want := range []string{"Empty in local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning", "`fleetbake provision apply`", "`fleetbake build`",
 		// The checks that need no AWS ran; the others are named, with why.
 		"Verifying local.conf, the claim files and the first boot (no AWS", "PASS time sync:",

@@ -22,7 +22,7 @@ func (a *asker) verify(ctx context.Context, noAWS bool) error {
 		question, answers = "Press enter to go on to the build, or r to verify again", "press enter, or type r"
 	}
 	for {
-		v, err := a.ask("", question, "", func(v string) error {
+		v, err := a.ask(question, "", func(v string) error {
 			if v != "" && v != "r" && (v != "l" || noAWS) {
 				return fmt.Errorf("%s", answers)
 			}

@@ -16,7 +16,7 @@ import (
 func TestAccessibleVerifyAfterApply(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	answers := []string{
-		"", "qemuarm64", "", "", "",
+		"", "", "qemuarm64", "", "", "",
 		"8", "", "", "", "", "", "", "",
 		"", "", "", "accv",
 		"", "", "", "", "", "",

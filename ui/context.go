@@ -62,6 +62,12 @@ func (c *Context) SaveProject() tea.Cmd {
 	return func() tea.Msg { return savedMsg{err: s.save(seq, snap), path: displayPath(snap.Path())} }
 }
 
+// answers are the project and what discovery found, as the questions
+// (questions.go) read and write them.
+func (c *Context) answers() *answers {
+	return &answers{p: c.Project, ws: c.Workspace, guess: c.Guess, regions: c.Svc.Regions}
+}
+
 // Validate checks one answer with the model's rules.
 func (c *Context) Validate(field, value string) error {
 	if c.Svc.ValidateField == nil {

@@ -324,7 +324,7 @@ func TestFlowBadValueRejectedInline(t *testing.T) {
 	f.waitText("✗")
 	f.waitFor("still on settings with the bad DL_DIR focused", func(m *Model, screen string) bool {
 		s := m.screens[StepSettings].(*settingsScreen)
-		return m.Step() == StepSettings && s.form.Focused() == s.f.dlDir && s.f.dlDir.err != ""
+		return m.Step() == StepSettings && s.form.Focused() == s.form.field("shared.dl_dir") && s.form.field("shared.dl_dir").err != ""
 	})
 	if p := f.saved(); p.Shared.DLDir != "" {
 		t.Errorf("a rejected DL_DIR was saved: %q", p.Shared.DLDir)
@@ -332,7 +332,7 @@ func TestFlowBadValueRejectedInline(t *testing.T) {
 	f.keys("backspace backspace enter")
 	f.waitFor("DL_DIR accepted", func(m *Model, _ string) bool {
 		s := m.screens[StepSettings].(*settingsScreen)
-		return s.form.Focused() != s.f.dlDir
+		return s.form.Focused() != s.form.field("shared.dl_dir")
 	})
 }
 
@@ -471,7 +471,7 @@ func TestFlowWorkspaceKeys(t *testing.T) {
 		s := m.screens[StepWorkspace].(*workspaceScreen)
 		lines := strings.Split(screen, "\n")
 		help := lines[len(lines)-1]
-		return m.Step() == StepWorkspace && strings.HasSuffix(s.buildDir.Value(), "q?") &&
+		return m.Step() == StepWorkspace && strings.HasSuffix(s.form.field("build_dir").Value(), "q?") &&
 			!strings.Contains(help, "? help") && !strings.Contains(help, "q quit") && strings.Contains(help, "esc quit")
 	})
 	f.tm.Send(keyMsg("esc"))
@@ -546,6 +546,13 @@ func TestFlowNoCredentialsReachesBuild(t *testing.T) {
 	f := startFlow(t, dir, fake)
 	f.toReview()
 	f.waitText("no AWS credentials")
+	// What to do comes first, then the way on without AWS, the SDK's text
+	// last (it began with the SDK's provider chain).
+	f.waitFor("the fix before the SDK's text", func(_ *Model, screen string) bool {
+		flat := strings.Join(strings.Fields(screen), " ")
+		fix, skip, sdk := strings.Index(flat, "No AWS credentials found: run `aws configure`"), strings.Index(flat, "s writes the conf files"), strings.Index(flat, "AWS SDK: get AWS credentials")
+		return fix >= 0 && fix < skip && skip < sdk
+	})
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
 	f.waitFor("s offered", func(m *Model, _ string) bool {

@@ -32,6 +32,8 @@ type formField struct {
 	hidden func() bool
 	// check adds a rule beyond ValidateField (e.g. a number).
 	check func(string) error
+	// q is the question the field asks (questions.go), when it is one.
+	q *question
 }
 
 // Value is the field's answer.
@@ -88,6 +90,16 @@ func (f *form) visible(i int) bool {
 	return f.fields[i].hidden == nil || !f.fields[i].hidden()
 }
 
+// field is the field of the question with that key, or nil.
+func (f *form) field(key string) *formField {
+	for _, ff := range f.fields {
+		if ff.q != nil && ff.q.Key == key {
+			return ff
+		}
+	}
+	return nil
+}
+
 // Focused is the field with the cursor.
 func (f *form) Focused() *formField { return f.fields[f.focus] }
 
@@ -126,13 +138,18 @@ func (f *form) validate(ff *formField) bool {
 		return true
 	}
 	v := ff.Value()
-	if ff.check != nil {
+	if ff.check != nil && ff.q == nil {
 		if err := ff.check(v); err != nil {
 			ff.err = err.Error()
 			return false
 		}
 	}
-	if ff.Field != "" && v != "" {
+	if ff.q != nil {
+		if err := ff.q.check(v); err != nil {
+			ff.err = problem(err)
+			return false
+		}
+	} else if ff.Field != "" && v != "" {
 		if err := f.ctx.Validate(ff.Field, v); err != nil {
 			ff.err = err.Error()
 			return false

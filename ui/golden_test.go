@@ -323,11 +323,15 @@ func TestGoldenReviewConfirm(t *testing.T) {
 	}
 	drive(t, m, press("enter")...)
 	golden(t, "review_confirm", m)
-	drive(t, m, press("enter enter q ? enter")...)
-	if m.Step() != StepReview || calls != 0 {
-		t.Fatalf("enters on the question: step %v, %d AWS applies", m.Step(), calls)
+	drive(t, m, press("q ?")...)
+	if m.Step() != StepReview || calls != 0 || !m.screens[StepReview].(*reviewScreen).confirming {
+		t.Fatalf("q and ? on the question: step %v, %d AWS applies", m.Step(), calls)
 	}
-	drive(t, m, press("esc")...)
+	drive(t, m, press("enter")...) // no, the default
+	if m.Step() != StepReview || calls != 0 || m.screens[StepReview].(*reviewScreen).confirming {
+		t.Fatalf("enter on the question: step %v, %d AWS applies", m.Step(), calls)
+	}
+	drive(t, m, press("enter esc")...)
 	if m.Step() != StepReview || strings.Contains(frame(t, m), "y/N") {
 		t.Fatalf("esc on the question: step %v\n%s", m.Step(), frame(t, m))
 	}

@@ -34,7 +34,7 @@ func (m *Model) Render() string {
 
 	var footer []string
 	if m.confirm {
-		footer = append(footer, st.Warn.Render("AWS calls are under way. Quit anyway? y/n"))
+		footer = append(footer, st.Warn.Render("AWS calls are under way. Quit anyway? y/N (enter: no)"))
 	} else if m.status != "" {
 		if m.statusErr {
 			footer = append(footer, st.Error.Render(m.status))

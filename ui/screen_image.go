@@ -1,14 +1,11 @@
 package ui
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"fleetbake/model"
 )
 
 // imageScreen picks the image recipe and the distro from what the layers
@@ -32,18 +29,10 @@ func (s *imageScreen) fill() {
 	if ws == nil {
 		return
 	}
-	p, def := s.ctx.Project, model.Default()
-	image := cmp.Or(p.Image, def.Image)
-	distro := cmp.Or(p.Distro, guessDistro(s.ctx.Guess), def.Distro)
+	a := s.ctx.answers()
+	image, distro := questionFor("image").Get(a), questionFor("distro").Get(a)
 	s.images.SetItems(names(ws.Images, image), image)
 	s.distros.SetItems(names(ws.Distros, distro), distro)
-}
-
-func guessDistro(g *ConfGuess) string {
-	if g == nil {
-		return ""
-	}
-	return g.Distro
 }
 
 // names makes list items from names, adding the current answer when the

@@ -46,28 +46,11 @@ func newLayersScreen(c *Context) *layersScreen {
 	return s
 }
 
+// proposal is the layers to offer (the question's answer): the answer,
+// else the layers of an existing bblayers.conf the workspace has, else the
+// default.
 func (s *layersScreen) proposal() []string {
-	if p := s.ctx.Project.Layers; len(p) > 0 {
-		return slices.Clone(p)
-	}
-	if g := s.ctx.Guess; g != nil && len(g.Layers) > 0 && s.ctx.Workspace != nil {
-		// Keep the layers of the old bblayers.conf that are not added
-		// anyway as dependencies of another; here simply all of them that
-		// exist in the workspace.
-		var out []string
-		for _, name := range g.Layers {
-			for _, l := range s.ctx.Workspace.Layers {
-				if l.Name == name {
-					out = append(out, name)
-					break
-				}
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return slices.Clone(model.Default().Layers)
+	return strings.Fields(questionFor("layers").Get(s.ctx.answers()))
 }
 
 func (s *layersScreen) fill() {

@@ -5,8 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"fleetbake/model"
 )
 
 // machineScreen is the filterable list of every machine on disk and in the
@@ -39,15 +37,9 @@ func (s *machineScreen) fill() {
 }
 
 // proposal is the machine to put the cursor on: the answer, else the one
-// from an existing local.conf, else the default.
+// from an existing local.conf, else the default (the question's answer).
 func (s *machineScreen) proposal() string {
-	if v := s.ctx.Project.Machine; v != "" {
-		return v
-	}
-	if g := s.ctx.Guess; g != nil && g.Machine != "" {
-		return g.Machine
-	}
-	return model.Default().Machine
+	return questionFor("machine").Get(s.ctx.answers())
 }
 
 func (s *machineScreen) Enter() tea.Cmd {
@@ -132,7 +124,7 @@ func (s *machineScreen) View(height int) string {
 	if t := s.typed(); t != "" {
 		note := "Enter: use " + t + " as MACHINE."
 		if s.pending == t {
-			note = "! " + t + " is not found on disk or in the catalog: its BSP layer must be added to the source folders " +
+			note = "! " + unknownMachine(c.Workspace, t) + ": its BSP layer must be added to the source folders " +
 				"(checked when the layers are resolved). Enter again to use it, esc to choose from the list."
 		}
 		for _, l := range wrap(note, w) {

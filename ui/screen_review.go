@@ -26,7 +26,8 @@ type reviewScreen struct {
 	docs    []PolicyDocument
 	docsErr error
 	// confirming: enter asked to create the AWS resources; only y goes on,
-	// so an enter pressed through the Greengrass fields never reaches AWS.
+	// enter answers no (the default, as in the plain prompts), so an enter
+	// pressed through the Greengrass fields never reaches AWS.
 	confirming bool
 	// wsWait: entered before discovery finished (a resumed project); the
 	// plans are made when the workspace arrives.
@@ -180,7 +181,7 @@ func (s *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.No):
 			s.confirming = false
 		}
-		return nil // enter and the rest do not answer the question
+		return nil // the rest do not answer the question (enter is no, the default)
 	case key.Matches(msg, k.Enter):
 		if !ready {
 			return nil
@@ -342,7 +343,7 @@ func (s *reviewScreen) question() string {
 	if c.Identity != nil {
 		where = "account " + c.Identity.Account
 	}
-	return fmt.Sprintf("Create the AWS resources in %s, %s? y/N", where, c.Project.Greengrass.Region)
+	return fmt.Sprintf("Create the AWS resources in %s, %s? y/N (enter: no)", where, c.Project.Greengrass.Region)
 }
 
 // Capturing while the question is asked: every key but ctrl+c answers it

@@ -10,28 +10,16 @@ import (
 )
 
 // settingsScreen asks for threads, download and sstate folders and the
-// sharing settings teams use (sstate mirror, hash equivalence, PR server).
+// sharing settings teams use (sstate mirror, hash equivalence, PR server):
+// the questions of StepSettings.
 type settingsScreen struct {
 	ctx  *Context
 	form *form
-	f    struct {
-		threads, make, dlDir, sstateDir, mirrors, hashserve, upstream, prserv *formField
-	}
 }
 
 func newSettingsScreen(c *Context) *settingsScreen {
 	s := &settingsScreen{ctx: c, form: newForm(c)}
-	f := s.form
-	s.f.threads = f.text("shared.bb_number_threads", "BB_NUMBER_THREADS", "Tasks BitBake runs at once; empty: one per CPU.", "(one per CPU)")
-	s.f.threads.check = checkCount
-	s.f.make = f.text("shared.parallel_make", "PARALLEL_MAKE -j", "Jobs per make; empty: one per CPU.", "(one per CPU)")
-	s.f.make.check = checkCount
-	s.f.dlDir = f.text("shared.dl_dir", "DL_DIR", "Downloads folder; share it between builds to fetch once.", "(${TOPDIR}/downloads)")
-	s.f.sstateDir = f.text("shared.sstate_dir", "SSTATE_DIR", "Shared state cache folder.", "(${TOPDIR}/sstate-cache)")
-	s.f.mirrors = f.text("shared.sstate_mirrors", "SSTATE_MIRRORS", "e.g. file://.* http://host/sstate/PATH;downloadfilename=PATH", "(none)")
-	s.f.hashserve = f.text("shared.hashserve", "BB_HASHSERVE", "Hash equivalence server: auto or host:port.", "(none)")
-	s.f.upstream = f.text("shared.hashserve_upstream", "BB_HASHSERVE_UPSTREAM", "A team hash server to ask first, host:port.", "(none)")
-	s.f.prserv = f.text("shared.prserv_host", "PRSERV_HOST", "PR service, host:port.", "(none)")
+	s.form.askStep(StepSettings, c.answers())
 	return s
 }
 
@@ -54,18 +42,7 @@ func countString(n int) string {
 }
 
 func (s *settingsScreen) Enter() tea.Cmd {
-	sh := s.ctx.Project.Shared
-	s.f.threads.SetValue(countString(sh.BBNumberThreads))
-	s.f.make.SetValue(countString(sh.ParallelMake))
-	s.f.dlDir.SetValue(sh.DLDir)
-	s.f.sstateDir.SetValue(sh.SstateDir)
-	s.f.mirrors.SetValue(sh.SstateMirrors)
-	s.f.hashserve.SetValue(sh.HashServe)
-	s.f.upstream.SetValue(sh.HashServeUpstream)
-	s.f.prserv.SetValue(sh.PRServHost)
-	for _, ff := range s.form.fields {
-		ff.err = ""
-	}
+	s.form.load(s.ctx.answers())
 	return s.form.Start()
 }
 
@@ -74,28 +51,17 @@ func (s *settingsScreen) Enter() tea.Cmd {
 func (s *settingsScreen) store() bool {
 	sh := &s.ctx.Project.Shared
 	old := *sh
-	set := func(ff *formField, dst *string) {
-		if ff.err == "" {
-			*dst = ff.Value()
-		}
-	}
-	setN := func(ff *formField, dst *int) {
-		if ff.err == "" && checkCount(ff.Value()) == nil {
-			*dst, _ = strconv.Atoi(ff.Value())
-		}
-	}
-	setN(s.f.threads, &sh.BBNumberThreads)
-	setN(s.f.make, &sh.ParallelMake)
-	set(s.f.dlDir, &sh.DLDir)
-	set(s.f.sstateDir, &sh.SstateDir)
-	set(s.f.mirrors, &sh.SstateMirrors)
-	set(s.f.hashserve, &sh.HashServe)
-	set(s.f.upstream, &sh.HashServeUpstream)
-	set(s.f.prserv, &sh.PRServHost)
+	s.form.store(s.ctx.answers())
 	return *sh != old
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(pathsCheckedMsg); ok && m.form == s.form {
+		if ok, cmd := s.form.pathsChecked(m); !ok {
+			return cmd
+		}
+		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		cmd, _ := s.form.Update(msg)
@@ -108,7 +74,8 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 	cmd, submit := s.form.Update(msg)
 	if submit {
 		s.store()
-		return tea.Batch(cmd, s.ctx.SaveProject(), nextFrom(s))
+		// The folders are checked on disk before going on.
+		return tea.Batch(cmd, s.form.checkPaths(cloneProject(s.ctx.Project)))
 	}
 	if s.form.focus != focus && s.store() {
 		return tea.Batch(cmd, s.ctx.SaveProject())

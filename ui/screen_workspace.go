@@ -1,68 +1,40 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"fleetbake/app"
 	"fleetbake/model"
 )
 
-// workspaceScreen shows what was found on disk and asks for the build
-// folder and the release.
+// workspaceScreen shows what was found on disk and asks the questions of
+// StepWorkspace: the build folder and the release.
 type workspaceScreen struct {
-	ctx      *Context
-	form     *form
-	buildDir *formField
-	release  *formField
+	ctx  *Context
+	form *form
 }
 
 func newWorkspaceScreen(c *Context) *workspaceScreen {
 	s := &workspaceScreen{ctx: c, form: newForm(c)}
-	s.buildDir = s.form.text("build_dir", "Build folder", "BitBake's build folder (holds conf/), relative to fleetbake.toml.", "build")
-	s.release = s.form.text("release", "Release", "Yocto release code name; empty means the one detected from oe-core.", "(detected)")
+	s.form.askStep(StepWorkspace, c.answers())
 	return s
 }
 
 func (s *workspaceScreen) Enter() tea.Cmd {
-	p := s.ctx.Project
-	s.buildDir.SetValue(p.BuildDir)
-	s.release.SetValue(p.Release)
+	s.form.load(s.ctx.answers())
 	return s.form.Start()
 }
 
-// buildDirCheckedMsg is the answer of checkBuildDir.
-type buildDirCheckedMsg struct {
-	buildDir string
-	err      error
-}
-
-// checkBuildDir checks the build folder on disk (its full path, that it can
-// be written) in a command, since Update does no I/O: a folder BitBake
-// cannot build in is refused here, not at the first bitbake.
-func checkBuildDir(p *model.Project) tea.Cmd {
-	return func() tea.Msg {
-		return buildDirCheckedMsg{buildDir: p.BuildDir, err: p.CheckPathSetting("build_dir", p.BuildDir)}
-	}
-}
-
 func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(buildDirCheckedMsg); ok {
-		if m.buildDir != s.ctx.Project.BuildDir {
-			return nil // an answer about a value since changed
-		}
-		if m.err != nil {
-			var fe *model.FieldError
-			if errors.As(m.err, &fe) {
-				s.buildDir.err = fe.Problem
-			} else {
-				s.buildDir.err = m.err.Error()
-			}
-			return s.form.Start() // the build folder is the first field
+	if m, ok := msg.(pathsCheckedMsg); ok && m.form == s.form {
+		// The build folder is checked on disk (its full path, that it can
+		// be written): a folder BitBake cannot build in is refused here,
+		// not at the first bitbake.
+		if ok, cmd := s.form.pathsChecked(m); !ok {
+			return cmd
 		}
 		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
 	}
@@ -79,14 +51,11 @@ func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
 	if !submit {
 		return cmd
 	}
-	p := s.ctx.Project
-	p.BuildDir = s.buildDir.Value()
-	if p.BuildDir == "" {
-		p.BuildDir = "build"
-	}
-	p.Release = app.ReleaseToWrite(&model.Project{Release: s.release.Value()}, s.ctx.Workspace)
-	s.release.SetValue(p.Release)
-	return checkBuildDir(cloneProject(p))
+	a := s.ctx.answers()
+	s.form.store(a)
+	// An empty release is the one on disk, else the default: shown as set.
+	s.form.load(a)
+	return s.form.checkPaths(cloneProject(s.ctx.Project))
 }
 
 func (s *workspaceScreen) View(height int) string {
