@@ -90,7 +90,6 @@ func PlanGenerate(p *model.Project, res *model.Resolution) (*ConfChanges, error)
 // ApplyGenerate writes the planned conf files.
 func ApplyGenerate(c *ConfChanges) error { return generator.Apply(c) }
 
-
 // The AWS side (package provision).
 type (
 	AWSProvisioner  = provision.Provisioner

@@ -470,13 +470,18 @@ wait_for "s: files only"
 check_frame 80 24
 keys s
 wait_for "Apply  8/10"
-wait_for "Files written. Press enter to start the build."
+wait_for "Files written. Press enter to run the checks that need no AWS, then build."
 wait_for "IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning"
 wait_for "fleetbake provision apply"
 check_frame 80 24
 grep -qF 'IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""' "$ws/build-nc/conf/local.conf" ||
   fail "build-nc/conf/local.conf is not written without the endpoints: $(cat "$ws/build-nc/conf/local.conf" 2>&1)"
 [ "$(cat "$ws/aws-calls.txt")" = "$calls_before" ] || fail "AWS was changed without credentials: $calls_before, then $(cat "$ws/aws-calls.txt")"
+keys Enter
+# Verify runs only the checks that need no AWS account, and says so.
+wait_for "Verify  9/10"
+wait_for "Not run, because they need the AWS account"
+[ "$(cat "$ws/aws-calls.txt")" = "$calls_before" ] || fail "verify called AWS without credentials: $calls_before, then $(cat "$ws/aws-calls.txt")"
 keys Enter
 wait_for "Build  10/10"
 wait_for "could not start the build"

@@ -65,7 +65,7 @@ func TestAccessibleVerifyLiveCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	answers := []string{
-		"", "qemuarm64", "", "", "",
+		"", "", "qemuarm64", "", "", "", // build folder, release, machine, layers, image, distro
 		"8", "", "", "", "", "", "", "",
 		"", "", "", "accl",
 		"", "", "", "", "", "",
@@ -92,7 +92,7 @@ func TestAccessibleVerifyLiveCheck(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	text := out.String()
-	if strings.Count(text, "creates a test thing") != 2 || !strings.Contains(text, "then deletes both. Run it? (y/N)") {
+	if strings.Count(text, "creates a test thing") != 2 || !strings.Contains(text, "then deletes both. Run it? (y/N, enter: no)") {
 		t.Errorf("the live check is not asked about twice, saying what it makes:\n%s", text)
 	}
 	for _, want := range []string{"or l for the live check", "PASS  register:", "ok   RegisterThing:", "ok   clean up:", "Done. Start the build"} {
