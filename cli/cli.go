@@ -30,7 +30,7 @@ var commandTable = []command{
 	{name: "ui", summary: "open the guided terminal UI (the default with no command)", run: runUI},
 	{name: "init", summary: "write a new fleetbake.toml (--machine, --distro, --image, --layers, --release, ...)", run: runInit},
 	{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers},
-	{name: "layers fetch", summary: "clone the layers the project needs (shallow, at their pins or the release's branch, 4 at a time) and return moved checkouts to their pins", run: runLayersFetch},
+	{name: "layers fetch", summary: "clone the layers the project needs, shallow at their pins or branch, 4 at a time (--history, --jobs)", run: runLayersFetch},
 	{name: "layers lock", summary: "record the commit of every layer repository in fleetbake.toml [pins]", run: runLayersLock},
 	{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate},
 	{name: "export kas", summary: "print the equivalent kas project file (kas 3.0+), or -o write it with its lock file (--check for CI)", run: runExportKas},
