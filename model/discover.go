@@ -91,10 +91,10 @@ func DefaultSourceRoots(dir string) []string {
 
 // SourceRoots are the absolute folders discovery searches for this project.
 func (p *Project) SourceRoots() []string {
-	if len(p.Sources) == 0 {
-		return DefaultSourceRoots(p.Dir())
-	}
 	var out []string
+	if len(p.Sources) == 0 {
+		out = DefaultSourceRoots(p.Dir())
+	}
 	for _, s := range p.Sources {
 		a := p.Abs(s)
 		if abs, err := filepath.Abs(a); err == nil {
@@ -102,8 +102,9 @@ func (p *Project) SourceRoots() []string {
 		}
 		out = append(out, a)
 	}
-	// `layers fetch` clones into <project dir>/sources: always search it.
-	fetched := filepath.Join(p.Dir(), "sources")
+	// `layers fetch` clones into FetchDir: always search it (it is outside
+	// the default roots when the project sits below a bitbake-setup folder).
+	fetched := FetchDir(p)
 	if a, err := filepath.Abs(fetched); err == nil {
 		fetched = a
 	}

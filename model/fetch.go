@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -96,7 +95,7 @@ func FetchPlan(res *Resolution) ([]CatalogRepo, error) {
 	return repos, nil
 }
 
-// Fetch clones what the resolution lacks into <project dir>/sources/<repo>
+// Fetch clones what the resolution lacks into FetchDir/<repo>
 // (or back into a pinned folder that is gone), and returns every pinned
 // checkout that moved to its pin, opt.Jobs repositories at a time. A
 // checkout with uncommitted changes off its pin is not touched. It tries
@@ -128,13 +127,7 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 		if _, err := exec.LookPath("git"); err != nil {
 			return sum, errNoGit
 		}
-		sources := filepath.Join(p.Dir(), "sources")
-		if err := os.MkdirAll(sources, 0o755); err != nil {
-			return sum, fmt.Errorf("cannot create %s: %w", sources, err)
-		}
-		// One fetch at a time per project: the lock makes the temporary
-		// folders of any other run stale, so they can be removed.
-		lock, err := LockDir(sources, 2*time.Second)
+		lock, err := lockFetch(FetchDir(p), items)
 		if err != nil {
 			return sum, err
 		}
@@ -186,6 +179,29 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 		return sum, fmt.Errorf("could not fetch every layer:\n  %s", strings.Join(failed, "\n  "))
 	}
 	return sum, nil
+}
+
+// lockFetch takes the lock of one fetch at a time per project, in the
+// folder the clones go to (created for them): holding it makes the
+// temporary clone folders of any other run stale, so they can be removed.
+// A fetch that only returns checkouts to their pins while that folder does
+// not exist creates it for no clone and takes no lock: it makes no
+// temporary folder, and git's index.lock keeps two checkouts of one
+// repository from running at once.
+func lockFetch(dir string, items []FetchItem) (*DirLock, error) {
+	clones := false
+	for _, it := range items {
+		clones = clones || !it.Restore
+	}
+	if !clones {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, nil
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	return LockDir(dir, 2*time.Second)
 }
 
 // fetchOne clones or restores one repository.

@@ -9,7 +9,7 @@ import (
 )
 
 // planFetch decides what a fetch does: the catalog repositories the
-// resolution lacks, cloned into sources/<repo> or back into the pinned
+// resolution lacks, cloned into FetchDir/<repo> or back into the pinned
 // folder of the same name that is gone; and the pinned checkouts that
 // moved, returned to their pins. What cannot be done is emitted as
 // FetchFailed and returned as lines; what is left as it is, as FetchSkipped.
@@ -38,9 +38,9 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 	}
 	var items []FetchItem
 	planned := map[string]bool{}
-	sources := filepath.Join(p.Dir(), "sources")
+	into := FetchDir(p)
 	for _, r := range repos {
-		dest := filepath.Join(sources, r.Name)
+		dest := filepath.Join(into, r.Name)
 		if key, ok := gone[r.Name]; ok {
 			dest = pinPath(p, key)
 		}

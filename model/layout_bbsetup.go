@@ -49,16 +49,25 @@ type BBSetupSource struct {
 // FindBBSetup reports whether dir, or a folder above it, is a setup folder
 // made by bitbake-setup: config/config-upstream.json beside layers/.
 func FindBBSetup(dir string) (*BBSetup, bool) {
+	if d, ok := findBBSetupDir(dir); ok {
+		return readBBSetup(d), true
+	}
+	return nil, false
+}
+
+// findBBSetupDir is the setup folder FindBBSetup finds, without reading its
+// configuration.
+func findBBSetupDir(dir string) (string, bool) {
 	a, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, false
+		return "", false
 	}
 	for d := a; ; d = filepath.Dir(d) {
 		if isBBSetupDir(d) {
-			return readBBSetup(d), true
+			return d, true
 		}
 		if filepath.Dir(d) == d {
-			return nil, false
+			return "", false
 		}
 	}
 }

@@ -14,7 +14,7 @@ type Resolution struct {
 	Generation Generation // from disk, else from the release (GenerationForRelease)
 	// Layers in dependency order: core first, each layer after what it needs,
 	// ties by name. A catalog layer not on disk has Path where `fleetbake
-	// layers fetch` clones it (<project dir>/sources/<repo>/<subdir>).
+	// layers fetch` clones it (FetchDir/<repo>/<subdir>).
 	Layers       []*Layer
 	AddedBy      map[string]string // layer Name -> why it is in the set
 	Missing      []MissingLayer
@@ -126,7 +126,7 @@ func rootsOf(w *Workspace) []string {
 
 // FetchPath is where `layers fetch` puts a catalog layer of this project.
 func FetchPath(p *Project, l *Layer) string {
-	return filepath.Join(p.Dir(), "sources", l.Repo, l.Subdir)
+	return filepath.Join(FetchDir(p), l.Repo, l.Subdir)
 }
 
 // Resolve returns the chosen layers (p.Layers, by Name or Collection), the
