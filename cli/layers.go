@@ -188,7 +188,7 @@ func shortPath(p string) string {
 func printLayers(out io.Writer, p *model.Project, haveProject bool, w *model.Workspace, rep layersReport) {
 	if len(w.Layers) == 0 {
 		fmt.Fprintf(out, "No Yocto layers found under %s.\n", strings.Join(w.Roots, ", "))
-		fmt.Fprintln(out, "fleetbake still works from its built-in catalog; `fleetbake layers fetch` clones what the project needs into sources/.")
+		fmt.Fprintf(out, "fleetbake still works from its built-in catalog; `fleetbake layers fetch` clones what the project needs into %s.\n", shortPath(model.FetchDir(p)))
 		fmt.Fprintln(out)
 		fmt.Fprintln(out, "Built-in catalog:")
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

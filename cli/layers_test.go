@@ -35,6 +35,27 @@ func TestLayersWithoutCheckoutListsCatalog(t *testing.T) {
 	}
 }
 
+// In a bitbake-setup folder whose layers/ is still empty, `layers` names
+// layers/ as where `layers fetch` clones, not sources/.
+func TestLayersNamesFetchFolderOfBBSetup(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"config", "layers"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "config-upstream.json"), []byte(`{"data": {"sources": {}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "--config", filepath.Join(dir, "fleetbake.toml"), "layers")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "clones what the project needs into " + filepath.Join(dir, "layers") + "."; !strings.Contains(out, want) {
+		t.Fatalf("output lacks %q:\n%s", want, out)
+	}
+}
+
 func TestLayersJSON(t *testing.T) {
 	dir := t.TempDir()
 	spec := layertree.Standard("scarthgap", true)
