@@ -102,14 +102,17 @@ func (p *Project) SourceRoots() []string {
 		}
 		out = append(out, a)
 	}
-	// `layers fetch` clones into FetchDir: always search it (it is outside
-	// the default roots when the project sits below a bitbake-setup folder).
-	fetched := FetchDir(p)
-	if a, err := filepath.Abs(fetched); err == nil {
-		fetched = a
-	}
-	if fi, err := os.Stat(fetched); err == nil && fi.IsDir() && !containsString(out, fetched) {
-		out = append(out, fetched)
+	// `layers fetch` clones into FetchDir, and into <project dir>/sources
+	// before it knew bitbake-setup's layers/ (and the hints still name it):
+	// always search both (FetchDir is outside the default roots when the
+	// project sits below a bitbake-setup folder).
+	for _, fetched := range []string{FetchDir(p), filepath.Join(p.Dir(), "sources")} {
+		if a, err := filepath.Abs(fetched); err == nil {
+			fetched = a
+		}
+		if fi, err := os.Stat(fetched); err == nil && fi.IsDir() && !containsString(out, fetched) {
+			out = append(out, fetched)
+		}
 	}
 	return out
 }

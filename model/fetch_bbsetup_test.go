@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -123,5 +124,29 @@ func TestFetchRestoreOnlyMakesNoSources(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sources")); !os.IsNotExist(err) {
 		t.Fatalf("a restore-only fetch created sources/ (%v)", err)
+	}
+}
+
+// Discovery searches where fetch clones, whatever `sources` says: a
+// bitbake-setup folder's layers/, also from a project file below it, and a
+// sources/ that an older fetch filled.
+func TestSourceRootsSearchFetchFolders(t *testing.T) {
+	setup := t.TempDir()
+	layertree.Write(t, setup, layertree.BBSetup("wrynose", "2.18"))
+	layers, sources := filepath.Join(setup, "layers"), filepath.Join(setup, "sources")
+	if err := os.MkdirAll(filepath.Join(sources, "meta-extra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := projectIn(t, setup)
+	p.Sources = []string{"config"} // neither fetch folder
+	if got := p.SourceRoots(); !slices.Contains(got, layers) || !slices.Contains(got, sources) {
+		t.Errorf("explicit sources: roots %v lack %s or %s", got, layers, sources)
+	}
+	below := projectIn(t, filepath.Join(setup, "build"))
+	if got := FetchDir(below); got != layers {
+		t.Errorf("project in build/: FetchDir %s, want %s", got, layers)
+	}
+	if got := below.SourceRoots(); !slices.Contains(got, layers) {
+		t.Errorf("project in build/: roots %v lack %s", got, layers)
 	}
 }
