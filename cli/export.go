@@ -92,6 +92,11 @@ func runExportKas(env *cliEnv, args []string) error {
 		}
 		return nil
 	}
+	// kas/ of the README's `-o kas/fleetbake.yml` is new in most projects:
+	// made here, as `export ci -o .github/workflows/...` makes its folder.
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("export kas: %w", err)
+	}
 	for _, f := range files {
 		if err := model.WriteFileAtomic(f.path, f.data, 0o644); err != nil {
 			return fmt.Errorf("export kas: cannot write %s: %w", f.path, err)

@@ -85,3 +85,22 @@ func TestExportCIWritesPipeline(t *testing.T) {
 		t.Fatalf("export ci --gitlab: exit %d\n%s", code, out)
 	}
 }
+
+// `export kas -o kas/fleetbake.yml`, as the README says it, in a project with
+// no kas/ folder yet: the folder is made and both files are written.
+func TestExportKasMakesTheFolder(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	kas := filepath.Join(dir, "kas", "team", "fleetbake.yml")
+	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || !strings.Contains(out, "wrote "+kas) {
+		t.Fatalf("export into a new folder: exit %d\n%s%s", code, out, errs)
+	}
+	data, err := os.ReadFile(kas)
+	if err != nil || !strings.Contains(string(data), "header:\n  version: 6") {
+		t.Fatalf("kas file (%v):\n%s", err, data)
+	}
+}
