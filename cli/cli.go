@@ -106,12 +106,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "help", "-h", "--help":
-		if len(rest) > 1 && rest[1] == "settings" {
-			model.WriteSettings(stdout)
-			return 0
-		}
-		usage(stdout)
-		return 0
+		return runHelp(env, rest[1:])
 	}
 	// Two-word commands first: "layers fetch" before "layers".
 	if len(rest) >= 2 {
@@ -151,15 +146,17 @@ func finish(env *cliEnv, err error) int {
 	if err == nil {
 		return 0
 	}
+	// --help is asked for, not a failure, whichever exit code a command
+	// would give a bad flag (verify's is 2).
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(ee.err.Error()))
 		}
 		return ee.code
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
 	}
 	fmt.Fprintln(env.stderr, "fleetbake:", model.PrintableLines(err.Error()))
 	return 1
@@ -170,7 +167,10 @@ func finish(env *cliEnv, err error) int {
 func newFlags(env *cliEnv, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("fleetbake "+name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	fs.StringVar(&env.configPath, "config", env.configPath, "project file (default fleetbake.toml, or $FLEETBAKE_CONFIG)")
+	// The flag package prints the default itself; the usage says only where
+	// else the path can come from.
+	fs.StringVar(&env.configPath, "config", env.configPath, "project file (also $FLEETBAKE_CONFIG)")
+	fs.Usage = func() { commandUsage(env, fs, name) }
 	return fs
 }
 
@@ -190,6 +190,10 @@ func usage(w io.Writer) {
 }
 
 func runVersion(env *cliEnv, args []string) error {
+	fs := newFlags(env, "version")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	fmt.Fprintln(env.stdout, "fleetbake", Version)
 	return nil
 }

@@ -111,7 +111,7 @@ func runExportCI(env *cliEnv, args []string) error {
 	github := flags.Bool("github", false, "write a GitHub Actions workflow (e.g. -o .github/workflows/fleetbake.yml)")
 	gitlab := flags.Bool("gitlab", false, "write a GitLab CI pipeline (e.g. -o .gitlab-ci.yml)")
 	label := flags.String("runner-label", "", "GitHub: the runs-on label of the runner that builds (a large self-hosted or CodeBuild runner)")
-	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with `fleetbake export kas -o`)")
+	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with fleetbake export kas -o)")
 	kasImage := flags.String("kas-image", generator.DefaultKasImage, "GitLab: the kas container image the jobs run in")
 	out := flags.String("o", "", "write the pipeline here instead of standard output")
 	if err := flags.Parse(args); err != nil {
