@@ -49,6 +49,7 @@ func runExportKas(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnNoEndpoints(env, p, "kas file")
 	if *out == "" {
 		if _, err := env.stdout.Write(data); err != nil {
 			return err
@@ -150,4 +151,17 @@ func runExportCI(env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "wrote %s\n", model.PrintableLines(*out))
 	return nil
+}
+
+// warnNoEndpoints says when an export bakes empty IOT_DATA_ENDPOINT and
+// IOT_CRED_ENDPOINT into its local.conf block (before `provision apply`):
+// the export is written, as generate writes the conf, but an image built
+// from it cannot provision a device, and unlike generate's conf nothing on
+// the build host would say so.
+func warnNoEndpoints(env *cliEnv, p *model.Project, what string) {
+	g := p.Greengrass
+	if !g.Enabled || g.DataEndpoint != "" && g.CredentialEndpoint != "" {
+		return
+	}
+	fmt.Fprintf(env.stderr, "warning: the %s has no Greengrass endpoints yet, so devices built from it cannot provision: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then export again\n", what)
 }

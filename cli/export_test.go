@@ -96,11 +96,28 @@ func TestExportKasMakesTheFolder(t *testing.T) {
 		t.Fatalf("init: %s", errs)
 	}
 	kas := filepath.Join(dir, "kas", "team", "fleetbake.yml")
-	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || !strings.Contains(out, "wrote "+kas) {
+	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas)
+	if code != 0 || !strings.Contains(out, "wrote "+kas) {
 		t.Fatalf("export into a new folder: exit %d\n%s%s", code, out, errs)
 	}
 	data, err := os.ReadFile(kas)
 	if err != nil || !strings.Contains(string(data), "header:\n  version: 6") {
 		t.Fatalf("kas file (%v):\n%s", err, data)
+	}
+	// Before `provision apply` the kas file's endpoints are empty: said so.
+	if !strings.Contains(string(data), `IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""`) || !strings.Contains(errs, "no Greengrass endpoints yet") || !strings.Contains(errs, "fleetbake provision apply") {
+		t.Fatalf("empty endpoints not warned about:\n%s\n%s", errs, data)
+	}
+	// With the endpoints in fleetbake.toml, no warning.
+	toml, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withEndpoints := strings.Replace(string(toml), "[greengrass]\n", "[greengrass]\n  data_endpoint = \"abc123-ats.iot.us-east-1.amazonaws.com\"\n  credential_endpoint = \"abc123.credentials.iot.us-east-1.amazonaws.com\"\n", 1)
+	if err := os.WriteFile(cfg, []byte(withEndpoints), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || strings.Contains(errs, "endpoints") {
+		t.Fatalf("export with endpoints: exit %d\n%s", code, errs)
 	}
 }
