@@ -7,6 +7,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,9 @@ func runExportKas(env *cliEnv, args []string) error {
 	}
 	if strings.HasSuffix(*out, string(os.PathSeparator)) {
 		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o kas/fleetbake.yml)", *out)
+	}
+	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o %s)", *out, filepath.Join(*out, "fleetbake.yml"))
 	}
 	p, res, err := loadResolved(env)
 	if err != nil {
@@ -123,6 +127,15 @@ func runExportCI(env *cliEnv, args []string) error {
 	}
 	if *github == *gitlab {
 		return errors.New("export ci: choose one of --github or --gitlab")
+	}
+	// A flag of the other engine would be dropped without a word: refused.
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *gitlab && set["runner-label"] {
+		return errors.New("export ci: --runner-label is for --github; GitLab CI picks runners by the tags of its jobs: add `tags:` to the jobs of the written pipeline")
+	}
+	if *github && set["kas-image"] {
+		return errors.New("export ci: --kas-image is for --gitlab; the GitHub workflow runs kas installed on the runner you label with --runner-label")
 	}
 	p, err := app.Open(env.configPath)
 	if err != nil {

@@ -121,3 +121,34 @@ func TestExportKasMakesTheFolder(t *testing.T) {
 		t.Fatalf("export with endpoints: exit %d\n%s", code, errs)
 	}
 }
+
+// Bad -o and flags of the other CI engine get an error naming what to do,
+// not a temp file's rename error or silence.
+func TestExportRefusesFolderAndOtherEngineFlags(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	kasDir := filepath.Join(dir, "kas")
+	if err := os.Mkdir(kasDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kasDir)
+	if code == 0 || !strings.Contains(errs, "is a folder; name the file (e.g. -o "+filepath.Join(kasDir, "fleetbake.yml")) || strings.Contains(errs, "rename") {
+		t.Fatalf("-o an existing folder: exit %d %s", code, errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "export", "ci", "--gitlab", "--runner-label", "big")
+	if code == 0 || out != "" || !strings.Contains(errs, "--runner-label is for --github") {
+		t.Fatalf("--gitlab --runner-label: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "--config", cfg, "export", "ci", "--github", "--runner-label", "big", "--kas-image", "my/kas:1")
+	if code == 0 || out != "" || !strings.Contains(errs, "--kas-image is for --gitlab") {
+		t.Fatalf("--github --kas-image: exit %d\n%s%s", code, out, errs)
+	}
+	// The default of the other engine's flag is no reason to refuse.
+	if code, _, errs := runCLI(t, "--config", cfg, "export", "ci", "--gitlab"); code != 0 {
+		t.Fatalf("--gitlab: exit %d %s", code, errs)
+	}
+}
