@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,12 +56,18 @@ type PinStatus struct {
 	// Missing: the pinned folder is not a git checkout (any more).
 	// Moved: HEAD is not the pinned commit. Dirty: tracked files changed.
 	Missing, Moved, Dirty bool
+	// Unreadable: a checkout git refuses to read (a safe.directory
+	// refusal of a folder another user owns, a worktree whose repository
+	// moved), with git's reason; it is not missing, and fetch leaves it.
+	Unreadable error
 }
 
 // State is one word for a report: missing, moved, dirty, "moved, dirty",
 // unpinned or ok.
 func (s PinStatus) State() string {
 	switch {
+	case s.Unreadable != nil:
+		return "unreadable"
 	case s.Missing:
 		return "missing"
 	case s.Pin == "":
@@ -158,7 +165,9 @@ func CheckPins(ctx context.Context, p *Project, res *Resolution) []PinStatus {
 	var out []PinStatus
 	for _, s := range byKey {
 		head, err := gitOut(ctx, s.Path, "rev-parse", "HEAD")
-		if err != nil {
+		if err != nil && isCheckout(s.Path) {
+			s.Unreadable = oneLineError(err)
+		} else if err != nil {
 			s.Missing = true
 		} else {
 			s.Head = head
@@ -177,6 +186,12 @@ func CheckPins(ctx context.Context, p *Project, res *Resolution) []PinStatus {
 		return out[i].Key < out[j].Key
 	})
 	return out
+}
+
+// oneLineError is err with git's several lines (and the tab before its
+// suggested command) joined by single spaces, for a report line.
+func oneLineError(err error) error {
+	return errors.New(strings.Join(strings.Fields(err.Error()), " "))
 }
 
 // gitOut runs git in dir and returns its trimmed standard output.
