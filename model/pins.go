@@ -140,7 +140,9 @@ func Lock(ctx context.Context, p *Project, res *Resolution) (Pins, error) {
 	for _, root := range repos {
 		head, err := gitOut(ctx, root, "rev-parse", "HEAD")
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v; a checkout with no commit cannot be pinned", root, err)
+			// git's reason says which: no commit yet, or a checkout it
+			// will not read (safe.directory), with what to do.
+			return nil, fmt.Errorf("%s: cannot read its commit, so nothing was pinned: %v", root, oneLineError(err))
 		}
 		pins[PinKey(p, root)] = head
 	}

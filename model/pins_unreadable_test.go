@@ -50,6 +50,11 @@ func TestPinnedCheckoutGitCannotRead(t *testing.T) {
 		t.Fatal("meta-aws not in the pin report")
 	}
 
+	// layers lock pins nothing, with git's reason on one line.
+	if _, err := Lock(context.Background(), p, res); err == nil || !strings.Contains(err.Error(), "nothing was pinned") || !strings.Contains(err.Error(), gone) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("lock: %v", err)
+	}
+
 	var ev events
 	_, err = Fetch(context.Background(), p, res, FetchOptions{Events: ev.add})
 	if err == nil || !strings.Contains(err.Error(), "git cannot read this checkout") || !strings.Contains(err.Error(), gone) || strings.Contains(err.Error(), "uncommitted changes") {
