@@ -62,6 +62,10 @@ func runLayersLock(env *cliEnv, args []string) error {
 		}
 		fmt.Fprintln(env.stdout, line)
 	}
+	for _, l := range model.LayersOutsideGit(res) {
+		fmt.Fprintf(env.stdout, "not pinned: layer %s at %s is in no git checkout; `export kas` and `export bitbake-setup` name its branch, whose newest commit may differ from these files: replace it with a git clone (move it aside, then `fleetbake layers fetch`) to pin it\n",
+			model.PrintableLines(l.Name), model.PrintableLines(model.PinKey(p, l.Path)))
+	}
 	return nil
 }
 

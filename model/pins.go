@@ -102,6 +102,19 @@ func LayerRepos(res *Resolution) []string {
 	return out
 }
 
+// LayersOutsideGit returns the layers of res on disk that are in no git
+// checkout (unpacked from a tarball, copied): nothing can pin them, and the
+// kas and bitbake-setup exports name their catalog branch instead.
+func LayersOutsideGit(res *Resolution) []*Layer {
+	var out []*Layer
+	for _, l := range res.Layers {
+		if l.OnDisk && gitRoot(l.Path) == "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func gitRoot(path string) string {
 	for d := path; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
