@@ -53,7 +53,7 @@ var claimURLs = []string{"file://" + model.ClaimCertFile, "file://" + model.Clai
 func bitbakeQuery(ctx context.Context, v *Verifier) (func() (*engine.BBAnswer, error), error) {
 	loc, err := engine.FindBitBake(v.p.SourceRoots())
 	if err != nil {
-		return nil, fmt.Errorf("no BitBake to run: %w", err)
+		return nil, fmt.Errorf("no BitBake to run: %w; run `fleetbake layers fetch` (poky brings both), or name the folder that holds them in sources of fleetbake.toml", err)
 	}
 	o := engine.BBQueryOptions{OEInit: loc.OEInit, BuildDir: v.p.Abs(v.p.BuildDir)}
 	if err := engine.CanQueryBitBake(o); err != nil {

@@ -106,7 +106,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "help", "-h", "--help":
-		return help(env, rest[1:])
+		return runHelp(env, rest[1:])
 	}
 	// Two-word commands first: "layers fetch" before "layers".
 	if len(rest) >= 2 {
@@ -165,30 +165,11 @@ func finish(env *cliEnv, err error) int {
 func newFlags(env *cliEnv, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("fleetbake "+name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	fs.StringVar(&env.configPath, "config", env.configPath, "project file (default fleetbake.toml, or $FLEETBAKE_CONFIG)")
+	// The flag package prints the default itself; the usage says only where
+	// else the path can come from.
+	fs.StringVar(&env.configPath, "config", env.configPath, "project file (also $FLEETBAKE_CONFIG)")
+	fs.Usage = func() { commandUsage(env, fs, name) }
 	return fs
-}
-
-// help prints the list of commands, the settings, or a command's flags
-// (fleetbake help generate: what generate --help prints). A topic that is
-// none of these is a usage error, exit 2, with the list to choose from.
-func help(env *cliEnv, topic []string) int {
-	name := strings.Join(topic, " ")
-	switch {
-	case name == "":
-		usage(env.stdout)
-		return 0
-	case name == "settings":
-		model.WriteSettings(env.stdout)
-		return 0
-	}
-	if c, ok := env.lookup(name); ok {
-		// The command's own flag set prints its flags for --help.
-		return finish(env, c.run(env, []string{"--help"}))
-	}
-	fmt.Fprintf(env.stderr, "fleetbake: no help for %q: it is no command and not `settings`\n\n", name)
-	usage(env.stderr)
-	return 2
 }
 
 func usage(w io.Writer) {
@@ -207,6 +188,10 @@ func usage(w io.Writer) {
 }
 
 func runVersion(env *cliEnv, args []string) error {
+	fs := newFlags(env, "version")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	fmt.Fprintln(env.stdout, "fleetbake", Version)
 	return nil
 }

@@ -7,6 +7,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,9 @@ func runExportKas(env *cliEnv, args []string) error {
 	if strings.HasSuffix(*out, string(os.PathSeparator)) {
 		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o kas/fleetbake.yml)", *out)
 	}
+	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+		return fmt.Errorf("export kas: -o %s is a folder; name the file (e.g. -o %s)", *out, filepath.Join(*out, "fleetbake.yml"))
+	}
 	p, res, err := loadResolved(env)
 	if err != nil {
 		return err
@@ -48,6 +52,7 @@ func runExportKas(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnNoEndpoints(env, p, "kas file")
 	if *out == "" {
 		if _, err := env.stdout.Write(data); err != nil {
 			return err
@@ -91,6 +96,11 @@ func runExportKas(env *cliEnv, args []string) error {
 		}
 		return nil
 	}
+	// kas/ of the README's `-o kas/fleetbake.yml` is new in most projects:
+	// made here, as `export ci -o .github/workflows/...` makes its folder.
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("export kas: %w", err)
+	}
 	for _, f := range files {
 		if err := model.WriteFileAtomic(f.path, f.data, 0o644); err != nil {
 			return fmt.Errorf("export kas: cannot write %s: %w", f.path, err)
@@ -105,7 +115,7 @@ func runExportCI(env *cliEnv, args []string) error {
 	github := flags.Bool("github", false, "write a GitHub Actions workflow (e.g. -o .github/workflows/fleetbake.yml)")
 	gitlab := flags.Bool("gitlab", false, "write a GitLab CI pipeline (e.g. -o .gitlab-ci.yml)")
 	label := flags.String("runner-label", "", "GitHub: the runs-on label of the runner that builds (a large self-hosted or CodeBuild runner)")
-	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with `fleetbake export kas -o`)")
+	kasFile := flags.String("kas-file", "kas/fleetbake.yml", "the kas file the pipeline builds, relative to the project folder (write it with fleetbake export kas -o)")
 	kasImage := flags.String("kas-image", app.DefaultKasImage, "GitLab: the kas container image the jobs run in")
 	out := flags.String("o", "", "write the pipeline here instead of standard output")
 	if err := flags.Parse(args); err != nil {
@@ -116,6 +126,15 @@ func runExportCI(env *cliEnv, args []string) error {
 	}
 	if *github == *gitlab {
 		return errors.New("export ci: choose one of --github or --gitlab")
+	}
+	// A flag of the other engine would be dropped without a word: refused.
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *gitlab && set["runner-label"] {
+		return errors.New("export ci: --runner-label is for --github; GitLab CI picks runners by the tags of its jobs: add `tags:` to the jobs of the written pipeline")
+	}
+	if *github && set["kas-image"] {
+		return errors.New("export ci: --kas-image is for --gitlab; the GitHub workflow runs kas installed on the runner you label with --runner-label")
 	}
 	p, err := app.Open(env.configPath)
 	if err != nil {
@@ -144,4 +163,17 @@ func runExportCI(env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "wrote %s\n", model.PrintableLines(*out))
 	return nil
+}
+
+// warnNoEndpoints says when an export bakes empty IOT_DATA_ENDPOINT and
+// IOT_CRED_ENDPOINT into its local.conf block (before `provision apply`):
+// the export is written, as generate writes the conf, but an image built
+// from it cannot provision a device, and unlike generate's conf nothing on
+// the build host would say so.
+func warnNoEndpoints(env *cliEnv, p *model.Project, what string) {
+	g := p.Greengrass
+	if !g.Enabled || g.DataEndpoint != "" && g.CredentialEndpoint != "" {
+		return
+	}
+	fmt.Fprintf(env.stderr, "warning: the %s has no Greengrass endpoints yet, so devices built from it cannot provision: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then export again\n", what)
 }

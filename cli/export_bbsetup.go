@@ -36,6 +36,7 @@ func runExportBBSetup(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnNoEndpoints(env, p, "bitbake-setup configuration")
 	names := make([]string, 0, len(exp.Files))
 	for n := range exp.Files {
 		names = append(names, n)

@@ -85,3 +85,70 @@ func TestExportCIWritesPipeline(t *testing.T) {
 		t.Fatalf("export ci --gitlab: exit %d\n%s", code, out)
 	}
 }
+
+// `export kas -o kas/fleetbake.yml`, as the README says it, in a project with
+// no kas/ folder yet: the folder is made and both files are written.
+func TestExportKasMakesTheFolder(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	kas := filepath.Join(dir, "kas", "team", "fleetbake.yml")
+	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas)
+	if code != 0 || !strings.Contains(out, "wrote "+kas) {
+		t.Fatalf("export into a new folder: exit %d\n%s%s", code, out, errs)
+	}
+	data, err := os.ReadFile(kas)
+	if err != nil || !strings.Contains(string(data), "header:\n  version: 6") {
+		t.Fatalf("kas file (%v):\n%s", err, data)
+	}
+	// Before `provision apply` the kas file's endpoints are empty: said so.
+	if !strings.Contains(string(data), `IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = ""`) || !strings.Contains(errs, "no Greengrass endpoints yet") || !strings.Contains(errs, "fleetbake provision apply") {
+		t.Fatalf("empty endpoints not warned about:\n%s\n%s", errs, data)
+	}
+	// With the endpoints in fleetbake.toml, no warning.
+	toml, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withEndpoints := strings.Replace(string(toml), "[greengrass]\n", "[greengrass]\n  data_endpoint = \"abc123-ats.iot.us-east-1.amazonaws.com\"\n  credential_endpoint = \"abc123.credentials.iot.us-east-1.amazonaws.com\"\n", 1)
+	if err := os.WriteFile(cfg, []byte(withEndpoints), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || strings.Contains(errs, "endpoints") {
+		t.Fatalf("export with endpoints: exit %d\n%s", code, errs)
+	}
+}
+
+// Bad -o and flags of the other CI engine get an error naming what to do,
+// not a temp file's rename error or silence.
+func TestExportRefusesFolderAndOtherEngineFlags(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	kasDir := filepath.Join(dir, "kas")
+	if err := os.Mkdir(kasDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kasDir)
+	if code == 0 || !strings.Contains(errs, "is a folder; name the file (e.g. -o "+filepath.Join(kasDir, "fleetbake.yml")) || strings.Contains(errs, "rename") {
+		t.Fatalf("-o an existing folder: exit %d %s", code, errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "export", "ci", "--gitlab", "--runner-label", "big")
+	if code == 0 || out != "" || !strings.Contains(errs, "--runner-label is for --github") {
+		t.Fatalf("--gitlab --runner-label: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "--config", cfg, "export", "ci", "--github", "--runner-label", "big", "--kas-image", "my/kas:1")
+	if code == 0 || out != "" || !strings.Contains(errs, "--kas-image is for --gitlab") {
+		t.Fatalf("--github --kas-image: exit %d\n%s%s", code, out, errs)
+	}
+	// The default of the other engine's flag is no reason to refuse.
+	if code, _, errs := runCLI(t, "--config", cfg, "export", "ci", "--gitlab"); code != 0 {
+		t.Fatalf("--gitlab: exit %d %s", code, errs)
+	}
+}

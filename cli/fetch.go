@@ -40,7 +40,9 @@ func runLayersFetch(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a dropped SSH session then cleans up as Ctrl-C does,
+	// instead of leaving the unfinished clones for the next run to remove.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	pr := newFetchPrinter(env.stdout, outputIsTerminal(env.stdout))
 	res, err := app.FetchProject(ctx, p, app.FetchOptions{History: *history, Jobs: *jobs, Events: pr.event},

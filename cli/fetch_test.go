@@ -117,11 +117,11 @@ func TestFetchHelperProcess(t *testing.T) {
 	os.Exit(Run([]string{"--config", os.Getenv("FLEETBAKE_CONFIG"), "layers", "fetch"}, strings.NewReader(""), os.Stdout, os.Stderr))
 }
 
-// A fetch interrupted half-way (Ctrl-C, or kill -9 of fleetbake alone)
+// A fetch interrupted half-way (Ctrl-C, a hang-up, or kill -9 of fleetbake alone)
 // leaves no folder a later run would take as fetched; the next run removes
 // what was left and fetches everything.
 func TestLayersFetchResumesAfterKill(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			fetchMirror(t)
 			dir := t.TempDir()
@@ -156,13 +156,13 @@ func TestLayersFetchResumesAfterKill(t *testing.T) {
 			err := cmd.Wait()
 			ee, _ := err.(*exec.ExitError)
 			switch sig {
-			case syscall.SIGINT:
+			case syscall.SIGINT, syscall.SIGHUP: // Ctrl-C, a dropped SSH session
 				if ee == nil || ee.ExitCode() != 130 || !strings.Contains(out.String(), "run `fleetbake layers fetch` again to resume") {
-					t.Fatalf("after Ctrl-C: %v\n%s", err, out.String())
+					t.Fatalf("after %v: %v\n%s", sig, err, out.String())
 				}
-				// Ctrl-C cleans up at once.
+				// Both clean up at once.
 				if left, _ := filepath.Glob(filepath.Join(dir, "sources", ".*.clone-*")); len(left) != 0 {
-					t.Fatalf("Ctrl-C left %v", left)
+					t.Fatalf("%v left %v", sig, left)
 				}
 			case syscall.SIGKILL:
 				if ee == nil || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {

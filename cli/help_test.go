@@ -5,6 +5,46 @@ import (
 	"testing"
 )
 
+// `help <command>` says what that command does and lists its flags, on
+// stdout; `<command> --help` says the same (on stderr) and exits 0, verify
+// included; a group word lists its commands; an unknown name is exit 2.
+func TestHelpForOneCommand(t *testing.T) {
+	code, out, errs := runCLI(t, "help", "export", "ci")
+	if code != 0 || errs != "" {
+		t.Fatalf("help export ci: exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{"Usage: fleetbake export ci [flags]", "CI pipeline that builds the image with kas", "-runner-label string", "-kas-file string"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help export ci lacks %q:\n%s", want, out)
+		}
+	}
+	// A backquoted word in a flag's usage becomes its argument name in Go's
+	// flag package: none may be there.
+	if strings.Contains(out, "-kas-file fleetbake") {
+		t.Errorf("-kas-file's argument name is taken from its usage text:\n%s", out)
+	}
+	if strings.Contains(out, "Commands:") {
+		t.Errorf("help export ci printed the whole command list:\n%s", out)
+	}
+
+	code, _, errs = runCLI(t, "verify", "--help")
+	if code != 0 || strings.Contains(errs, "help requested") || !strings.Contains(errs, "-no-aws") || !strings.Contains(errs, "Usage: fleetbake verify") {
+		t.Fatalf("verify --help: exit %d\n%s", code, errs)
+	}
+
+	code, out, _ = runCLI(t, "help", "provision")
+	if code != 0 || !strings.Contains(out, "provision apply") || !strings.Contains(out, "provision rotate-claim") || strings.Contains(out, "export kas") {
+		t.Fatalf("help provision: exit %d\n%s", code, out)
+	}
+
+	for _, args := range [][]string{{"help", "nosuch"}, {"help", "layers", "nosuch"}} {
+		code, out, errs = runCLI(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "no command") || !strings.Contains(errs, "Commands:") {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", args, code, out, errs)
+		}
+	}
+}
+
 // `help nosuch` is a usage error: exit 2, saying so, with the commands to
 // choose from (found walking through: it printed the list and exited 0).
 func TestHelpUnknownTopicExits2(t *testing.T) {
@@ -15,7 +55,7 @@ func TestHelpUnknownTopicExits2(t *testing.T) {
 	if out != "" {
 		t.Errorf("stdout %q, want nothing (the error goes to stderr)", out)
 	}
-	for _, want := range []string{`no help for "nosuch"`, "Commands:", "provision apply", "build status"} {
+	for _, want := range []string{`no command "nosuch"`, "Commands:", "provision apply", "build status"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
@@ -31,9 +71,9 @@ func TestHelpCommandPrintsItsFlags(t *testing.T) {
 			continue // no flags
 		}
 		args := append([]string{"help"}, strings.Fields(c.name)...)
-		code, _, errs := runCLI(t, args...)
-		if code != 0 || !strings.Contains(errs, "Usage of fleetbake "+c.name+":") {
-			t.Errorf("help %s: exit %d, stderr:\n%s", c.name, code, errs)
+		code, out, errs := runCLI(t, args...)
+		if code != 0 || !strings.Contains(out, "Usage: fleetbake "+c.name+" [flags]") {
+			t.Errorf("help %s: exit %d, stdout:\n%s\nstderr:\n%s", c.name, code, out, errs)
 		}
 	}
 }

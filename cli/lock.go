@@ -17,7 +17,8 @@ type jsonPin struct {
 	Repo  string `json:"repo"` // the [pins] key
 	Pin   string `json:"pin,omitempty"`
 	Head  string `json:"head,omitempty"`
-	State string `json:"state"` // ok, moved, dirty, "moved, dirty", missing, unpinned
+	State string `json:"state"`           // ok, moved, dirty, "moved, dirty", missing, unpinned, unreadable
+	Error string `json:"error,omitempty"` // unreadable: git's reason
 }
 
 func runLayersLock(env *cliEnv, args []string) error {
@@ -61,6 +62,10 @@ func runLayersLock(env *cliEnv, args []string) error {
 		}
 		fmt.Fprintln(env.stdout, line)
 	}
+	for _, l := range model.LayersOutsideGit(res) {
+		fmt.Fprintf(env.stdout, "not pinned: layer %s at %s is in no git checkout; `export kas` and `export bitbake-setup` name its branch, whose newest commit may differ from these files: replace it with a git clone (move it aside, then `fleetbake layers fetch`) to pin it\n",
+			model.PrintableLines(l.Name), model.PrintableLines(model.PinKey(p, l.Path)))
+	}
 	return nil
 }
 
@@ -68,7 +73,11 @@ func runLayersLock(env *cliEnv, args []string) error {
 func pinReport(p *model.Project, res *model.Resolution) []jsonPin {
 	out := []jsonPin{}
 	for _, s := range model.CheckPins(context.Background(), p, res) {
-		out = append(out, jsonPin{Repo: s.Key, Pin: s.Pin, Head: s.Head, State: s.State()})
+		jp := jsonPin{Repo: s.Key, Pin: s.Pin, Head: s.Head, State: s.State()}
+		if s.Unreadable != nil {
+			jp.Error = s.Unreadable.Error()
+		}
+		out = append(out, jp)
 	}
 	return out
 }
@@ -89,6 +98,8 @@ func printPins(out io.Writer, pins []jsonPin) {
 		switch s.State {
 		case "ok":
 			fmt.Fprintf(out, "    %s at %s\n", s.Repo, short(s.Pin))
+		case "unreadable":
+			fmt.Fprintf(out, "    %s unreadable: %s\n", s.Repo, s.Error)
 		case "missing":
 			fmt.Fprintf(out, "    %s missing (pinned %s): run `fleetbake layers fetch`\n", s.Repo, short(s.Pin))
 		case "unpinned":

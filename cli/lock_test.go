@@ -107,3 +107,26 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// A layer in no git checkout (a copy, a tarball) cannot be pinned: layers
+// lock says so and what to do, and pins the others.
+func TestLayersLockNamesLayerOutsideGit(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	for _, repo := range []string{"poky", "meta-openembedded"} { // meta-aws stays a plain folder
+		gitIn(t, filepath.Join(dir, repo), "init", "-q", "-b", "scarthgap")
+		gitIn(t, filepath.Join(dir, repo), "add", "-A")
+		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
+	}
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "layers", "lock")
+	if code != 0 || strings.Count(out, "pinned ") != 2 {
+		t.Fatalf("lock: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "not pinned: layer meta-aws at meta-aws is in no git checkout") || !strings.Contains(out, "`fleetbake layers fetch`") {
+		t.Errorf("the layer outside git is not named:\n%s", out)
+	}
+}

@@ -36,14 +36,16 @@ func TestVerifyNoAWSMakesNoCall(t *testing.T) {
 }
 
 // verify --bitbake says why BitBake cannot run, with exit 2: here there is
-// no oe-init-build-env in the project's sources (and, as root, OE's refusal).
+// no oe-init-build-env in the project's sources, and what to do: fetch poky
+// (as root, OE's refusal would come after).
 func TestVerifyBitBakeCannotRun(t *testing.T) {
 	provisionEnv(t)
 	s := awsfake.New(awsfake.Options{})
 	defer s.Close()
 	_, cfg := verifyProject(t, s)
 	code, out := runVerifyCLI(t, cfg, s.URL, "--bitbake", "--no-aws")
-	if code != 2 || !strings.Contains(out, "verify could not run: --bitbake: ") || !strings.Contains(out, "oe-init-build-env") {
+	if code != 2 || !strings.Contains(out, "verify could not run: --bitbake: ") || !strings.Contains(out, "oe-init-build-env") ||
+		!strings.Contains(out, "run `fleetbake layers fetch`") {
 		t.Errorf("verify --bitbake without BitBake: exit %d\n%s", code, out)
 	}
 }

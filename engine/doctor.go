@@ -178,7 +178,10 @@ func checkBitBake(roots []string) Check {
 	loc, err := FindBitBake(roots)
 	if err != nil {
 		c.Status, c.Detail = Fail, err.Error()
-		c.Fix = "clone poky (git clone -b <release> https://git.yoctoproject.org/poky) into the project's sources, or run `fleetbake layers fetch`"
+		// poky has no branch after walnascar: from whinlatter the same files
+		// come from openembedded-core and bitbake (model/catalog.toml lists
+		// poky up to walnascar; git.yoctoproject.org/poky branches).
+		c.Fix = "run `fleetbake layers fetch`: it clones what the project's release needs (poky up to walnascar; openembedded-core and bitbake from whinlatter on, when poky has no branch); or name the folder that holds them in sources of fleetbake.toml"
 		return c
 	}
 	v := ""

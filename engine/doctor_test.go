@@ -42,8 +42,13 @@ func TestFindBitBakeOECoreBesideBitBake(t *testing.T) {
 func TestFindBitBakeNone(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	c := checkBitBake([]string{t.TempDir()})
-	if c.Status != Fail || c.Fix == "" {
+	if c.Status != Fail || !strings.Contains(c.Fix, "`fleetbake layers fetch`") {
 		t.Fatalf("%+v", c)
+	}
+	// poky has no branch from whinlatter on: the fix must not tell every
+	// release to clone it.
+	if strings.Contains(c.Fix, "git clone -b <release> https://git.yoctoproject.org/poky") {
+		t.Errorf("the fix sends every release to poky: %s", c.Fix)
 	}
 }
 

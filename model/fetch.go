@@ -150,6 +150,13 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 					return
 				}
 				defer func() { <-sem }()
+				// Planned before the lock: a run that held it meanwhile
+				// may have made the folder. It is that run's whole clone
+				// (renamed into place complete), so it is left as it is.
+				if _, err := os.Lstat(it.Dest); err == nil && !it.Restore {
+					emit(FetchEvent{Repo: it.Repo, Stage: FetchSkipped, Text: it.Dest + " was fetched by another fleetbake run meanwhile, left as it is"})
+					return
+				}
 				errs[i] = fetchOne(ctx, it, opt.History, emit)
 				if errs[i] != nil && ctx.Err() == nil {
 					emit(FetchEvent{Repo: it.Repo, Stage: FetchFailed, Err: errs[i]})

@@ -78,11 +78,18 @@ func (f *fetcher) git(ctx context.Context, dir string, progress bool, args ...st
 // and renames it into place only when it is complete, so that a run killed
 // half-way leaves no folder a later run would take as fetched.
 func (f *fetcher) cloneItem(ctx context.Context, it FetchItem, history bool) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(it.Dest), tempPrefix(it.Dest)+"*")
+	stage, err := os.MkdirTemp(filepath.Dir(it.Dest), tempPrefix(it.Dest)+"*")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer os.RemoveAll(stage)
+	// The checkout is a folder made inside the 0700 staging folder with the
+	// user's umask, as git clone makes one: MkdirTemp's 0700 would shut out
+	// the other users of a shared sources/ folder.
+	tmp := filepath.Join(stage, "checkout")
+	if err := os.Mkdir(tmp, 0o777); err != nil {
+		return err
+	}
 	if it.Pin == "" {
 		args := []string{"clone", "--progress", "--branch", it.Branch, "--single-branch"}
 		if !history {

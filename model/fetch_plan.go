@@ -83,7 +83,13 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 			continue
 		}
 		head, err := gitOut(ctx, dest, "rev-parse", "HEAD")
-		if err == nil && head == pin {
+		if err != nil {
+			// Not "at <nothing>, with uncommitted changes": git's reason,
+			// which says what to do (safe.directory, a moved repository).
+			fail(name, fmt.Errorf("%s: git cannot read this checkout, so it was left as it is: %v", dest, oneLineError(err)))
+			continue
+		}
+		if head == pin {
 			emit(FetchEvent{Repo: name, Stage: FetchSkipped, Text: dest + " already exists, at its pin " + short12(pin)})
 			continue
 		}

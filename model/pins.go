@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,12 +57,18 @@ type PinStatus struct {
 	// Missing: the pinned folder is not a git checkout (any more).
 	// Moved: HEAD is not the pinned commit. Dirty: tracked files changed.
 	Missing, Moved, Dirty bool
+	// Unreadable: a checkout git refuses to read (a safe.directory
+	// refusal of a folder another user owns, a worktree whose repository
+	// moved), with git's reason; it is not missing, and fetch leaves it.
+	Unreadable error
 }
 
 // State is one word for a report: missing, moved, dirty, "moved, dirty",
 // unpinned or ok.
 func (s PinStatus) State() string {
 	switch {
+	case s.Unreadable != nil:
+		return "unreadable"
 	case s.Missing:
 		return "missing"
 	case s.Pin == "":
@@ -93,6 +100,19 @@ func LayerRepos(res *Resolution) []string {
 	}
 	out = append(out, requiredCheckouts(out)...)
 	sort.Strings(out)
+	return out
+}
+
+// LayersOutsideGit returns the layers of res on disk that are in no git
+// checkout (unpacked from a tarball, copied): nothing can pin them, and the
+// kas and bitbake-setup exports name their catalog branch instead.
+func LayersOutsideGit(res *Resolution) []*Layer {
+	var out []*Layer
+	for _, l := range res.Layers {
+		if l.OnDisk && gitRoot(l.Path) == "" {
+			out = append(out, l)
+		}
+	}
 	return out
 }
 
@@ -134,7 +154,9 @@ func Lock(ctx context.Context, p *Project, res *Resolution) (Pins, error) {
 	for _, root := range repos {
 		head, err := gitOut(ctx, root, "rev-parse", "HEAD")
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v; a checkout with no commit cannot be pinned", root, err)
+			// git's reason says which: no commit yet, or a checkout it
+			// will not read (safe.directory), with what to do.
+			return nil, fmt.Errorf("%s: cannot read its commit, so nothing was pinned: %v", root, oneLineError(err))
 		}
 		pins[PinKey(p, root)] = head
 	}
@@ -167,7 +189,10 @@ func CheckPins(ctx context.Context, p *Project, res *Resolution) []PinStatus {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			head, err := gitOut(ctx, s.Path, "rev-parse", "HEAD")
-			if err != nil {
+			if err != nil && isCheckout(s.Path) {
+				s.Unreadable = oneLineError(err)
+				return
+			} else if err != nil {
 				s.Missing = true
 				return
 			}
@@ -191,6 +216,12 @@ func CheckPins(ctx context.Context, p *Project, res *Resolution) []PinStatus {
 		return out[i].Key < out[j].Key
 	})
 	return out
+}
+
+// oneLineError is err with git's several lines (and the tab before its
+// suggested command) joined by single spaces, for a report line.
+func oneLineError(err error) error {
+	return errors.New(strings.Join(strings.Fields(err.Error()), " "))
 }
 
 // gitOut runs git in dir and returns its trimmed standard output.

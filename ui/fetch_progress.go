@@ -28,12 +28,37 @@ type fetchedMsg struct {
 type fetchRun struct {
 	events chan app.FetchEvent
 	done   chan error
+	// started is closed when the fetch command begins, ended when the
+	// fetch has returned (its unfinished clones removed): Close waits for
+	// a fetch that began, so quitting mid-fetch leaves no clone behind.
+	started, ended chan struct{}
+}
+
+// fetchEndWait bounds how long Close waits for a cancelled fetch: git is
+// killed at once, the removal of its unfinished clones takes a moment.
+const fetchEndWait = 10 * time.Second
+
+// waitEnded waits until a fetch that began has returned (its context is
+// cancelled by then), for at most fetchEndWait.
+func (r *fetchRun) waitEnded() {
+	select {
+	case <-r.started:
+	default:
+		return // never began: nothing on disk
+	}
+	select {
+	case <-r.ended:
+	case <-time.After(fetchEndWait):
+	}
 }
 
 // startFetch runs fetch in a command and returns the run to read from.
 func startFetch(ctx context.Context, fetch func(context.Context, func(app.FetchEvent)) error) (*fetchRun, tea.Cmd) {
-	r := &fetchRun{events: make(chan app.FetchEvent, 256), done: make(chan error, 1)}
+	r := &fetchRun{events: make(chan app.FetchEvent, 256), done: make(chan error, 1),
+		started: make(chan struct{}), ended: make(chan struct{})}
 	return r, func() tea.Msg {
+		close(r.started)
+		defer close(r.ended)
 		err := fetch(ctx, func(e app.FetchEvent) {
 			select {
 			case r.events <- e:

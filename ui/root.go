@@ -191,6 +191,9 @@ func (m *Model) Farewell() string { return m.farewell }
 // that an answer given just before quitting is never lost.
 func (m *Model) Close() error {
 	m.cancel()
+	if s, ok := m.screens[StepLayers].(*layersScreen); ok && s.fetchRun != nil {
+		s.fetchRun.waitEnded()
+	}
 	return m.ctx.saver.Flush()
 }
 
