@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"fleetbake/generator"
@@ -69,7 +68,7 @@ func displayRel(p *model.Project, path string) string {
 }
 
 // emptyAssignment is a `NAME = ""` line as generator's assign writes it.
-var emptyAssignment = regexp.MustCompile(`^(\S+) = ""$`)
+var emptyAssignment = lazyRegexp(`^(\S+) = ""$`)
 
 // emptyVars lists the variables fleetbake's block of local.conf leaves
 // empty in c (what the AWS step fills).
@@ -87,7 +86,7 @@ func emptyVars(c *generator.Changes) []string {
 			case strings.HasPrefix(l, generator.EndMarker):
 				in = false
 			case in:
-				if m := emptyAssignment.FindStringSubmatch(l); m != nil {
+				if m := emptyAssignment().FindStringSubmatch(l); m != nil {
 					out = append(out, m[1])
 				}
 			}

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 )
@@ -111,7 +110,7 @@ func readConf(text string, lineOffset int, strict bool) (*Conf, error) {
 			conf.Assignments = append(conf.Assignments, a)
 			continue
 		}
-		if directiveRE.MatchString(s) {
+		if directiveRE().MatchString(s) {
 			conf.Directives = append(conf.Directives, Directive{Text: s, Line: line})
 			continue
 		}
@@ -147,7 +146,7 @@ func isPySpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-var directiveRE = regexp.MustCompile(`^(include\s+.+|require\s+.+|include_all\s+.+|export\s+[a-zA-Z0-9\-_+.${}/~]+$|unset\s+[a-zA-Z0-9\-_+.${}/~]+(\[[a-zA-Z0-9\-_+.][a-zA-Z0-9\-_+.@]+\])?$|addpylib\s+.+\s+.+|addfragments\s+.+\s+.+\s+.+\s+.+)`)
+var directiveRE = lazyRegexp(`^(include\s+.+|require\s+.+|include_all\s+.+|export\s+[a-zA-Z0-9\-_+.${}/~]+$|unset\s+[a-zA-Z0-9\-_+.${}/~]+(\[[a-zA-Z0-9\-_+.][a-zA-Z0-9\-_+.@]+\])?$|addpylib\s+.+\s+.+|addfragments\s+.+\s+.+\s+.+\s+.+)`)
 
 // Operators in the order BitBake's __config_regexp__ tries them.
 var operators = []string{":=", "??=", "?=", "+=", "=+", "=.", ".=", "="}

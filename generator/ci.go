@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 	"sync"
 	"text/template"
@@ -35,7 +34,7 @@ var ciClaimSecrets = []struct{ Name, File string }{
 	{"FLEETBAKE_CLAIM_ROOT_CA", model.ClaimRootFile},
 }
 
-var ciNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+var ciNameRE = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
 // CIOptions says what `export ci` writes.
 type CIOptions struct {
@@ -98,7 +97,7 @@ func ExportCI(p *model.Project, opts CIOptions) ([]byte, error) {
 	// MACHINE and the image name are written into artifact paths as they
 	// are; OE's own names are letters, digits and . _ + -.
 	for _, f := range []struct{ field, v string }{{"machine", p.Machine}, {"image", p.Image}} {
-		if !ciNameRE.MatchString(f.v) {
+		if !ciNameRE().MatchString(f.v) {
 			return nil, &FieldValueError{Field: f.field, Value: f.v, Problem: "is not a plain name (letters, digits and . _ + -), which the pipeline's artifact paths need"}
 		}
 	}

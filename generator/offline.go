@@ -13,9 +13,9 @@ import (
 // srcrevLine matches a SRCREV assignment of a recipe: its name (SRCREV or
 // SRCREV_<name>) and value, which may hold variables ("v${PV}" in meta-aws
 // wrynose's greengrass_2.16.0.bb).
-var srcrevLine = regexp.MustCompile(`^\s*(SRCREV(?:_[A-Za-z0-9-]+)?)\s*\??=\s*"([^"]*)"`)
+var srcrevLine = lazyRegexp(`^\s*(SRCREV(?:_[A-Za-z0-9-]+)?)\s*\??=\s*"([^"]*)"`)
 
-var commitID = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var commitID = lazyRegexp(`^[0-9a-f]{40}$`)
 
 // tagSRCREV is one SRCREV of a recipe that names a git tag or branch.
 type tagSRCREV struct {
@@ -101,8 +101,8 @@ func tagSRCREVs(path string) []tagSRCREV {
 	var out []tagSRCREV
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		m := srcrevLine.FindStringSubmatch(sc.Text())
-		if m == nil || m[2] == "" || commitID.MatchString(m[2]) || m[2] == "INVALID" || strings.Contains(m[2], "AUTOREV") {
+		m := srcrevLine().FindStringSubmatch(sc.Text())
+		if m == nil || m[2] == "" || commitID().MatchString(m[2]) || m[2] == "INVALID" || strings.Contains(m[2], "AUTOREV") {
 			continue
 		}
 		out = append(out, tagSRCREV{name: m[1], value: m[2]})
@@ -114,7 +114,7 @@ func tagSRCREVs(path string) []tagSRCREV {
 // a commit id (SRCREV_greengrass:pn-greengrass = "<40 hex digits>").
 func pinned(lc map[string]string, name, pn string) bool {
 	v, ok := lc[name+":pn-"+pn]
-	return ok && commitID.MatchString(strings.TrimSpace(v))
+	return ok && commitID().MatchString(strings.TrimSpace(v))
 }
 
 // masked reports whether the project's [local_conf] puts a recipe file into

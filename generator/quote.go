@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -61,7 +60,7 @@ func checkValue(name, value string) error {
 // varNameRE is the subset of BitBake variable names fleetbake writes: a name
 // and optional ":override" parts, no flags, no expansions in the name.
 // Overrides may hold ${...} (VAR:pn-${PN}); "${@" is refused separately.
-var varNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+\-/~]*(:[A-Za-z0-9_.+\-/~${}]+)*$`)
+var varNameRE = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.+\-/~]*(:[A-Za-z0-9_.+\-/~${}]+)*$`)
 
 // nameError is a variable name fleetbake will not write.
 type nameError struct{ name string }
@@ -73,7 +72,7 @@ func (e *nameError) Error() string {
 // checkVarName returns an error when name is not a plain BitBake variable name
 // (with optional overrides such as IMAGE_INSTALL:append or VAR:pn-recipe).
 func checkVarName(name string) error {
-	if !varNameRE.MatchString(name) || strings.Contains(name, "${@") {
+	if !varNameRE().MatchString(name) || strings.Contains(name, "${@") {
 		return &nameError{name}
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 // awsNameRule is one AWS API's naming constraint, as the API reference states it.
 type awsNameRule struct {
 	what    string
-	re      *regexp.Regexp
+	re      func() *regexp.Regexp
 	charset string // for the message
 	max     int
 }
@@ -21,13 +21,13 @@ type awsNameRule struct {
 // CreateProvisioningTemplate templateName; IAM CreateRole RoleName and
 // CreatePolicy PolicyName. \w in those patterns is [A-Za-z0-9_].
 var awsNameRules = map[string]awsNameRule{
-	"iot-policy":  {"IoT policy name", regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
-	"role-alias":  {"IoT role alias", regexp.MustCompile(`^[A-Za-z0-9_=,@-]+$`), "letters, digits and _ = , @ -", 128},
-	"thing-group": {"thing group name", regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
-	"thing-name":  {"thing name", regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
-	"template":    {"provisioning template name", regexp.MustCompile(`^[0-9A-Za-z_-]+$`), "letters, digits and _ -", 36},
-	"iam-role":    {"IAM role name", regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 64},
-	"iam-policy":  {"IAM policy name", regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
+	"iot-policy":  {"IoT policy name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
+	"role-alias":  {"IoT role alias", lazyRegexp(`^[A-Za-z0-9_=,@-]+$`), "letters, digits and _ = , @ -", 128},
+	"thing-group": {"thing group name", lazyRegexp(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
+	"thing-name":  {"thing name", lazyRegexp(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
+	"template":    {"provisioning template name", lazyRegexp(`^[0-9A-Za-z_-]+$`), "letters, digits and _ -", 36},
+	"iam-role":    {"IAM role name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 64},
+	"iam-policy":  {"IAM policy name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
 }
 
 // ValidAWSName checks name against the AWS rule for kind: "iam-role",
@@ -44,7 +44,7 @@ func ValidAWSName(kind, name string) error {
 	if len(name) > r.max {
 		return fmt.Errorf("%s is %d characters; AWS allows at most %d", r.what, len(name), r.max)
 	}
-	if !r.re.MatchString(name) {
+	if !r.re().MatchString(name) {
 		return fmt.Errorf("%s may use only %s (1 to %d characters)", r.what, r.charset, r.max)
 	}
 	return nil
@@ -76,7 +76,7 @@ var allRegions = []string{
 	"us-gov-west-1", "us-gov-east-1",
 }
 
-var reRegion = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
+var reRegion = lazyRegexp(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 
 // ValidRegion checks the region code's format and that it is a known AWS
 // region. Greengrass v2 is offered only in Regions; a known region outside
@@ -85,7 +85,7 @@ func ValidRegion(region string) error {
 	if region == "" {
 		return fmt.Errorf("region is required, e.g. us-east-1")
 	}
-	if !reRegion.MatchString(region) {
+	if !reRegion().MatchString(region) {
 		return fmt.Errorf("not an AWS region code; expected the form us-east-1")
 	}
 	if !slices.Contains(allRegions, region) && !slices.Contains(Regions, region) {

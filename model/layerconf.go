@@ -3,7 +3,6 @@ package model
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -28,7 +27,7 @@ type confVars map[string]string
 
 // assignment matches `VAR op "value"` with the operators of the BitBake manual;
 // an optional `export` and :append/:prepend/:remove suffixes are allowed.
-var reAssign = regexp.MustCompile(`^(?:export\s+)?([A-Za-z0-9_${}/.+-]+(?::[A-Za-z0-9_${}/.+-]+)*)\s*(\?\?=|\?=|:=|\+=|=\+|\.=|=\.|=)\s*(.*)$`)
+var reAssign = lazyRegexp(`^(?:export\s+)?([A-Za-z0-9_${}/.+-]+(?::[A-Za-z0-9_${}/.+-]+)*)\s*(\?\?=|\?=|:=|\+=|=\+|\.=|=\.|=)\s*(.*)$`)
 
 // parseConf reads the assignments of a BitBake conf file (layer.conf). It
 // understands comments, line continuations, single and double quotes, the
@@ -57,7 +56,7 @@ func parseConf(file string, data []byte) (confVars, []error) {
 		if trim == "" || trim[0] == '#' {
 			continue
 		}
-		m := reAssign.FindStringSubmatch(trim)
+		m := reAssign().FindStringSubmatch(trim)
 		if m == nil {
 			continue
 		}

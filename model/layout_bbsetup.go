@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -184,7 +183,7 @@ func BuiltinFragments(buildDir string) []string {
 		return nil
 	}
 	var out []string
-	for _, m := range oeFragmentsRE.FindAllStringSubmatch(string(data), -1) {
+	for _, m := range oeFragmentsRE().FindAllStringSubmatch(string(data), -1) {
 		for _, f := range strings.Fields(m[1]) {
 			if (strings.HasPrefix(f, "machine/") || strings.HasPrefix(f, "distro/")) && !containsString(out, f) {
 				out = append(out, f)
@@ -196,4 +195,4 @@ func BuiltinFragments(buildDir string) []string {
 
 // oeFragmentsRE matches the assignments configfragments.py writes (one
 // line, double-quoted: OE_FRAGMENTS += "a b").
-var oeFragmentsRE = regexp.MustCompile(`(?m)^[ \t]*OE_FRAGMENTS[ \t]*(?:\+=|=|\?=|\?\?=|\.=|=\+|:append[ \t]*=)[ \t]*"([^"\n]*)"`)
+var oeFragmentsRE = lazyRegexp(`(?m)^[ \t]*OE_FRAGMENTS[ \t]*(?:\+=|=|\?=|\?\?=|\.=|=\+|:append[ \t]*=)[ \t]*"([^"\n]*)"`)

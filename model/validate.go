@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,17 +65,17 @@ var OwnedVariables = []string{
 }
 
 var (
-	reMachineName = regexp.MustCompile(`^[a-zA-Z0-9._+-]+$`)
-	reLayerName   = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
+	reMachineName = lazyRegexp(`^[a-zA-Z0-9._+-]+$`)
+	reLayerName   = lazyRegexp(`^[A-Za-z0-9._+-]+$`)
 	// A BitBake variable, optionally with overrides or :append/:prepend/:remove.
-	reVarName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
-	reHostPort   = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
-	reWebSocket  = regexp.MustCompile(`^wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$`)
-	reUnixSocket = regexp.MustCompile(`^unix://[^\s"'\\$]+$`)
-	reHostname   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
-	reSigHandler = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	reURLScheme  = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://\S+$`)
-	rePrefix     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	reVarName    = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
+	reHostPort   = lazyRegexp(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
+	reWebSocket  = lazyRegexp(`^wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$`)
+	reUnixSocket = lazyRegexp(`^unix://[^\s"'\\$]+$`)
+	reHostname   = lazyRegexp(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+	reSigHandler = lazyRegexp(`^[A-Za-z][A-Za-z0-9_]*$`)
+	reURLScheme  = lazyRegexp(`^[a-z][a-z0-9+.-]*://\S+$`)
+	rePrefix     = lazyRegexp(`^[A-Za-z0-9_-]+$`)
 )
 
 func fe(field, value, problem string) *FieldError {
@@ -88,7 +87,7 @@ func checkName(field, v, what string) *FieldError {
 	if v == "" {
 		return fe(field, v, what+" is required")
 	}
-	if !reMachineName.MatchString(v) {
+	if !reMachineName().MatchString(v) {
 		return fe(field, v, what+" may use only letters, digits and . _ + -")
 	}
 	return nil
@@ -101,7 +100,7 @@ func checkHostPort(field, v string, allowAuto bool) *FieldError {
 	if allowAuto && v == "auto" {
 		return nil
 	}
-	if m := reHostPort.FindStringSubmatch(v); m != nil {
+	if m := reHostPort().FindStringSubmatch(v); m != nil {
 		if n, _ := strconv.Atoi(m[3]); n <= 65535 {
 			return nil
 		}
@@ -154,7 +153,7 @@ func validateField(field, v string) *FieldError {
 	case "image":
 		return checkName(field, v, "image recipe")
 	case "layers":
-		if v == "" || !reLayerName.MatchString(v) {
+		if v == "" || !reLayerName().MatchString(v) {
 			return fe(field, v, "a layer is named by its folder (meta-aws) or collection (openembedded-layer): letters, digits and . _ + -")
 		}
 	case "local_conf":
@@ -165,12 +164,12 @@ func validateField(field, v string) *FieldError {
 		if p := unsafeForBitBake(v, false); p != "" {
 			return fe(field, v, p)
 		}
-		if v == "" || v == "auto" || reWebSocket.MatchString(v) || reUnixSocket.MatchString(v) {
+		if v == "" || v == "auto" || reWebSocket().MatchString(v) || reUnixSocket().MatchString(v) {
 			return nil
 		}
 		return checkHostPort(field, v, true)
 	case "shared.hashserve_upstream":
-		if v == "" || reWebSocket.MatchString(v) {
+		if v == "" || reWebSocket().MatchString(v) {
 			return nil
 		}
 		if e := checkHostPort(field, v, false); e != nil {
@@ -178,7 +177,7 @@ func validateField(field, v string) *FieldError {
 			return e
 		}
 	case "shared.signature_handler":
-		if v != "" && !reSigHandler.MatchString(v) {
+		if v != "" && !reSigHandler().MatchString(v) {
 			return fe(field, v, "expected a BitBake signature handler name such as OEEquivHash or OEBasicHash")
 		}
 	case "shared.prserv_host":
@@ -200,7 +199,7 @@ func validateField(field, v string) *FieldError {
 		if v == "" {
 			return nil
 		}
-		if !rePrefix.MatchString(v) {
+		if !rePrefix().MatchString(v) {
 			return fe(field, v, "prefix names every AWS resource, so it may use only letters, digits, _ and -")
 		}
 		if len(v) > maxPrefixLen {
@@ -217,7 +216,7 @@ func validateField(field, v string) *FieldError {
 			return fe(field, v, fmt.Sprintf("the device appends its serial number (MAC) to this prefix; keep it at most %d characters so the thing name stays within 128", maxThingNamePrefixLen))
 		}
 	case "greengrass.data_endpoint", "greengrass.credential_endpoint":
-		if v != "" && !reHostname.MatchString(v) {
+		if v != "" && !reHostname().MatchString(v) {
 			return fe(field, v, "expected a host name as returned by iot:DescribeEndpoint (e.g. abc123-ats.iot.us-east-1.amazonaws.com), without https://")
 		}
 	default:

@@ -38,7 +38,7 @@ func unsafeForBitBake(v string, allowVarRefs bool) string {
 
 func checkVarName(name string) *FieldError {
 	const field = "local_conf"
-	if !reVarName.MatchString(name) {
+	if !reVarName().MatchString(name) {
 		return fe(field, name, "not a BitBake variable name: start with a letter or _, then letters, digits, _ or -, optionally :override parts (e.g. IMAGE_INSTALL:append)")
 	}
 	base := name
@@ -71,7 +71,7 @@ func checkSstateMirrors(v string) *FieldError {
 		return fe(field, v, `expected pairs of "regex url", e.g. "file://.* http://host/sstate/PATH;downloadfilename=PATH"`)
 	}
 	for i := 1; i < len(f); i += 2 {
-		if !reURLScheme.MatchString(f[i]) {
+		if !reURLScheme().MatchString(f[i]) {
 			return fe(field, v, fmt.Sprintf("mirror %q is not a URL (file://, http://, https://...)", f[i]))
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
@@ -55,7 +54,7 @@ func (e *Error) Detail() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-var notAuthorizedRe = regexp.MustCompile(`(?:User|Principal): (\S+) is not authorized to perform: (\S+)(?: on resource: (\S+))?`)
+var notAuthorizedRe = lazyRegexp(`(?:User|Principal): (\S+) is not authorized to perform: (\S+)(?: on resource: (\S+))?`)
 
 // wrapErr turns an SDK error into an *Error whose Hint says what to do.
 func wrapErr(op, resource string, err error) error {
@@ -88,7 +87,7 @@ func hintFor(err error) string {
 		case code == "InvalidClientTokenId" || code == "UnrecognizedClientException" || code == "SignatureDoesNotMatch" || code == "InvalidSignatureException":
 			return "AWS does not accept these credentials: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile's keys (`aws sts get-caller-identity`)"
 		case strings.Contains(code, "AccessDenied") || code == "UnauthorizedException" || code == "UnauthorizedOperation":
-			if m := notAuthorizedRe.FindStringSubmatch(apiErr.ErrorMessage()); m != nil {
+			if m := notAuthorizedRe().FindStringSubmatch(apiErr.ErrorMessage()); m != nil {
 				res := m[3]
 				if res == "" {
 					res = "*"

@@ -67,7 +67,7 @@ func TestTemplatesRenderValidJSON(t *testing.T) {
 }
 
 func TestMissingKeyIsAnError(t *testing.T) {
-	err := awsTemplates.ExecuteTemplate(&strings.Builder{}, "claim-policy.json.tmpl", map[string]any{"Partition": "aws"})
+	err := awsTemplates().ExecuteTemplate(&strings.Builder{}, "claim-policy.json.tmpl", map[string]any{"Partition": "aws"})
 	if err == nil {
 		t.Fatal("rendering with missing keys succeeded")
 	}
