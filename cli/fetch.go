@@ -28,10 +28,10 @@ func runLayersFetch(env *cliEnv, args []string) error {
 		return err
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("layers fetch: unexpected argument %q", flags.Arg(0))
+		return &exitError{code: 2, err: fmt.Errorf("layers fetch: unexpected argument %q", flags.Arg(0))}
 	}
 	if *jobs < 1 {
-		return fmt.Errorf("--jobs %d: expected 1 or more", *jobs)
+		return &exitError{code: 2, err: fmt.Errorf("--jobs %d: expected 1 or more (repositories fetched at once)", *jobs)}
 	}
 	if _, err := os.Stat(env.configPath); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no project file at %s: run `fleetbake init` first (it records the release to fetch), or pass --config", env.configPath)
