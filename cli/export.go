@@ -36,10 +36,7 @@ func runExportKas(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if *out != "" {
-		name = filepath.Base(*out)
-	}
+	name := kasFilePath(*out, p.Dir())
 	data, err := app.ExportKas(p, res, name)
 	if err != nil {
 		return err
@@ -144,4 +141,22 @@ func runExportCI(env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "wrote %s\n", model.PrintableLines(*out))
 	return nil
+}
+
+// kasFilePath is the kas file as the header's `kas build` hint names it:
+// -o as given when it is relative (the folder the engineer runs fleetbake
+// in, the repository root in CI), relative to the project folder when it is
+// an absolute path inside it, else the file name alone (an absolute path of
+// this machine means nothing on a CI runner). "" for standard output.
+func kasFilePath(out, projectDir string) string {
+	if out == "" {
+		return ""
+	}
+	if !filepath.IsAbs(out) {
+		return filepath.ToSlash(filepath.Clean(out))
+	}
+	if rel, err := filepath.Rel(projectDir, out); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.Base(out)
 }

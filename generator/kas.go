@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,14 +60,14 @@ type kasData struct {
 type kasEnv struct{ Name, Default string }
 
 // kasRepo is one entry of kas's repos: a git repository and the layers in
-// it, or a plain folder (Path, no URL) used as one layer.
+// it. A layer in no repository is refused (kasRepos), never written as a
+// `path:` of this machine.
 type kasRepo struct {
 	ID     string
 	URL    string
-	Branch string // the release's branch, in a comment
-	Commit string // the pin, else the checked-out commit; "" for a floating branch
-	Pinned bool   // Commit comes from fleetbake.toml [pins]
-	Path   string
+	Branch string   // the release's branch, in a comment
+	Commit string   // the pin, else the checked-out commit; "" for a floating branch
+	Pinned bool     // Commit comes from fleetbake.toml [pins]
 	Layers []string // folders relative to the repository; nil: the repository is the layer
 	// Disabled: cloned but not a layer (bitbake next to openembedded-core).
 	Disabled bool
@@ -90,7 +91,9 @@ func KasLockName(fileName string) string {
 	return strings.TrimSuffix(fileName, ext) + ".lock" + ext
 }
 
-// exportKas renders the kas project file equivalent to what plan writes.
+// exportKas renders the kas project file equivalent to what plan writes;
+// fileName is the kas file's slash-separated path as the build hint names
+// it (the lock file goes beside it, under its base name).
 func exportKas(in *input, fileName string) ([]byte, error) {
 	p := in.p
 	if len(in.layers) == 0 {
@@ -111,7 +114,7 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	d := kasData{
 		Source:     filepath.Base(source(p)),
 		FileName:   fileName,
-		LockName:   KasLockName(fileName),
+		LockName:   KasLockName(path.Base(fileName)),
 		Version:    KasFormatVersion,
 		MinKas:     KasMinVersion,
 		MinLockKas: KasLockMinVersion,
@@ -152,7 +155,7 @@ func exportKasLock(in *input, fileName string) ([]byte, error) {
 		return nil, nil
 	}
 	out, err := render("kas.lock.yml.tmpl", map[string]any{
-		"Source": filepath.Base(source(in.p)), "FileName": fileName,
+		"Source": filepath.Base(source(in.p)), "FileName": path.Base(fileName),
 		"Version": KasLockVersion, "MinKas": KasLockMinVersion, "Repos": locked,
 	})
 	if err != nil {
@@ -256,7 +259,10 @@ func kasRepos(in *input) ([]kasRepo, error) {
 					r.Commit, r.Pinned = pin, true
 				}
 			} else {
-				r.Path = root
+				// kas takes a repo with a path and no url as that folder
+				// on the building host: a path of this machine is
+				// nowhere on a CI runner or a colleague's machine.
+				return nil, fmt.Errorf("export kas: layer %s (%s) is in no git repository, and kas on another machine cannot find a folder of this one: put the layer in a git repository with a remote others can clone (git init, commit, push, then set it as origin), run `fleetbake layers lock`, and export again", l.Name, l.Path)
 			}
 			repos[root] = r
 		}
