@@ -2,6 +2,7 @@ package generator
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -38,9 +39,16 @@ const (
 // through BB_ENV_PASSTHROUGH_ADDITIONS, and local_conf_header refers to it.
 const ClaimDirEnv = "FLEETBAKE_CLAIM_DIR"
 
+// KasDigestComment starts the kas file's header line that records the
+// SHA-256 of the project file it was exported from. The CI gate compares it
+// with the committed project file using sha256sum alone, so the pipeline
+// needs no fleetbake binary (ci.go says why it cannot install one).
+const KasDigestComment = "# project file sha256: "
+
 // kasData feeds templates/kas/kas.yml.tmpl.
 type kasData struct {
 	Source     string
+	Digest     string // SHA-256 of the project file, hex; "" when it is not on disk
 	FileName   string
 	LockName   string
 	Version    int
@@ -113,6 +121,7 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	}
 	d := kasData{
 		Source:     filepath.Base(source(p)),
+		Digest:     projectDigest(p),
 		FileName:   fileName,
 		LockName:   KasLockName(path.Base(fileName)),
 		Version:    KasFormatVersion,
@@ -136,6 +145,19 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 		return nil, err
 	}
 	return finishYAML(out)
+}
+
+// projectDigest is the SHA-256 of the project file as saved, "" when it
+// has no file (a project not saved yet).
+func projectDigest(p *model.Project) string {
+	if p.Path() == "" {
+		return ""
+	}
+	data, err := model.ReadRegularFile(p.Path(), model.MaxConfFileSize)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data))
 }
 
 // exportKasLock renders the lock file: every repository's commit as an
@@ -340,3 +362,6 @@ func indent(n int, s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// DigestComment is KasDigestComment, for the template.
+func (kasData) DigestComment() string { return KasDigestComment }
