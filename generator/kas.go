@@ -199,9 +199,9 @@ func finishYAML(out string) ([]byte, error) {
 //   - the claim files are read from the folder in $FLEETBAKE_CLAIM_DIR, and
 //     the old generation finds them through FILESEXTRAPATHS instead of the
 //     claim layer, a folder of this machine;
-//   - no SRC_URI entries for them: a file:// entry that is missing stops
-//     BitBake's parse, and there the recipe's own warning is the better
-//     failure;
+//   - the new generation lists them in SRC_URI under the variable, so a
+//     host without them stops at parse time naming the missing file
+//     (ClaimDirUnset says how), not late in do_install;
 //   - DL_DIR and SSTATE_DIR (folders of this machine) are left to the
 //     environment, which kas passes to BitBake (kas/libkas.py,
 //     get_build_environ: SSTATE_DIR, DL_DIR, and SSTATE_MIRRORS from kas 4);
@@ -214,14 +214,17 @@ func kasLocalData(in *input) (localData, []kasEnv) {
 	ld.Source = filepath.Base(ld.Source) // a folder of this machine means nothing elsewhere
 	var env []kasEnv
 	if g := ld.Greengrass; g != nil {
-		env = append(env, kasEnv{Name: ClaimDirEnv})
+		// Default: a folder that does not exist, so that BitBake's parse
+		// names it (ClaimDirUnset); an empty default would make the paths
+		// /claim.cert.pem.
+		env = append(env, kasEnv{Name: ClaimDirEnv, Default: ClaimDirUnset})
 		dir := "${" + ClaimDirEnv + "}"
 		g.ClaimCert = dir + "/" + model.ClaimCertFile
 		g.ClaimKey = dir + "/" + model.ClaimKeyFile
 		g.RootCA = dir + "/" + model.ClaimRootFile
 		g.ClaimFilesExist = false
 		g.ClaimLayer = ""
-		g.ClaimDirRef = dir
+		g.ClaimDirRef, g.ClaimEnv = dir, ClaimDirEnv
 	}
 	s := &ld.Shared
 	s.DLDir, s.SstateDir = "", ""
@@ -362,6 +365,9 @@ func indent(n int, s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// ClaimUnset is ClaimDirUnset, for the template.
+func (kasData) ClaimUnset() string { return ClaimDirUnset }
 
 // DigestComment is KasDigestComment, for the template.
 func (kasData) DigestComment() string { return KasDigestComment }
