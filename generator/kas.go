@@ -302,7 +302,7 @@ func kasRepos(in *input) ([]kasRepo, error) {
 		ids[r.ID] = true
 	}
 	var required []*kasRepo
-	for _, r := range repos {
+	for root, r := range repos {
 		cr, ok := model.CatalogRepoNamed(r.ID)
 		if !ok {
 			continue
@@ -314,7 +314,20 @@ func kasRepos(in *input) ([]kasRepo, error) {
 			}
 			ids[need] = true
 			branch, _ := nr.Branch(in.release)
-			required = append(required, &kasRepo{ID: need, URL: nr.GitURL, Branch: branch, Disabled: true, order: r.order})
+			req := &kasRepo{ID: need, URL: nr.GitURL, Branch: branch, Disabled: true, order: r.order}
+			// A checkout of it beside the one needing it (layers/bitbake
+			// beside layers/openembedded-core in bitbake-setup's layout,
+			// sources/bitbake after `layers fetch`): its pin from `layers
+			// lock` (model.requiredCheckouts), else its commit, as for a
+			// layer repository. BitBake's version is part of the build.
+			dir := filepath.Join(filepath.Dir(root), need)
+			if commit, _ := gitHead(dir); commit != "" {
+				req.Commit = commit
+			}
+			if pin := p.Pins[model.PinKey(p, dir)]; pin != "" {
+				req.Commit, req.Pinned = pin, true
+			}
+			required = append(required, req)
 		}
 	}
 	for _, r := range required {
