@@ -40,10 +40,7 @@ func runExportKas(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if *out != "" {
-		name = filepath.Base(*out)
-	}
+	name := kasFilePath(*out, p.Dir())
 	data, err := app.ExportKas(p, res, name)
 	if err != nil {
 		return err
@@ -176,4 +173,22 @@ func warnNoEndpoints(env *cliEnv, p *model.Project, what string) {
 		return
 	}
 	fmt.Fprintf(env.stderr, "warning: the %s has no Greengrass endpoints yet, so devices built from it cannot provision: run `fleetbake provision apply` (it writes data_endpoint and credential_endpoint into fleetbake.toml), then export again\n", what)
+}
+
+// kasFilePath is the kas file as the header's `kas build` hint names it:
+// -o as given when it is relative (the folder the engineer runs fleetbake
+// in, the repository root in CI), relative to the project folder when it is
+// an absolute path inside it, else the file name alone (an absolute path of
+// this machine means nothing on a CI runner). "" for standard output.
+func kasFilePath(out, projectDir string) string {
+	if out == "" {
+		return ""
+	}
+	if !filepath.IsAbs(out) {
+		return filepath.ToSlash(filepath.Clean(out))
+	}
+	if rel, err := filepath.Rel(projectDir, out); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.Base(out)
 }

@@ -37,6 +37,10 @@ func TestExportKasLockAndCheck(t *testing.T) {
 	if code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas); code != 0 || !strings.Contains(out, "fleetbake.lock.yml") {
 		t.Fatalf("export: exit %d\n%s%s", code, out, errs)
 	}
+	// The build hint names the file where it is, not its base name alone.
+	if data, err := os.ReadFile(kas); err != nil || !strings.Contains(string(data), "kas build kas/fleetbake.yml\n") {
+		t.Fatalf("kas file's build hint (%v):\n%s", err, data)
+	}
 	aws := filepath.Join(dir, "meta-aws")
 	head := gitIn(t, aws, "rev-parse", "HEAD")
 	lock, err := os.ReadFile(filepath.Join(dir, "kas", "fleetbake.lock.yml"))
@@ -54,6 +58,25 @@ func TestExportKasLockAndCheck(t *testing.T) {
 	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "--check", "-o", kas)
 	if code != 1 || !strings.Contains(out, "fleetbake.lock.yml: would be changed") || !strings.Contains(errs, "fleetbake export kas -o") {
 		t.Fatalf("check after a new pin: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// A layer in no git repository would be a `path:` of this machine in the
+// kas file: export kas refuses it and says what to do.
+func TestExportKasRefusesLayerOutsideGit(t *testing.T) {
+	dir := t.TempDir()
+	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	kas := filepath.Join(dir, "kas.yml")
+	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas)
+	if code == 0 || !strings.Contains(errs, "is in no git repository") || !strings.Contains(errs, "fleetbake layers lock") {
+		t.Fatalf("export kas of layers outside git: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(kas); err == nil {
+		t.Errorf("export kas wrote %s after refusing", kas)
 	}
 }
 

@@ -17,9 +17,9 @@ import (
 //     them, and BitBake stops when one meets an assignment made before it
 //     (bitbake lib/bb/parse/ast.py check_and_set_builtin_fragment);
 //   - the claim files as ${FLEETBAKE_CLAIM_DIR}/<file>, never a folder of
-//     this machine, and not as SRC_URI entries (a missing file:// entry
-//     stops the parse on a machine that has no claim folder; the recipe's
-//     own check reports missing files there);
+//     this machine, and as SRC_URI entries under it, so that a host
+//     without them stops at parse time naming the missing file
+//     (ClaimDirUnset in render.go);
 //   - no line naming this machine's project file.
 func bbsetupFragment(in *input) (string, error) {
 	ld := in.localData()
@@ -30,6 +30,7 @@ func bbsetupFragment(in *input) (string, error) {
 		g.ClaimKey = dir + model.ClaimKeyFile
 		g.RootCA = dir + model.ClaimRootFile
 		g.ClaimFilesExist = false
+		g.ClaimDirRef, g.ClaimEnv = "${"+ClaimDirEnv+"}", ClaimDirEnv
 	}
 	block, err := render("local.conf.block.tmpl", ld)
 	if err != nil {

@@ -121,8 +121,14 @@ func TestExportBBSetup(t *testing.T) {
 	if vals["CLAIM_CERT_PATH"+plugin] != "${FLEETBAKE_CLAIM_DIR}/claim.cert.pem" || vals["BB_NUMBER_THREADS"] != "4" || vals["BB_CONF_FRAGMENT_SUMMARY"] == "" {
 		t.Fatalf("fragment values %v", vals)
 	}
-	if _, ok := vals["SRC_URI:append"+plugin]; ok {
-		t.Fatal("the claim files must not be SRC_URI entries in an export")
+	// The claim files are SRC_URI entries under the variable, so a host
+	// without them stops at parse time naming the file; unset, the
+	// variable is a folder named to say so.
+	if got, want := vals["SRC_URI:append"+plugin], " file://${FLEETBAKE_CLAIM_DIR}/claim.cert.pem file://${FLEETBAKE_CLAIM_DIR}/claim.pkey.pem file://${FLEETBAKE_CLAIM_DIR}/claim.root.pem"; got != want {
+		t.Fatalf("SRC_URI:append%s = %q, want %q", plugin, got, want)
+	}
+	if !strings.Contains(frag, "\nFLEETBAKE_CLAIM_DIR ??= \""+ClaimDirUnset+"\"\n") {
+		t.Fatalf("the fragment has no weak default for FLEETBAKE_CLAIM_DIR:\n%s", frag)
 	}
 	for name, data := range exp.Files {
 		for _, local := range []string{"secret-claims", p.Dir(), "/srv/mirror"} {

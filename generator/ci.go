@@ -56,12 +56,18 @@ type ciData struct {
 	Secrets     []struct{ Name, File string }
 	ClaimEnv    string
 	Shared      []kasEnv // the [shared] servers, passed to kas as environment
+	// The gate (templates/ci/gate.tmpl): the kas file's digest line, the
+	// indent of the script block's lines, and the error prefix (GitHub's
+	// ::error:: annotation).
+	DigestComment string
+	GateIndent    string
+	ErrorPrefix   string
 }
 
 // ExportCI renders a CI pipeline that builds the project's image with kas
 // from the kas export at opts.KasFile: the claim files from CI secrets, the
-// [shared] servers as environment, `fleetbake export kas --check` as the
-// gate, and the image and an excerpt of the failures as artifacts.
+// [shared] servers as environment, the project file's digest recorded in
+// the kas file as the gate (no fleetbake on the runner), and the image and an excerpt of the failures as artifacts.
 func ExportCI(p *model.Project, opts CIOptions) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("generator: no project")
@@ -83,6 +89,8 @@ func ExportCI(p *model.Project, opts CIOptions) ([]byte, error) {
 		Claims:      p.Greengrass.Enabled,
 		Secrets:     ciClaimSecrets,
 		ClaimEnv:    ClaimDirEnv,
+
+		DigestComment: KasDigestComment,
 	}
 	for _, v := range []struct{ name, val string }{
 		{"SSTATE_MIRRORS", p.Shared.SstateMirrors},
@@ -108,11 +116,13 @@ func ExportCI(p *model.Project, opts CIOptions) ([]byte, error) {
 			return nil, fmt.Errorf("export ci --github: name the runner with --runner-label: a Yocto build needs a large self-hosted or CodeBuild runner (meta-aws uses codebuild-<project>-${{ github.run_id }}-${{ github.run_attempt }}), not a GitHub-hosted one")
 		}
 		name = "github.yml.tmpl"
+		d.GateIndent, d.ErrorPrefix = strings.Repeat(" ", 10), "::error::"
 	case CIGitLab:
 		if d.KasImage == "" {
 			d.KasImage = DefaultKasImage
 		}
 		name = "gitlab.yml.tmpl"
+		d.GateIndent = strings.Repeat(" ", 6)
 	default:
 		return nil, fmt.Errorf("export ci: unknown CI %q; use --github or --gitlab", opts.Engine)
 	}

@@ -3,6 +3,7 @@ package generator
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -112,15 +113,21 @@ func TestClaimFilesBecomeSrcURIOnlyWhenTheyExist(t *testing.T) {
 				t.Errorf("a rotated claim changes the conf:\n%s", c.Diff())
 			}
 
-			// kas's local_conf_header leaves the line out: a kas file is
-			// shared with hosts that lack this claim folder, where the line
-			// would stop BitBake's parse.
+			// kas's local_conf_header names the claim files under
+			// $FLEETBAKE_CLAIM_DIR, never this host's claim folder: a host
+			// without them stops at parse time, naming the file.
 			kas, err := ExportKas(f.p, f.res, "fleetbake.kas.yml")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Contains(string(kas), "SRC_URI:append:pn-") {
-				t.Error("kas file has the host's claim files in SRC_URI")
+			cert, _, _ = f.p.ClaimFiles()
+			if strings.Contains(string(kas), filepath.Dir(cert)) {
+				t.Error("kas file names the host's claim folder")
+			}
+			// (The old greengrass-bin finds its own file://claim.*.pem
+			// through FILESEXTRAPATHS; BitBake's parse stops the same way.)
+			if tc.key != "" && !strings.Contains(string(kas), "file://${FLEETBAKE_CLAIM_DIR}/"+model.ClaimCertFile) {
+				t.Errorf("kas file's SRC_URI lacks the claim files under $FLEETBAKE_CLAIM_DIR:\n%s", kas)
 			}
 		})
 	}

@@ -2,8 +2,10 @@ package generator
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -37,9 +39,16 @@ const (
 // through BB_ENV_PASSTHROUGH_ADDITIONS, and local_conf_header refers to it.
 const ClaimDirEnv = "FLEETBAKE_CLAIM_DIR"
 
+// KasDigestComment starts the kas file's header line that records the
+// SHA-256 of the project file it was exported from. The CI gate compares it
+// with the committed project file using sha256sum alone, so the pipeline
+// needs no fleetbake binary (ci.go says why it cannot install one).
+const KasDigestComment = "# project file sha256: "
+
 // kasData feeds templates/kas/kas.yml.tmpl.
 type kasData struct {
 	Source     string
+	Digest     string // SHA-256 of the project file, hex; "" when it is not on disk
 	FileName   string
 	LockName   string
 	Version    int
@@ -59,14 +68,14 @@ type kasData struct {
 type kasEnv struct{ Name, Default string }
 
 // kasRepo is one entry of kas's repos: a git repository and the layers in
-// it, or a plain folder (Path, no URL) used as one layer.
+// it. A layer in no repository is refused (kasRepos), never written as a
+// `path:` of this machine.
 type kasRepo struct {
 	ID     string
 	URL    string
-	Branch string // the release's branch, in a comment
-	Commit string // the pin, else the checked-out commit; "" for a floating branch
-	Pinned bool   // Commit comes from fleetbake.toml [pins]
-	Path   string
+	Branch string   // the release's branch, in a comment
+	Commit string   // the pin, else the checked-out commit; "" for a floating branch
+	Pinned bool     // Commit comes from fleetbake.toml [pins]
 	Layers []string // folders relative to the repository; nil: the repository is the layer
 	// Disabled: cloned but not a layer (bitbake next to openembedded-core).
 	Disabled bool
@@ -90,7 +99,9 @@ func KasLockName(fileName string) string {
 	return strings.TrimSuffix(fileName, ext) + ".lock" + ext
 }
 
-// exportKas renders the kas project file equivalent to what plan writes.
+// exportKas renders the kas project file equivalent to what plan writes;
+// fileName is the kas file's slash-separated path as the build hint names
+// it (the lock file goes beside it, under its base name).
 func exportKas(in *input, fileName string) ([]byte, error) {
 	p := in.p
 	if len(in.layers) == 0 {
@@ -110,8 +121,9 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	}
 	d := kasData{
 		Source:     filepath.Base(source(p)),
+		Digest:     projectDigest(p),
 		FileName:   fileName,
-		LockName:   KasLockName(fileName),
+		LockName:   KasLockName(path.Base(fileName)),
 		Version:    KasFormatVersion,
 		MinKas:     KasMinVersion,
 		MinLockKas: KasLockMinVersion,
@@ -135,6 +147,19 @@ func exportKas(in *input, fileName string) ([]byte, error) {
 	return finishYAML(out)
 }
 
+// projectDigest is the SHA-256 of the project file as saved, "" when it
+// has no file (a project not saved yet).
+func projectDigest(p *model.Project) string {
+	if p.Path() == "" {
+		return ""
+	}
+	data, err := model.ReadRegularFile(p.Path(), model.MaxConfFileSize)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data))
+}
+
 // exportKasLock renders the lock file: every repository's commit as an
 // override, the format `kas lock` writes. nil when no repository has one.
 func exportKasLock(in *input, fileName string) ([]byte, error) {
@@ -152,7 +177,7 @@ func exportKasLock(in *input, fileName string) ([]byte, error) {
 		return nil, nil
 	}
 	out, err := render("kas.lock.yml.tmpl", map[string]any{
-		"Source": filepath.Base(source(in.p)), "FileName": fileName,
+		"Source": filepath.Base(source(in.p)), "FileName": path.Base(fileName),
 		"Version": KasLockVersion, "MinKas": KasLockMinVersion, "Repos": locked,
 	})
 	if err != nil {
@@ -174,9 +199,9 @@ func finishYAML(out string) ([]byte, error) {
 //   - the claim files are read from the folder in $FLEETBAKE_CLAIM_DIR, and
 //     the old generation finds them through FILESEXTRAPATHS instead of the
 //     claim layer, a folder of this machine;
-//   - no SRC_URI entries for them: a file:// entry that is missing stops
-//     BitBake's parse, and there the recipe's own warning is the better
-//     failure;
+//   - the new generation lists them in SRC_URI under the variable, so a
+//     host without them stops at parse time naming the missing file
+//     (ClaimDirUnset says how), not late in do_install;
 //   - DL_DIR and SSTATE_DIR (folders of this machine) are left to the
 //     environment, which kas passes to BitBake (kas/libkas.py,
 //     get_build_environ: SSTATE_DIR, DL_DIR, and SSTATE_MIRRORS from kas 4);
@@ -189,14 +214,17 @@ func kasLocalData(in *input) (localData, []kasEnv) {
 	ld.Source = filepath.Base(ld.Source) // a folder of this machine means nothing elsewhere
 	var env []kasEnv
 	if g := ld.Greengrass; g != nil {
-		env = append(env, kasEnv{Name: ClaimDirEnv})
+		// Default: a folder that does not exist, so that BitBake's parse
+		// names it (ClaimDirUnset); an empty default would make the paths
+		// /claim.cert.pem.
+		env = append(env, kasEnv{Name: ClaimDirEnv, Default: ClaimDirUnset})
 		dir := "${" + ClaimDirEnv + "}"
 		g.ClaimCert = dir + "/" + model.ClaimCertFile
 		g.ClaimKey = dir + "/" + model.ClaimKeyFile
 		g.RootCA = dir + "/" + model.ClaimRootFile
 		g.ClaimFilesExist = false
 		g.ClaimLayer = ""
-		g.ClaimDirRef = dir
+		g.ClaimDirRef, g.ClaimEnv = dir, ClaimDirEnv
 	}
 	s := &ld.Shared
 	s.DLDir, s.SstateDir = "", ""
@@ -256,7 +284,10 @@ func kasRepos(in *input) ([]kasRepo, error) {
 					r.Commit, r.Pinned = pin, true
 				}
 			} else {
-				r.Path = root
+				// kas takes a repo with a path and no url as that folder
+				// on the building host: a path of this machine is
+				// nowhere on a CI runner or a colleague's machine.
+				return nil, fmt.Errorf("export kas: layer %s (%s) is in no git repository, and kas on another machine cannot find a folder of this one: put the layer in a git repository with a remote others can clone (git init, commit, push, then set it as origin), run `fleetbake layers lock`, and export again", l.Name, l.Path)
 			}
 			repos[root] = r
 		}
@@ -271,7 +302,7 @@ func kasRepos(in *input) ([]kasRepo, error) {
 		ids[r.ID] = true
 	}
 	var required []*kasRepo
-	for _, r := range repos {
+	for root, r := range repos {
 		cr, ok := model.CatalogRepoNamed(r.ID)
 		if !ok {
 			continue
@@ -283,7 +314,20 @@ func kasRepos(in *input) ([]kasRepo, error) {
 			}
 			ids[need] = true
 			branch, _ := nr.Branch(in.release)
-			required = append(required, &kasRepo{ID: need, URL: nr.GitURL, Branch: branch, Disabled: true, order: r.order})
+			req := &kasRepo{ID: need, URL: nr.GitURL, Branch: branch, Disabled: true, order: r.order}
+			// A checkout of it beside the one needing it (layers/bitbake
+			// beside layers/openembedded-core in bitbake-setup's layout,
+			// sources/bitbake after `layers fetch`): its pin from `layers
+			// lock` (model.requiredCheckouts), else its commit, as for a
+			// layer repository. BitBake's version is part of the build.
+			dir := filepath.Join(filepath.Dir(root), need)
+			if commit, _ := gitHead(dir); commit != "" {
+				req.Commit = commit
+			}
+			if pin := p.Pins[model.PinKey(p, dir)]; pin != "" {
+				req.Commit, req.Pinned = pin, true
+			}
+			required = append(required, req)
 		}
 	}
 	for _, r := range required {
@@ -334,3 +378,9 @@ func indent(n int, s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// ClaimUnset is ClaimDirUnset, for the template.
+func (kasData) ClaimUnset() string { return ClaimDirUnset }
+
+// DigestComment is KasDigestComment, for the template.
+func (kasData) DigestComment() string { return KasDigestComment }

@@ -141,7 +141,7 @@ func TestExportKasTakesMachineSettingsFromEnv(t *testing.T) {
 			}
 			want := []string{
 				"header:\n  version: 6\n",
-				"env:\n  \"FLEETBAKE_CLAIM_DIR\": \"\"\n  \"SSTATE_MIRRORS\": \"file://.* https://sstate.example.com/PATH;downloadfilename=PATH\"\n  \"BB_HASHSERVE\": \"hashserv.example.com:8686\"\n",
+				"env:\n  \"FLEETBAKE_CLAIM_DIR\": \"" + ClaimDirUnset + "\"\n  \"SSTATE_MIRRORS\": \"file://.* https://sstate.example.com/PATH;downloadfilename=PATH\"\n  \"BB_HASHSERVE\": \"hashserv.example.com:8686\"\n",
 				`BB_SIGNATURE_HANDLER = "OEEquivHash"`,
 				"# Needs kas 3.0 or later (format version 6).",
 				"the lock file kas.lock.yml beside this one",
@@ -149,7 +149,9 @@ func TestExportKasTakesMachineSettingsFromEnv(t *testing.T) {
 			if gen == model.GenerationOld {
 				want = append(want, `FILESEXTRAPATHS:prepend:pn-greengrass-bin = "${FLEETBAKE_CLAIM_DIR}:"`)
 			} else {
-				want = append(want, `CLAIM_KEY_PATH:pn-greengrass-plugin-fleetprovisioning = "${FLEETBAKE_CLAIM_DIR}/claim.pkey.pem"`)
+				want = append(want, `CLAIM_KEY_PATH:pn-greengrass-plugin-fleetprovisioning = "${FLEETBAKE_CLAIM_DIR}/claim.pkey.pem"`,
+					// a host without the files stops at parse time, naming them
+					"SRC_URI:append:pn-greengrass-plugin-fleetprovisioning = \" file://${FLEETBAKE_CLAIM_DIR}/claim.cert.pem")
 			}
 			for _, w := range want {
 				if !strings.Contains(kas, w) {

@@ -66,10 +66,13 @@ type greengrassData struct {
 	ClaimKey     string
 	RootCA       string
 	ClaimLayer   string // old generation: the claim layer's folder
-	// ClaimDirRef, for the kas export of the old generation: the claim
-	// folder as a reference to an environment variable, searched through
-	// FILESEXTRAPATHS instead of the claim layer.
+	// ClaimDirRef, for the exports (kas, bitbake-setup): the claim folder
+	// as a reference to the environment variable ClaimEnv. The old
+	// generation searches it through FILESEXTRAPATHS instead of the claim
+	// layer; the new one lists the three files in SRC_URI under it, so a
+	// parse without them stops naming the missing file (exportClaimURIs).
 	ClaimDirRef string
+	ClaimEnv    string
 	// ClaimFilesExist: all three claim files are on disk, so they can be
 	// SRC_URI entries of the recipe that installs them from CLAIM_*_PATH
 	// (see claimSrcURI); a missing file:// entry would stop BitBake's parse.
@@ -113,13 +116,15 @@ var (
 func loadTemplates() (*template.Template, error) {
 	tmplOnce.Do(func() {
 		t := template.New("fleetbake").Option("missingkey=error").Funcs(template.FuncMap{
-			"assign":    assign,
-			"layerpath": func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
-			"claimdir":  func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
-			"claimuris": claimSrcURI,
-			"yaml":      yamlString,
-			"indent":    indent,
-			"comment":   commentText,
+			"assign":        assign,
+			"layerpath":     func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
+			"claimdir":      func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
+			"claimuris":     claimSrcURI,
+			"envclaimuris":  exportClaimURIs,
+			"claimdirunset": func() string { return ClaimDirUnset },
+			"yaml":          yamlString,
+			"indent":        indent,
+			"comment":       commentText,
 		})
 		tmpl, tmplErr = t.ParseFS(templates.FS, "bitbake/*.tmpl", "bitbake/claim-layer/*.tmpl", "kas/*.tmpl")
 	})
@@ -330,4 +335,28 @@ func (in *input) layerPaths() []string {
 		}
 	}
 	return paths
+}
+
+// ClaimDirUnset is the claim folder the exports fall back to when
+// $FLEETBAKE_CLAIM_DIR is not set: a folder that does not exist, named so
+// that BitBake's error says what is missing. The claim files are file://
+// entries of the recipe's SRC_URI, and oe-core checksums every local entry
+// while parsing the recipe (meta/classes-global/base.bbclass:
+// do_fetch[file-checksums], read by bitbake lib/bb/cache.py), which stops
+// with "Unable to get checksum for <recipe> SRC_URI entry claim.cert.pem:
+// file could not be found ... /FLEETBAKE_CLAIM_DIR-is-not-set/claim.cert.pem"
+// (bitbake lib/bb/fetch2/__init__.py get_checksum_file_list): at parse time,
+// before any task runs, and with no Python in the exported conf.
+const ClaimDirUnset = "/" + "FLEETBAKE_CLAIM_DIR-is-not-set"
+
+// exportClaimURIs lists the claim files as file:// entries under the claim
+// folder reference dir (${FLEETBAKE_CLAIM_DIR}): absolute once expanded,
+// so BitBake looks for them there only (lib/bb/fetch2/local.py,
+// localfile_searchpaths).
+func exportClaimURIs(dir string) string {
+	var b strings.Builder
+	for _, f := range []string{model.ClaimCertFile, model.ClaimKeyFile, model.ClaimRootFile} {
+		b.WriteString(" file://" + dir + "/" + f)
+	}
+	return b.String()
 }
