@@ -15,11 +15,7 @@ import (
 func TestExportKasLockAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-	for _, repo := range []string{"poky", "meta-openembedded", "meta-aws"} {
-		gitIn(t, filepath.Join(dir, repo), "init", "-q", "-b", "scarthgap")
-		gitIn(t, filepath.Join(dir, repo), "add", "-A")
-		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
-	}
+	commitFixtureRepos(t, dir)
 	cfg := filepath.Join(dir, "fleetbake.toml")
 	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
 		t.Fatalf("init: %s", errs)
@@ -114,6 +110,7 @@ func TestExportCIWritesPipeline(t *testing.T) {
 func TestExportKasMakesTheFolder(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
+	commitFixtureRepos(t, dir) // kas names layers by their repositories
 	cfg := filepath.Join(dir, "fleetbake.toml")
 	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
 		t.Fatalf("init: %s", errs)
@@ -173,5 +170,16 @@ func TestExportRefusesFolderAndOtherEngineFlags(t *testing.T) {
 	// The default of the other engine's flag is no reason to refuse.
 	if code, _, errs := runCLI(t, "--config", cfg, "export", "ci", "--gitlab"); code != 0 {
 		t.Fatalf("--gitlab: exit %d %s", code, errs)
+	}
+}
+
+// commitFixtureRepos makes each checkout of the fixture tree a git
+// repository with one commit on the release's branch.
+func commitFixtureRepos(t *testing.T, dir string) {
+	t.Helper()
+	for _, repo := range []string{"poky", "meta-openembedded", "meta-aws"} {
+		gitIn(t, filepath.Join(dir, repo), "init", "-q", "-b", "scarthgap")
+		gitIn(t, filepath.Join(dir, repo), "add", "-A")
+		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
 	}
 }
