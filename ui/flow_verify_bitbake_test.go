@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -43,21 +44,7 @@ func TestFlowVerifyBitBakeCheck(t *testing.T) {
 	if asuser.Run(t) {
 		return
 	}
-	dir := t.TempDir()
-	build := filepath.Join(dir, "build")
-	// The first parse takes two minutes, unless stopped.
-	faketinfoil.Tree(t, filepath.Join(dir, "sources"), build, strings.Replace(bbVars, "{", `{"sleep": 120, `, 1))
-	// local.conf alone shows no time-sync service: the conf-only check fails.
-	if err := os.WriteFile(filepath.Join(build, "conf", "local.conf"), []byte("MACHINE = \"qemuarm64\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := model.Default()
-	p.SetPath(filepath.Join(dir, model.DefaultFile))
-	p.Sources = []string{filepath.Join(dir, "sources")}
-	p.Machine = "qemuarm64"
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
+	dir, build, p := bbProject(t, strings.Replace(bbVars, "{", `{"sleep": 120, `, 1)) // the first parse takes two minutes, unless stopped
 	svc := fakeServices()
 	var reqs []VerifyRequest
 	svc.Verify = func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
@@ -130,4 +117,55 @@ func (f *flow) waitFlat(text string) {
 	f.waitFor("text "+text, func(_ *Model, screen string) bool {
 		return strings.Contains(strings.Join(strings.Fields(screen), " "), text)
 	})
+}
+
+// bbProject is a project whose sources hold the stand-in BitBake answering
+// vars, and whose local.conf alone shows no time-sync service (the
+// conf-only check fails).
+func bbProject(t *testing.T, vars string) (dir, build string, p *model.Project) {
+	t.Helper()
+	dir = t.TempDir()
+	build = filepath.Join(dir, "build")
+	faketinfoil.Tree(t, filepath.Join(dir, "sources"), build, vars)
+	if err := os.WriteFile(filepath.Join(build, "conf", "local.conf"), []byte("MACHINE = \"qemuarm64\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = model.Default()
+	p.SetPath(filepath.Join(dir, model.DefaultFile))
+	p.Sources = []string{filepath.Join(dir, "sources")}
+	p.Machine = "qemuarm64"
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, build, p
+}
+
+// The plain prompts offer the same check on b, after the same y/N: n runs
+// nothing; y prints the first-boot checks as BitBake answers them.
+func TestAccessibleVerifyBitBakeCheck(t *testing.T) {
+	if asuser.Run(t) {
+		return
+	}
+	_, _, p := bbProject(t, bbVars)
+	svc := fakeServices()
+	var reqs []VerifyRequest
+	svc.Verify = func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
+		reqs = append(reqs, r)
+		return verifyService(app.AWSOptions{})(ctx, p, r)
+	}
+	var out strings.Builder
+	a := &asker{in: bufio.NewScanner(strings.NewReader("b\nn\nb\ny\n\n")), out: &out, svc: svc, p: p}
+	if err := a.verify(context.Background(), true); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"or b to check the first boot with BitBake", "A cold parse takes 5 to 20 minutes", "(Ctrl-C stops it.) (y/N, enter: no)",
+		"FAIL time sync: no time-sync service", "PASS time sync: BitBake: core-image-minimal installs systemd through packagegroup-core-boot"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Count(text, "A cold parse takes") != 2 || len(reqs) != 2 || reqs[0].BitBake || !reqs[1].BitBake {
+		t.Errorf("asked %d times, verify ran with %+v; want asked twice, then the conf-only checks and BitBake once", strings.Count(text, "A cold parse takes"), reqs)
+	}
 }
