@@ -170,7 +170,7 @@ func (s *verifyScreen) View(height int) string {
 	case s.running:
 		lines = append(lines, s.spin.View()+" Checking local.conf, the claim files and the AWS account (read-only)…")
 	case s.err != nil:
-		for _, l := range wrap("✗ verify could not run: "+s.err.Error(), w) {
+		for _, l := range wrap("✗ verify could not run: "+model.PrintableLines(s.err.Error()), w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	case s.rep != nil:
@@ -200,7 +200,9 @@ func (s *verifyScreen) reportLines(w int) []string {
 	st := s.ctx.Styles
 	var lines, failures []string
 	for _, ch := range s.rep.Checks {
-		line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
+		// Details, fixes and exchanges carry values from AWS and from files
+		// fleetbake did not write: escape what a terminal would act on.
+		line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, model.Printable(ch.Detail))
 		switch {
 		case ch.Status == app.Skip && ch.Detail == app.NotRunWithoutAWS:
 			// Named in the summary.
@@ -214,7 +216,7 @@ func (s *verifyScreen) reportLines(w int) []string {
 				failures = append(failures, l)
 			}
 			if ch.Fix != "" {
-				for _, l := range capped(wrap("→ "+ch.Fix, w-4), 4) {
+				for _, l := range capped(wrap("→ "+model.Printable(ch.Fix), w-4), 4) {
 					failures = append(failures, "    "+st.Warn.Render(l))
 				}
 			}
@@ -228,7 +230,7 @@ func (s *verifyScreen) reportLines(w int) []string {
 			if !ex.OK {
 				mark = st.Error.Render("  ✗  ")
 			}
-			l := mark + " " + ansi.Truncate(ex.Name+": "+ex.Detail, w-8, "…")
+			l := mark + " " + ansi.Truncate(ex.Name+": "+model.Printable(ex.Detail), w-8, "…")
 			if ch.Status == app.Fail {
 				failures = append(failures, l)
 			} else {

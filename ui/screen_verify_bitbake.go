@@ -7,6 +7,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"fleetbake/model"
 )
 
 // The Verify step's first-boot check with real BitBake (`verify --bitbake`):
@@ -117,7 +119,7 @@ func (s *verifyScreen) bitbakeLines(w int) []string {
 	case b.running:
 		lines = append(lines, "", s.spin.View()+fmt.Sprintf(" BitBake is parsing the configuration for the first-boot checks… %s (esc stops it)", b.elapsed.Round(time.Second)))
 	case b.err != nil:
-		for _, l := range wrap("BitBake check: "+b.err.Error(), w) {
+		for _, l := range wrap("BitBake check: "+model.PrintableLines(b.err.Error()), w) {
 			lines = append(lines, st.Warn.Render(l))
 		}
 	case b.done:
