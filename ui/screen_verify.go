@@ -284,10 +284,14 @@ func (s *verifyScreen) ShortHelp() []key.Binding {
 	if s.bb.running {
 		return []key.Binding{s.bb.stop, k.ForceQuit}
 	}
+	keys := []key.Binding{s.build, s.again}
 	if s.liveOffered() {
-		return []key.Binding{s.build, s.again, s.live, s.bb.key, k.Back, k.Quit}
+		keys = append(keys, s.live)
 	}
-	return []key.Binding{s.build, s.again, s.bb.key, k.Back, k.Quit}
+	if s.bitbakeOffered() {
+		keys = append(keys, s.bb.key)
+	}
+	return append(keys, k.Back, k.Quit)
 }
 
 func (s *verifyScreen) FullHelp() [][]key.Binding {
