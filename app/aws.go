@@ -197,6 +197,29 @@ func AWSTrouble(err error) string {
 // DeviceTrouble is AWSTrouble for a refusal of the project's devices.
 const DeviceTrouble = "device settings refused"
 
+// DeviceAdvice says, for a refusal of the project's devices, what is wrong
+// and what to pick instead; ok is false for any other error. No AWS account
+// or credentials change such a refusal: only another nucleus or release does.
+func DeviceAdvice(err error) (wrong, instead string, ok bool) {
+	var de *provision.DeviceError
+	if !errors.As(err, &de) {
+		return "", "", false
+	}
+	nucleus := cmp.Or(de.Nucleus, model.NucleusBin)
+	release := cmp.Or(de.Release, "this release")
+	if de.Refused == "" {
+		return de.Error(), "pick " + model.NucleusBin + " or " + model.NucleusLite + ", and a release fleetbake knows (" + strings.Join(model.KnownReleases, ", ") + ")", true
+	}
+	// The device table's reasons end with what to use instead
+	// (model/devices.go, "...; use greengrass-bin on kirkstone, or ...").
+	reason, use, found := strings.Cut(de.Refused, "; use ")
+	instead = "use " + use
+	if !found {
+		instead = "pick the other nucleus, or another release"
+	}
+	return fmt.Sprintf("Devices with %s on %s cannot provision by claim: %s.", nucleus, release, reason), instead, true
+}
+
 // noCredentialsFix is what to do without credentials, when the error itself
 // does not say (provision's errors do).
 const noCredentialsFix = "no AWS credentials found: run `aws configure` or `aws sso login`, or set AWS_PROFILE to a profile that has credentials"

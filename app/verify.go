@@ -64,7 +64,10 @@ type CheckSpec struct {
 	// Local checks need no AWS account: they run when the AWS step was
 	// skipped too (VerifyOptions.NoAWS), without their AWS parts.
 	Local bool
-	Run   func(ctx context.Context, v *Verifier) Check
+	// FirstBoot checks are check 4's: read from local.conf, or from real
+	// BitBake with VerifyOptions.BitBake.
+	FirstBoot bool
+	Run       func(ctx context.Context, v *Verifier) Check
 }
 
 // Checks is the list verify runs, in report order. Each Run is independent:
@@ -82,9 +85,9 @@ var Checks = []CheckSpec{
 	{Name: "root CA", Local: true, Proves: "devices trust AWS IoT's server certificate (Amazon Root CA 1)", Run: checkRootCA},
 	{Name: "claim policy", Proves: "the claim certificate may do every MQTT step of the device's provisioning flow (TestAuthorization, no side effect)", Run: checkClaimPolicy},
 	{Name: "core policy", Proves: "a provisioned device may connect as its thing, use the Greengrass topics and get AWS credentials through the role alias", Run: checkCorePolicy},
-	{Name: "time sync", Local: true, Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
-	{Name: "claim files in image", Local: true, Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
-	{Name: "device serial", Local: true, Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
+	{Name: "time sync", Local: true, FirstBoot: true, Proves: "the device clock is set at first boot, so TLS certificate dates check out", Run: checkTimeSync},
+	{Name: "claim files in image", Local: true, FirstBoot: true, Proves: "the recipe that installs the claim files is told where they are, and they exist", Run: checkClaimFilesConf},
+	{Name: "device serial", Local: true, FirstBoot: true, Proves: "each device sends the template parameters the template needs, from a per-device source", Run: checkSerial},
 	{Name: "register", Proves: "a device with the claim provisions itself over MQTT as the device profile does, and what it made is deleted (live, --register)", Live: true, Run: checkRegister},
 	{Name: "other port", Proves: "whether the claim can also reach the data endpoint on the port the devices do not use (information, --register)", Live: true, Run: checkOtherPort},
 }
@@ -173,7 +176,7 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 	}
 	var specs []CheckSpec
 	for _, c := range Checks {
-		if (!c.Live || vo.Register) && c.Run != nil {
+		if (!c.Live || vo.Register) && (c.FirstBoot || !vo.FirstBootOnly) && c.Run != nil {
 			specs = append(specs, c)
 		}
 	}

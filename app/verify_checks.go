@@ -137,7 +137,12 @@ func checkTemplate(ctx context.Context, v *Verifier) Check {
 	if !t.Enabled {
 		return fail("template "+name+" is disabled: devices are refused", applyFix("enable it"))
 	}
-	return pass("template " + name + " exists and is enabled")
+	ok := pass("template " + name + " exists and is enabled")
+	if t.PreHook != "" {
+		ok.Detail += "; note: its pre-provisioning hook calls " + t.PreHook + " before each device is provisioned, and refuses the devices it answers no for: " +
+			"verify cannot run that Lambda function (only --register, which provisions a test device, goes through it)"
+	}
+	return ok
 }
 
 func checkProvisioningRole(ctx context.Context, v *Verifier) Check {

@@ -54,6 +54,10 @@ type VerifyOptions struct {
 	// the build folder's configuration, minutes when cold) instead of
 	// only local.conf's text.
 	BitBake bool
+	// FirstBootOnly runs only the first-boot checks (CheckSpec.FirstBoot):
+	// a front end that shows a report already runs them again with BitBake
+	// and puts their results in place of the conf-only ones (Replace).
+	FirstBootOnly bool
 }
 
 // Exchange is one step of a live check, in the terms of the

@@ -54,3 +54,17 @@ func (r *VerifyReport) Summary() string {
 	}
 	return s
 }
+
+// Replace puts the checks of other (a run of some of the checks, such as
+// the first-boot ones with BitBake) in place of this report's checks of the
+// same name, and says again whether every check passed.
+func (r *VerifyReport) Replace(other *VerifyReport) {
+	for _, c := range other.Checks {
+		for i := range r.Checks {
+			if r.Checks[i].Name == c.Name {
+				r.Checks[i] = c
+			}
+		}
+	}
+	r.Passed = r.Failed() == 0
+}

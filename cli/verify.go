@@ -76,7 +76,10 @@ func runVerify(env *cliEnv, args []string) error {
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		fmt.Fprintln(env.stdout, string(b))
+		// Details carry values from AWS and from files fleetbake did not
+		// write; encoding/json leaves DEL and C1 controls (CSI U+009B) raw,
+		// and a terminal acts on them: escape them as layers --json does.
+		fmt.Fprintln(env.stdout, string(model.PrintableJSON(b)))
 	} else {
 		account := "AWS account " + rep.Account
 		if noAWS {
@@ -84,17 +87,18 @@ func runVerify(env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "%s, region %s; devices %s, meta-aws %s generation; %s\n", account, rep.Region, rep.Nucleus, rep.Generation, rep.LocalConf)
 		for _, c := range rep.Checks {
-			fmt.Fprintf(env.stdout, "%-4s  %s: %s\n", c.Status, c.Name, c.Detail)
+			// Escaped as in --json: details carry values from AWS and files.
+			fmt.Fprintf(env.stdout, "%-4s  %s: %s\n", c.Status, c.Name, model.Printable(c.Detail))
 			for _, st := range c.Steps {
 				mark := "ok  "
 				if !st.OK {
 					mark = "FAIL"
 				}
-				fmt.Fprintf(env.stdout, "  %s %s: %s\n", mark, st.Name, st.Detail)
+				fmt.Fprintf(env.stdout, "  %s %s: %s\n", mark, st.Name, model.Printable(st.Detail))
 			}
 			fmt.Fprintf(env.stdout, "  proves: %s\n", c.Proves)
 			if c.Fix != "" {
-				fmt.Fprintf(env.stdout, "  fix: %s\n", c.Fix)
+				fmt.Fprintf(env.stdout, "  fix: %s\n", model.Printable(c.Fix))
 			}
 		}
 		fmt.Fprintln(env.stdout, rep.Summary())

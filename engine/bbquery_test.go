@@ -5,75 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"fleetbake/internal/asuser"
+	"fleetbake/internal/faketinfoil"
 )
 
-// fakeTinfoil is a stand-in for BitBake's lib/bb (tinfoil and fetch2) that
-// answers from vars.json in the build folder, so that QueryBitBake's script,
-// its sourcing of oe-init-build-env and its answer are tested without a
-// parse of minutes. TestRealBitBakeVerify (package app) runs the real one.
-var fakeTinfoil = map[string]string{
-	"oe-init-build-env": `here=$(pwd)
-export PATH="$here/bitbake/bin:$PATH"
-cd "$1"
-echo "### Shell environment set up for builds. ###"
-`,
-	"bitbake/bin/bitbake":        "#!/bin/sh\nexit 0\n",
-	"bitbake/lib/bb/__init__.py": "",
-	"bitbake/lib/bb/tinfoil.py": `import json, os
-class _D:
-    def __init__(self, vals): self.vals = vals
-    def getVar(self, name): return self.vals.get(name)
-class Tinfoil:
-    def __enter__(self): return self
-    def __exit__(self, *a): return False
-    def prepare(self, config_only=False, quiet=0):
-        with open("vars.json") as f: self.all = json.load(f)
-        with open("sessions", "a") as f: f.write("session\n")
-        self.config_data = _D(self.all["config"])
-    def parse_recipe(self, name):
-        if name not in self.all["recipes"]:
-            raise Exception("Nothing PROVIDES '%s'" % name)
-        return _D(self.all["recipes"][name])
-`,
-	"bitbake/lib/bb/fetch2.py": `import os
-class Fetch:
-    def __init__(self, urls, d, cache=True, localonly=False): self.d = d
-    def localpath(self, url): return os.path.join(self.d.getVar("FILESDIR"), url[len("file://"):])
-`,
-}
-
+// fakeTinfoilTree is the stand-in BitBake (internal/faketinfoil) in a temp
+// folder, answering vars.
 func fakeTinfoilTree(t *testing.T, vars string) BBQueryOptions {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not on PATH")
-	}
 	dir := t.TempDir()
-	oe, build := filepath.Join(dir, "poky"), filepath.Join(dir, "build")
-	for name, text := range fakeTinfoil {
-		path := filepath.Join(oe, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, text := range map[string]string{"conf/local.conf": "", "conf/bblayers.conf": "", "vars.json": vars} {
-		path := filepath.Join(build, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return BBQueryOptions{OEInit: oe, BuildDir: build}
+	build := filepath.Join(dir, "build")
+	return BBQueryOptions{OEInit: faketinfoil.Tree(t, dir, build, vars), BuildDir: build}
 }
 
 // One session answers the configuration, each recipe's variables and the

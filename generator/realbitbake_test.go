@@ -29,7 +29,6 @@ package generator_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -42,54 +41,10 @@ import (
 	"testing"
 	"time"
 
+	"fleetbake/engine"
 	"fleetbake/generator"
 	"fleetbake/model"
 )
-
-// bbQueryScript asks BitBake, in one server session, for variables of the
-// configuration and of recipes, and for the file a recipe's file:// URL
-// resolves to (FILESPATH search). It is what bitbake-getvar does (tinfoil,
-// parse_recipe, getVar), for many variables at once: each bitbake-getvar call
-// starts a server and loads the parse cache again.
-const bbQueryScript = `
-import json, os, shutil, sys
-bindir = os.path.dirname(os.path.realpath(shutil.which("bitbake")))
-sys.path.insert(0, os.path.join(os.path.dirname(bindir), "lib"))
-import bb.tinfoil
-import bb.fetch2
-
-out_path, query_path = sys.argv[1], sys.argv[2]
-with open(query_path) as f:
-    q = json.load(f)
-res = {"config": {}, "recipes": {}, "files": {}, "localpaths": {}}
-with bb.tinfoil.Tinfoil() as tinfoil:
-    tinfoil.prepare(config_only=False, quiet=2)
-    for name in q["config"]:
-        res["config"][name] = tinfoil.config_data.getVar(name)
-    for recipe, names in q["recipes"].items():
-        d = tinfoil.parse_recipe(recipe)
-        res["files"][recipe] = d.getVar("FILE")
-        res["recipes"][recipe] = {n: d.getVar(n) for n in names}
-        urls = q["localpaths"].get(recipe) or []
-        if urls:
-            fetcher = bb.fetch2.Fetch(urls, d, cache=False, localonly=True)
-            res["localpaths"][recipe] = {u: fetcher.localpath(u) for u in urls}
-with open(out_path, "w") as f:
-    json.dump(res, f)
-`
-
-type bbQuery struct {
-	Config     []string            `json:"config"`
-	Recipes    map[string][]string `json:"recipes"`
-	LocalPaths map[string][]string `json:"localpaths"`
-}
-
-type bbAnswer struct {
-	Config     map[string]*string            `json:"config"`
-	Recipes    map[string]map[string]*string `json:"recipes"`
-	Files      map[string]string             `json:"files"`
-	LocalPaths map[string]map[string]string  `json:"localpaths"`
-}
 
 // pokyTree checks FLEETBAKE_POKY and returns it, or skips the test.
 func pokyTree(t *testing.T) string {
@@ -270,7 +225,7 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 		wantCollections = append(wantCollections, l.Collection)
 	}
 	var (
-		q        = bbQuery{Config: []string{"MACHINE", "DISTRO", "BBLAYERS", "BBFILE_COLLECTIONS", "BB_NO_NETWORK", "DISTRO_FEATURES"}, Recipes: map[string][]string{}, LocalPaths: map[string][]string{}}
+		q        = engine.BBQuery{Config: []string{"MACHINE", "DISTRO", "BBLAYERS", "BBFILE_COLLECTIONS", "BB_NO_NETWORK", "DISTRO_FEATURES"}, Recipes: map[string][]string{}, LocalPaths: map[string][]string{}}
 		wantVars = map[string]map[string]string{} // recipe -> variable -> value
 		getvar   [3]string                        // recipe, variable, value for the bitbake-getvar cross-check
 	)
@@ -317,34 +272,20 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 	q.Recipes[bin] = append(q.Recipes[bin], "PACKAGECONFIG", "SRC_URI", "DEPENDS")
 	q.Recipes[p.Image] = append(q.Recipes[p.Image], "IMAGE_INSTALL")
 
-	// One BitBake session for every variable.
-	qf, af, sf := filepath.Join(dir, "query.json"), filepath.Join(dir, "answer.json"), filepath.Join(dir, "query.py")
-	data, _ := json.Marshal(q)
-	if err := os.WriteFile(qf, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(sf, []byte(bbQueryScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// One BitBake session for every variable: engine's query, which
+	// `fleetbake verify --bitbake` uses too (tinfoil, parse_recipe, getVar,
+	// as bitbake-getvar does).
 	ctx := bbContext(t)
 	start := time.Now()
-	_, stderr, err := runInBuildEnv(ctx, t, poky, build, "python3", sf, af, qf)
+	ans, err := engine.QueryBitBake(ctx, engine.BBQueryOptions{OEInit: poky, BuildDir: build}, q)
 	if err != nil {
-		t.Fatalf("BitBake could not parse the generated configuration: %v\n%s\nconf/local.conf:\n%s", err, bbTail(stderr, 40), bbReadFile(t, filepath.Join(build, "conf", "local.conf")))
+		t.Fatalf("%v\nconf/local.conf:\n%s", err, bbReadFile(t, filepath.Join(build, "conf", "local.conf")))
 	}
 	t.Logf("BitBake parsed the generated configuration and read %d recipes in %s", len(q.Recipes), time.Since(start).Round(time.Second))
-	for _, line := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(line, "WARNING:") || strings.HasPrefix(line, "ERROR:") {
-			t.Logf("bitbake: %s", line)
-		}
-	}
-	var ans bbAnswer
-	data, err = os.ReadFile(af)
-	if err != nil {
-		t.Fatalf("no answer from BitBake: %v\n%s", err, bbTail(stderr, 40))
-	}
-	if err := json.Unmarshal(data, &ans); err != nil {
-		t.Fatalf("answer from BitBake: %v\n%s", err, data)
+	// Every recipe asked about must parse: engine's query reports a recipe
+	// BitBake cannot parse or provide by name, and the others still answer.
+	for recipe, e := range ans.Errors {
+		t.Errorf("BitBake could not read recipe %s: %s", recipe, e)
 	}
 	cfg := func(name string) string {
 		v := ans.Config[name]

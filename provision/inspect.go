@@ -34,6 +34,11 @@ type TemplateInfo struct {
 	Enabled bool
 	RoleARN string
 	Body    string
+	// PreHook is the Lambda function the template's pre-provisioning hook
+	// calls before each device is provisioned ("" when it has none): AWS
+	// IoT refuses a device the hook answers allowProvisioning false for
+	// (https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html).
+	PreHook string
 }
 
 // DescribeTemplate reads the project's provisioning template.
@@ -45,7 +50,11 @@ func (pv *Provisioner) DescribeTemplate(ctx context.Context) (TemplateInfo, erro
 	if err != nil {
 		return TemplateInfo{}, wrapErr("iot:DescribeProvisioningTemplate", pv.names.ProvisioningTemplate, err)
 	}
-	return TemplateInfo{Found: true, Enabled: aws.ToBool(out.Enabled), RoleARN: aws.ToString(out.ProvisioningRoleArn), Body: aws.ToString(out.TemplateBody)}, nil
+	t := TemplateInfo{Found: true, Enabled: aws.ToBool(out.Enabled), RoleARN: aws.ToString(out.ProvisioningRoleArn), Body: aws.ToString(out.TemplateBody)}
+	if h := out.PreProvisioningHook; h != nil {
+		t.PreHook = aws.ToString(h.TargetArn)
+	}
+	return t, nil
 }
 
 // RoleInfo is what iam:GetRole says.

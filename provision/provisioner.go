@@ -128,7 +128,13 @@ var (
 // DeviceError is a refusal that comes from the devices the project
 // describes (nucleus, release, meta-aws generation), not from AWS: no
 // account or credentials would change it.
-type DeviceError struct{ Err error }
+type DeviceError struct {
+	Err error
+	// Nucleus and Release are the devices refused; Refused is the device
+	// table's reason (model.DeviceProfile.Refused), "" when the table has
+	// no row for them at all.
+	Nucleus, Release, Refused string
+}
 
 func (e *DeviceError) Error() string { return e.Err.Error() }
 func (e *DeviceError) Unwrap() error { return e.Err }
@@ -147,10 +153,11 @@ func New(ctx context.Context, p *model.Project, opts Options) (*Provisioner, err
 	}
 	device, err := model.Device(p.Greengrass.Nucleus, opts.Release, opts.Generation)
 	if err != nil {
-		return nil, &DeviceError{Err: err}
+		return nil, &DeviceError{Err: err, Nucleus: p.Greengrass.Nucleus, Release: opts.Release}
 	}
 	if device.Refused != "" {
-		return nil, &DeviceError{Err: fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused)}
+		return nil, &DeviceError{Err: fmt.Errorf("devices of this project cannot provision by claim: %s", device.Refused),
+			Nucleus: device.Nucleus, Release: opts.Release, Refused: device.Refused}
 	}
 	if p.Greengrass.AWSGeneratedKey {
 		opts.AWSGeneratedKey = true

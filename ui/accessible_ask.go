@@ -117,6 +117,12 @@ func (a *asker) sayIdentity(ctx context.Context) {
 		a.say("AWS account %s (%s)", id.Account, id.ARN)
 		return
 	}
+	if wrong, instead, ok := app.DeviceAdvice(err); ok {
+		// Not AWS's doing: another nucleus or release is the way on.
+		a.say("%s", capitalize(wrong))
+		a.say("Pick instead: %s (the nucleus is asked below; the release was asked above).", instead)
+		return
+	}
 	// What to do first, then going on without AWS, the SDK's text last.
 	fix, detail := app.AWSAdvice(err)
 	a.say("%s.", capitalize(fix))

@@ -94,7 +94,7 @@ func TestAccessibleFilesOnlyWithoutCredentials(t *testing.T) {
 		"Verifying local.conf, the claim files and the first boot (no AWS", "PASS time sync:",
 		`FAIL local.conf: IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning = "" (AWS fills it)`,
 		"Not run, because they need the AWS account and the AWS step was skipped: data endpoint, credential endpoint, provisioning template",
-		"or r to verify again:"} {
+		"r to verify again, or b to check the first boot with BitBake:"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the prompts do not say %q:\n%s", want, out.String())
 		}

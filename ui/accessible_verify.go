@@ -17,13 +17,13 @@ func (a *asker) verify(ctx context.Context, noAWS bool) error {
 		return nil
 	}
 	a.runVerify(ctx, VerifyRequest{NoAWS: noAWS})
-	question, answers := "Press enter to go on to the build, r to verify again, or l for the live check", "press enter, or type r or l"
+	question, answers := "Press enter to go on to the build, r to verify again, l for the live check, or b to check the first boot with BitBake", "press enter, or type r, l or b"
 	if noAWS {
-		question, answers = "Press enter to go on to the build, or r to verify again", "press enter, or type r"
+		question, answers = "Press enter to go on to the build, r to verify again, or b to check the first boot with BitBake", "press enter, or type r or b"
 	}
 	for {
 		v, err := a.ask(question, "", func(v string) error {
-			if v != "" && v != "r" && (v != "l" || noAWS) {
+			if v != "" && v != "r" && v != "b" && (v != "l" || noAWS) {
 				return fmt.Errorf("%s", answers)
 			}
 			return nil
@@ -31,8 +31,12 @@ func (a *asker) verify(ctx context.Context, noAWS bool) error {
 		if err != nil || v == "" {
 			return err
 		}
-		if v == "l" {
-			ok, err := a.yes(liveWarning, false)
+		if v == "b" || v == "l" {
+			warning := liveWarning
+			if v == "b" {
+				warning = bitbakeWarning + " (Ctrl-C stops it.)"
+			}
+			ok, err := a.yes(warning, false)
 			if err != nil {
 				return err
 			}
@@ -40,13 +44,15 @@ func (a *asker) verify(ctx context.Context, noAWS bool) error {
 				continue
 			}
 		}
-		a.runVerify(ctx, VerifyRequest{NoAWS: noAWS, Register: v == "l"})
+		a.runVerify(ctx, VerifyRequest{NoAWS: noAWS, Register: v == "l", BitBake: v == "b"})
 	}
 }
 
 // runVerify runs verify once and prints its report.
 func (a *asker) runVerify(ctx context.Context, req VerifyRequest) {
 	switch {
+	case req.BitBake:
+		a.say("BitBake is parsing the build folder's configuration for the first-boot checks (a cold parse takes minutes)...")
 	case req.Register:
 		a.say("Verifying, with the live check: a test device provisions itself with the claim...")
 	case req.NoAWS:

@@ -44,7 +44,7 @@ func TestAccessibleVerifyAfterApply(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{"FAIL  thing group: could not check", "fix: fix the AWS access", "PASS  claim policy",
-		"1 of 15 checks failed.", "r to verify again, or l for the live check", "All 15 checks passed.", "Done. Start the build"} {
+		"1 of 15 checks failed.", "r to verify again, l for the live check, or b to check the first boot with BitBake", "All 15 checks passed.", "Done. Start the build"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -95,7 +95,7 @@ func TestAccessibleVerifyLiveCheck(t *testing.T) {
 	if strings.Count(text, "creates a test thing") != 2 || !strings.Contains(text, "then deletes both. Run it? (y/N, enter: no)") {
 		t.Errorf("the live check is not asked about twice, saying what it makes:\n%s", text)
 	}
-	for _, want := range []string{"or l for the live check", "PASS  register:", "ok   RegisterThing:", "ok   clean up:", "Done. Start the build"} {
+	for _, want := range []string{"l for the live check, or b to check the first boot", "PASS  register:", "ok   RegisterThing:", "ok   clean up:", "Done. Start the build"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fleetbake/app"
@@ -50,5 +51,33 @@ func TestGoldenVerifyLiveConfirm(t *testing.T) {
 	drive(t, m, press("y")...)
 	if len(reqs) != 2 || !reqs[1].Register || reqs[1].NoAWS {
 		t.Errorf("y after l ran verify %+v, want the live check", reqs)
+	}
+}
+
+// A detail or fix from AWS or a file carrying ESC or CSI (U+009B) is shown
+// escaped on the Verify step, never sent raw to the terminal.
+func TestVerifyScreenEscapesControls(t *testing.T) {
+	svc := fakeServices()
+	svc.Verify = func(context.Context, *model.Project, VerifyRequest) (*VerifyReport, error) {
+		return &VerifyReport{Checks: []app.Check{
+			{Name: "provisioning template", Status: app.Pass, Detail: "hook calls x\x1b]0;owned\a"},
+			{Name: "role alias", Status: app.Fail, Detail: "points at y\u009b2J", Fix: "fix z\u009b31m"},
+		}}, nil
+	}
+	m := at(t, StepVerify, svc)
+	screen := m.Render()
+	for _, r := range []rune{0x07, 0x9b} {
+		if strings.ContainsRune(screen, r) {
+			t.Errorf("the Verify step sends %U raw:\n%q", r, screen)
+		}
+	}
+	if strings.Contains(screen, "\x1b]0;") {
+		t.Errorf("the Verify step sends ESC ] raw:\n%q", screen)
+	}
+	flat := strings.Join(strings.Fields(frame(t, m)), " ")
+	for _, want := range []string{`hook calls x\x1b]0;owned\x07`, `points at y\u009b2J`, `fix z\u009b31m`} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the Verify step does not show %q escaped:\n%s", want, frame(t, m))
+		}
 	}
 }

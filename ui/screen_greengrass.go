@@ -57,7 +57,13 @@ func (s *greengrassScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	if s.form.focus != focus || s.form.Focused().kind == choiceField && s.form.Focused().Value() != before {
 		s.store()
-		return tea.Batch(cmd, s.ctx.SaveProject())
+		cmds := []tea.Cmd{cmd, s.ctx.SaveProject()}
+		if s.ctx.IdentityErr != nil && isDeviceTrouble(s.ctx.IdentityErr) && s.form.focus == focus {
+			// A nucleus the devices can use may have been picked: the
+			// refusal came from the settings, so look again.
+			cmds = append(cmds, identityCmd(s.ctx))
+		}
+		return tea.Batch(cmds...)
 	}
 	return cmd
 }
@@ -70,6 +76,16 @@ func (s *greengrassScreen) View(height int) string {
 	switch {
 	case c.Identity != nil:
 		head = append(head, st.OK.Render("AWS account "+c.Identity.Account)+st.Subtle.Render("  "+c.Identity.ARN))
+	case c.IdentityErr != nil && isDeviceTrouble(c.IdentityErr):
+		// Not AWS's doing: no account or credentials help, another nucleus
+		// or release does.
+		wrong, instead, _ := app.DeviceAdvice(c.IdentityErr)
+		for _, l := range wrap(capitalize(wrong), w) {
+			head = append(head, st.Warn.Render(l))
+		}
+		for _, l := range wrap("Pick instead: "+instead+". The nucleus is below, the release at the Workspace step; the AWS account is looked up again when you change them.", w) {
+			head = append(head, st.Subtle.Render(l))
+		}
 	case c.IdentityErr != nil:
 		// What to do first, then going on without AWS, the SDK's text last.
 		fix, detail := app.AWSAdvice(c.IdentityErr)
@@ -104,6 +120,13 @@ func (s *greengrassScreen) ShortHelp() []key.Binding {
 func (s *greengrassScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
 	return [][]key.Binding{{k.Tab, k.ShiftTab, k.Left, k.Toggle}, {k.Enter, k.Back}, {k.Help, k.Quit, k.ForceQuit}}
+}
+
+// isDeviceTrouble: the AWS look-up was refused for the devices the project
+// describes (app.DeviceTrouble), not for anything on AWS's side.
+func isDeviceTrouble(err error) bool {
+	_, _, ok := app.DeviceAdvice(err)
+	return ok
 }
 
 // skipAWSScreen is how the screens go on without AWS.

@@ -10,6 +10,8 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"fleetbake/app"
 )
 
 // reviewScreen shows the exact conf changes as a diff and the AWS plan as
@@ -269,6 +271,10 @@ func (s *reviewScreen) refresh() {
 		add(st.Warn.Render, "AWS provisioning is not available in this build.")
 	case s.awsWait || s.wsWait || s.validating:
 		add(st.Subtle.Render, "Asking AWS what exists already…")
+	case s.awsErr != nil && isDeviceTrouble(s.awsErr):
+		wrong, instead, _ := app.DeviceAdvice(s.awsErr)
+		add(st.Warn.Render, capitalize(wrong))
+		add(st.Subtle.Render, "Pick instead: "+instead+": esc goes back to the Greengrass step.")
 	case s.awsErr != nil:
 		add(st.Warn.Render, "Could not plan the AWS side: "+s.awsErr.Error())
 		add(st.Subtle.Render, "Press s to write the conf files without the AWS endpoints and go on to the build; "+

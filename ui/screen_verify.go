@@ -33,6 +33,7 @@ type verifyScreen struct {
 	again      key.Binding
 	build      key.Binding
 	live       key.Binding
+	bb         bitbakeRun // the first-boot check with real BitBake (screen_verify_bitbake.go)
 }
 
 // VerifyRequest says which of verify's checks to run.
@@ -42,6 +43,9 @@ type VerifyRequest struct {
 	Register bool
 	// NoAWS runs only the checks that need no AWS account.
 	NoAWS bool
+	// BitBake runs only the first-boot checks, with the values real
+	// BitBake resolves (`verify --bitbake`).
+	BitBake bool
 }
 
 // The verify report types, under the names the screens use.
@@ -61,7 +65,8 @@ func newVerifyScreen(c *Context) *verifyScreen {
 	return &verifyScreen{ctx: c, spin: spinner.New(spinner.WithSpinner(spinner.Line)),
 		again: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify again")),
 		build: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "build")),
-		live:  key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "live check"))}
+		live:  key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "live check")),
+		bb:    bitbakeRun{key: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "BitBake check"))}}
 }
 
 func (s *verifyScreen) Enter() tea.Cmd {
@@ -69,6 +74,7 @@ func (s *verifyScreen) Enter() tea.Cmd {
 		return nil
 	}
 	s.confirming = false
+	s.bb.reset()
 	return s.start(false)
 }
 
@@ -80,6 +86,7 @@ func (s *verifyScreen) start(register bool) tea.Cmd {
 	c := s.ctx
 	s.run++
 	s.rep, s.err = nil, nil
+	s.bb.reset()
 	if c.Svc.Verify == nil || !c.Project.Greengrass.Enabled {
 		return nil
 	}
@@ -98,9 +105,14 @@ func (s *verifyScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.run == s.run {
 			s.running, s.rep, s.err = false, msg.rep, msg.err
 		}
+	case bitbakeDoneMsg:
+		s.bitbakeDone(msg)
 	case spinner.TickMsg:
-		if !s.running {
+		if !s.running && !s.bb.running {
 			return nil
+		}
+		if s.bb.running {
+			s.bb.elapsed = s.ctx.Now().Sub(s.bb.start)
 		}
 		var cmd tea.Cmd
 		s.spin, cmd = s.spin.Update(msg)
@@ -109,6 +121,8 @@ func (s *verifyScreen) Update(msg tea.Msg) tea.Cmd {
 		k := s.ctx.Keys
 		switch {
 		case s.running:
+		case s.bb.running || s.bb.confirming:
+			return s.bitbakeKey(msg)
 		case s.confirming:
 			// Only y starts it; any other key is a no.
 			s.confirming = false
@@ -119,6 +133,8 @@ func (s *verifyScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.start(false)
 		case key.Matches(msg, s.live) && s.liveOffered():
 			s.confirming = true
+		case key.Matches(msg, s.bb.key) && s.bitbakeOffered():
+			s.bb.confirming = true
 		case key.Matches(msg, s.build):
 			return next
 		}
@@ -154,7 +170,7 @@ func (s *verifyScreen) View(height int) string {
 	case s.running:
 		lines = append(lines, s.spin.View()+" Checking local.conf, the claim files and the AWS account (read-only)…")
 	case s.err != nil:
-		for _, l := range wrap("✗ verify could not run: "+s.err.Error(), w) {
+		for _, l := range wrap("✗ verify could not run: "+model.PrintableLines(s.err.Error()), w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	case s.rep != nil:
@@ -166,6 +182,7 @@ func (s *verifyScreen) View(height int) string {
 			lines = append(lines, st.Warn.Render(l))
 		}
 	}
+	lines = append(lines, s.bitbakeLines(w)...)
 	if !s.running && s.err != nil {
 		lines = append(lines, "", st.Warn.Render("Press r to verify again, or enter to build anyway."))
 	}
@@ -183,7 +200,9 @@ func (s *verifyScreen) reportLines(w int) []string {
 	st := s.ctx.Styles
 	var lines, failures []string
 	for _, ch := range s.rep.Checks {
-		line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, ch.Detail)
+		// Details, fixes and exchanges carry values from AWS and from files
+		// fleetbake did not write: escape what a terminal would act on.
+		line := fmt.Sprintf("%s %s: %s", ch.Status, ch.Name, model.Printable(ch.Detail))
 		switch {
 		case ch.Status == app.Skip && ch.Detail == app.NotRunWithoutAWS:
 			// Named in the summary.
@@ -197,7 +216,7 @@ func (s *verifyScreen) reportLines(w int) []string {
 				failures = append(failures, l)
 			}
 			if ch.Fix != "" {
-				for _, l := range capped(wrap("→ "+ch.Fix, w-4), 4) {
+				for _, l := range capped(wrap("→ "+model.Printable(ch.Fix), w-4), 4) {
 					failures = append(failures, "    "+st.Warn.Render(l))
 				}
 			}
@@ -211,7 +230,7 @@ func (s *verifyScreen) reportLines(w int) []string {
 			if !ex.OK {
 				mark = st.Error.Render("  ✗  ")
 			}
-			l := mark + " " + ansi.Truncate(ex.Name+": "+ex.Detail, w-8, "…")
+			l := mark + " " + ansi.Truncate(ex.Name+": "+model.Printable(ex.Detail), w-8, "…")
 			if ch.Status == app.Fail {
 				failures = append(failures, l)
 			} else {
@@ -221,17 +240,17 @@ func (s *verifyScreen) reportLines(w int) []string {
 	}
 	lines = append(lines, failures...)
 	lines = append(lines, "")
-	way := "Press enter to build, r to verify again, or l for the live check."
+	way := "Press enter to build, r to verify again, l for the live check, or b to check the first boot with BitBake."
 	switch {
-	case s.confirming:
+	case s.confirming || s.bb.confirming || s.bb.running:
 		way = "" // the question below is the way on
 	case !s.liveOffered():
-		way = "Press enter to build, or r to verify again."
+		way = "Press enter to build, r to verify again, or b to check the first boot with BitBake."
 	}
 	summary := strings.TrimSpace(s.rep.Summary() + " " + way)
 	style := st.OK
 	if s.rep.Failed() > 0 {
-		summary = s.rep.Summary() + " Fix them and press r to verify again, or enter to build anyway."
+		summary = s.rep.Summary() + " Fix them and press r to verify again, b to check the first boot with BitBake, or enter to build anyway."
 		style = st.Warn
 	}
 	for _, l := range wrap(summary, w) {
@@ -252,30 +271,37 @@ func capped(lines []string, n int) []string {
 }
 
 // Capturing: while the live check's y/N is asked, y, n and esc answer it.
-func (s *verifyScreen) Capturing() bool { return s.confirming }
+func (s *verifyScreen) Capturing() bool { return s.confirming || s.bb.confirming || s.bb.running }
 
 func (s *verifyScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
 	if s.running {
 		return []key.Binding{k.Back, k.Quit}
 	}
-	if s.confirming {
+	if s.confirming || s.bb.confirming {
 		return []key.Binding{k.Yes, k.No}
 	}
-	if s.liveOffered() {
-		return []key.Binding{s.build, s.again, s.live, k.Back, k.Quit}
+	if s.bb.running {
+		return []key.Binding{s.bb.stop, k.ForceQuit}
 	}
-	return []key.Binding{s.build, s.again, k.Back, k.Quit}
+	keys := []key.Binding{s.build, s.again}
+	if s.liveOffered() {
+		keys = append(keys, s.live)
+	}
+	if s.bitbakeOffered() {
+		keys = append(keys, s.bb.key)
+	}
+	return append(keys, k.Back, k.Quit)
 }
 
 func (s *verifyScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{s.build, s.again, s.live, k.Back}, {k.Help, k.Quit}}
+	return [][]key.Binding{{s.build, s.again, s.live, s.bb.key, k.Back}, {k.Help, k.Quit}}
 }
 
 // verifyService is Services.Verify wired to app.VerifyWith.
 func verifyService(o app.AWSOptions) func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
 	return func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
-		return app.VerifyWith(ctx, p, app.VerifyOptions{AWSOptions: o, Register: r.Register, NoAWS: r.NoAWS})
+		return app.VerifyWith(ctx, p, app.VerifyOptions{AWSOptions: o, Register: r.Register, NoAWS: r.NoAWS, BitBake: r.BitBake, FirstBootOnly: r.BitBake})
 	}
 }

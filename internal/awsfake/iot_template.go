@@ -42,6 +42,23 @@ func checkTemplateBody(body *string) *apiError {
 	return nil
 }
 
+// checkPreHook accepts a pre-provisioning hook as the API does: a target
+// (the Lambda function's ARN) is required, and the payload version, when
+// given, is 2020-04-01 (ProvisioningHook, AWS IoT API reference:
+// https://docs.aws.amazon.com/iot/latest/apireference/API_ProvisioningHook.html).
+func checkPreHook(h map[string]any) *apiError {
+	if h == nil {
+		return nil
+	}
+	if target, _ := h["targetArn"].(string); target == "" {
+		return iotInvalid("1 validation error detected: Value null at 'preProvisioningHook.targetArn' failed to satisfy constraint: Member must not be null")
+	}
+	if v, ok := h["payloadVersion"]; ok && v != "2020-04-01" {
+		return iotInvalid("1 validation error detected: Value '%v' at 'preProvisioningHook.payloadVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9-]+$ and be a supported version (2020-04-01)", v)
+	}
+	return nil
+}
+
 type templateIn struct {
 	TemplateName        *string        `json:"templateName"`
 	Description         *string        `json:"description"`
@@ -72,6 +89,9 @@ func iotCreateTemplate(c *call) (any, *apiError) {
 	}
 	if in.ProvisioningRoleArn == nil {
 		return nil, iotInvalid("1 validation error detected: Value null at 'provisioningRoleArn' failed to satisfy constraint: Member must not be null")
+	}
+	if e := checkPreHook(in.PreProvisioningHook); e != nil {
+		return nil, e
 	}
 	kind := "FLEET_PROVISIONING"
 	if in.Type != nil {
@@ -156,6 +176,9 @@ func iotUpdateTemplate(c *call) (any, *apiError) {
 	var in templateIn
 	if e := c.decode(&in); e != nil {
 		return nil, e
+	}
+	if e := checkPreHook(in.PreProvisioningHook); e != nil {
+		return nil, e // before anything changes: a refused update changes nothing
 	}
 	if in.DefaultVersionID != nil && t.version(*in.DefaultVersionID) == nil {
 		return nil, iotNotFound("Version %d of template %s does not exist", *in.DefaultVersionID, t.name)
