@@ -22,7 +22,7 @@ import (
 
 func runLayersFetch(env *cliEnv, args []string) error {
 	flags := newFlags(env, "layers fetch")
-	history := flags.Bool("history", false, "clone whole histories (default: shallow, only the pinned or branch-head commit)")
+	history := flags.Bool("history", false, "clone whole histories, and deepen the shallow checkouts already there (default: shallow, only the pinned or branch-head commit)")
 	jobs := flags.Int("jobs", model.DefaultFetchJobs, "repositories fetched at once")
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -55,7 +55,7 @@ func runLayersFetch(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if res.Cloned+res.Restored == 0 && res.Unresolved == nil {
+	if res.Cloned+res.Restored+res.Deepened == 0 && res.Unresolved == nil {
 		fmt.Fprintln(env.stdout, "Every layer is already on disk; nothing to fetch.")
 	}
 	if res.Unresolved != nil {

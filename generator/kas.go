@@ -271,6 +271,12 @@ func kasRepos(in *input) ([]kasRepo, error) {
 		r := repos[root]
 		if r == nil {
 			r = &kasRepo{ID: id, order: i}
+			if url != "" && isLocalURL(url) {
+				// The checkout's origin, the catalog knowing no better: a
+				// folder of this machine (a mirror) is nowhere on the host
+				// that runs kas. Refused as export bitbake-setup does.
+				return nil, fmt.Errorf("export kas: layer %s (%s) is in no git repository with a public URL (origin %q): kas on another machine fetches every repository with git; push it to a git server and set that as its origin", l.Name, l.Path, url)
+			}
 			if url != "" {
 				r.URL = url
 				commit, branch := gitHead(root)

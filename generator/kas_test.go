@@ -161,3 +161,64 @@ func TestExportKasTakesMachineSettingsFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// A layer in a repository the catalog does not know, whose origin is a
+// folder of this machine (a path or file:// URL, as after cloning from a
+// local mirror): kas on another machine cannot clone it, so the export is
+// refused with what to do, as export bitbake-setup refuses it; the catalog
+// repositories cloned from the same mirror are no reason to refuse.
+func TestExportKasRefusesLocalOrigin(t *testing.T) {
+	mirror := t.TempDir()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "sources")
+	repos := map[string][]layertree.Layer{
+		"poky":              layertree.Rebase("poky", layertree.Poky("scarthgap")),
+		"meta-openembedded": layertree.Rebase("meta-openembedded", layertree.MetaOE("scarthgap")),
+		"meta-aws":          layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS("scarthgap", true)}),
+		"meta-custom":       {{Dir: ".", Collection: "custom", Depends: []string{"core"}, Compat: []string{"scarthgap"}}},
+	}
+	for name, ls := range repos {
+		layertree.BareRepo(t, mirror, name, "scarthgap", layertree.Spec{Layers: ls})
+		cloneInto(t, filepath.Join(mirror, name+".git"), "scarthgap", filepath.Join(src, name))
+	}
+	p := model.Default()
+	p.SetPath(filepath.Join(dir, model.DefaultFile))
+	p.Release = "scarthgap"
+	p.Layers = []string{"meta-aws", "meta-custom"}
+	p.Greengrass.Enabled = false
+	w, err := model.Discover(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := model.Resolve(p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := filepath.Join(src, "meta-custom")
+	setOrigin := func(url string) {
+		t.Helper()
+		if out, err := exec.Command("git", "-C", custom, "remote", "set-url", "origin", url).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	for _, origin := range []string{filepath.Join(mirror, "meta-custom.git"), "file://" + filepath.Join(mirror, "meta-custom.git")} {
+		setOrigin(origin)
+		_, err := ExportKas(p, res, "kas.yml")
+		if err == nil || !strings.Contains(err.Error(), "layer meta-custom ("+custom+") is in no git repository with a public URL (origin \""+origin+"\")") ||
+			!strings.Contains(err.Error(), "push it to a git server and set that as its origin") {
+			t.Fatalf("origin %s: got %v, want a refusal naming meta-custom and what to do", origin, err)
+		}
+		if _, err := ExportKasLock(p, res, "kas.yml"); err == nil {
+			t.Fatalf("origin %s: the lock file was written", origin)
+		}
+	}
+	// Pushed and set as origin: exported, with the catalog's URLs for the rest.
+	setOrigin("https://git.example.com/meta-custom.git")
+	out, err := ExportKas(p, res, "kas.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `url: "https://git.example.com/meta-custom.git"`) || !strings.Contains(string(out), `url: "https://git.yoctoproject.org/poky"`) || strings.Contains(string(out), mirror) {
+		t.Fatalf("kas file:\n%s", out)
+	}
+}

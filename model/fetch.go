@@ -36,11 +36,12 @@ type FetchItem struct {
 	Dest    string // absolute checkout folder
 	Pin     string // commit to check out; "" follows Branch
 	Restore bool   // Dest exists and is not at Pin
+	Deepen  bool   // Dest is a shallow checkout at its pin (or unpinned): --history fetches its whole history
 }
 
 // FetchSummary counts what a fetch did.
 type FetchSummary struct {
-	Cloned, Restored, LeftAlone, Failed int
+	Cloned, Restored, Deepened, LeftAlone, Failed int
 }
 
 // FetchLayers clones, with real git, every catalog repository the resolution
@@ -59,7 +60,7 @@ func FetchLayersWith(ctx context.Context, p *Project, res *Resolution, out io.Wr
 		}
 	}
 	sum, err := Fetch(ctx, p, res, opt)
-	if err == nil && sum.Cloned+sum.Restored+sum.Failed == 0 {
+	if err == nil && sum.Cloned+sum.Restored+sum.Deepened+sum.Failed == 0 {
 		fmt.Fprintln(out, "Every layer is already on disk; nothing to fetch.")
 	}
 	return err
@@ -119,7 +120,7 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 			opt.Events(e)
 		}
 	}
-	items, failed, err := planFetch(ctx, p, res, emit)
+	items, failed, err := planFetch(ctx, p, res, opt.History, emit)
 	if err != nil {
 		return sum, err
 	}
@@ -153,8 +154,12 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 				// Planned before the lock: a run that held it meanwhile
 				// may have made the folder. It is that run's whole clone
 				// (renamed into place complete), so it is left as it is.
-				if _, err := os.Lstat(it.Dest); err == nil && !it.Restore {
+				if _, err := os.Lstat(it.Dest); err == nil && !it.Restore && !it.Deepen {
 					emit(FetchEvent{Repo: it.Repo, Stage: FetchSkipped, Text: it.Dest + " was fetched by another fleetbake run meanwhile, left as it is"})
+					return
+				}
+				if it.Deepen && !isShallow(it.Dest) {
+					emit(FetchEvent{Repo: it.Repo, Stage: FetchSkipped, Text: it.Dest + " was deepened by another fleetbake run meanwhile, left as it is"})
 					return
 				}
 				errs[i] = fetchOne(ctx, it, opt.History, emit)
@@ -166,6 +171,8 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 				case errs[i] != nil:
 				case it.Restore:
 					sum.Restored++
+				case it.Deepen:
+					sum.Deepened++
 				default:
 					sum.Cloned++
 				}
@@ -189,7 +196,8 @@ func Fetch(ctx context.Context, p *Project, res *Resolution, opt FetchOptions) (
 }
 
 // lockFetch takes the lock of one fetch at a time per project, in the
-// folder the clones go to (created for them): holding it makes the
+// folder the clones go to (created for them; a deepening takes it as a
+// clone does, so two runs never fetch into one repository): holding it makes the
 // temporary clone folders of any other run stale, so they can be removed.
 // A fetch that only returns checkouts to their pins while that folder does
 // not exist creates it for no clone and takes no lock: it makes no
@@ -222,6 +230,9 @@ func fetchOne(ctx context.Context, it FetchItem, history bool, emit func(FetchEv
 	at := "branch " + it.Branch
 	if it.Pin != "" {
 		at = "pinned commit " + short12(it.Pin)
+	}
+	if it.Deepen {
+		return f.deepen(ctx, it)
 	}
 	if it.Restore {
 		emit(FetchEvent{Repo: it.Repo, Stage: FetchStarted, Text: fmt.Sprintf("%s is not at its pin; checking out %s", it.Dest, at)})

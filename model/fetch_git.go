@@ -165,13 +165,31 @@ func (f *fetcher) fetchCommit(ctx context.Context, dir string, it FetchItem, his
 	return nil
 }
 
+// deepen fetches the whole history of the shallow checkout it.Dest from its
+// origin (git fetch --unshallow, git-fetch(1)); HEAD does not move.
+func (f *fetcher) deepen(ctx context.Context, it FetchItem) error {
+	f.emit(FetchEvent{Repo: it.Repo, Stage: FetchStarted, Text: fmt.Sprintf("%s is a shallow clone; fetching its whole history from origin", it.Dest)})
+	if err := f.git(ctx, it.Dest, true, "fetch", "--progress", "--no-tags", "--unshallow", "origin"); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("deepening %s: %w; it was left shallow as it was", it.Dest, err)
+	}
+	f.emit(FetchEvent{Repo: it.Repo, Stage: FetchDone, Text: "whole history fetched"})
+	return nil
+}
+
 // restore returns the existing clean checkout it.Dest to its pin, fetching
-// the commit when the checkout lacks it. Its branch keeps its commits: only
-// HEAD moves.
+// the commit when the checkout lacks it (with history, a shallow checkout
+// is deepened first). Its branch keeps its commits: only HEAD moves.
 func (f *fetcher) restore(ctx context.Context, it FetchItem, history bool) error {
+	if history && isShallow(it.Dest) {
+		if err := f.git(ctx, it.Dest, true, "fetch", "--progress", "--no-tags", "--unshallow", "origin"); err != nil {
+			return err
+		}
+	}
 	if !hasCommit(ctx, it.Dest, it.Pin) {
-		_, err := os.Stat(filepath.Join(gitDir(it.Dest), "shallow"))
-		if err := f.fetchCommit(ctx, it.Dest, it, history, err == nil); err != nil {
+		if err := f.fetchCommit(ctx, it.Dest, it, history, isShallow(it.Dest)); err != nil {
 			return err
 		}
 	}

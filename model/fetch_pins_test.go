@@ -258,3 +258,81 @@ func TestFetchHistory(t *testing.T) {
 		t.Errorf("meta-aws at %s, want %s", got, pin)
 	}
 }
+
+// --history on checkouts a shallow fetch made deepens them (pinned at its
+// pin, pinned off it, and unpinned), with progress, instead of "nothing
+// to fetch"; HEAD stays where the pin (or the clone) put it.
+func TestFetchHistoryDeepensShallowCheckouts(t *testing.T) {
+	mirror := mirrorFor(t, "scarthgap")
+	t.Setenv(GitMirrorEnv, mirror)
+	awsBare, pokyBare := filepath.Join(mirror, "meta-aws.git"), filepath.Join(mirror, "poky.git")
+	pin := revOf(t, awsBare, "scarthgap")
+	layertree.AddCommit(t, awsBare, "scarthgap")
+	layertree.AddCommit(t, pokyBare, "scarthgap")
+	oePin := revOf(t, filepath.Join(mirror, "meta-openembedded.git"), "scarthgap")
+	dir := t.TempDir()
+	p := projectIn(t, dir)
+	p.Release = "scarthgap"
+	p.Pins = Pins{"sources/meta-aws": pin}
+	if _, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// meta-openembedded is pinned to a commit its shallow clone lacks,
+	// so --history both deepens it and returns it to the pin.
+	oeNext := layertree.AddCommit(t, filepath.Join(mirror, "meta-openembedded.git"), "scarthgap")
+	oe := filepath.Join(dir, "sources", "meta-openembedded")
+	if out, err := exec.Command("git", "-C", oe, "fetch", "-q", "--depth", "1", "origin", "scarthgap").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if out, err := exec.Command("git", "-C", oe, "checkout", "-q", "--detach", oeNext).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	p.Pins["sources/meta-openembedded"] = oePin
+	for _, repo := range []string{"poky", "meta-aws", "meta-openembedded"} {
+		if _, err := os.Stat(filepath.Join(dir, "sources", repo, ".git", "shallow")); err != nil {
+			t.Fatalf("%s: the first fetch should be shallow", repo)
+		}
+	}
+	pokyHead := headOf(t, filepath.Join(dir, "sources", "poky"))
+	var ev events
+	var out strings.Builder
+	sum, err := Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{History: true, Events: func(e FetchEvent) {
+		ev.add(e)
+		out.WriteString(e.String() + "\n")
+	}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if sum.Deepened != 2 || sum.Restored != 1 || sum.Cloned != 0 || sum.Failed != 0 {
+		t.Fatalf("summary %+v\n%s", sum, out.String())
+	}
+	for repo, commits := range map[string]string{"poky": "2", "meta-aws": "1", "meta-openembedded": "1"} {
+		d := filepath.Join(dir, "sources", repo)
+		if _, err := os.Stat(filepath.Join(d, ".git", "shallow")); err == nil {
+			t.Errorf("%s: still shallow after --history", repo)
+		}
+		if n, err := exec.Command("git", "-C", d, "rev-list", "--count", "HEAD").Output(); err != nil || strings.TrimSpace(string(n)) != commits {
+			t.Errorf("%s: %s commits (%v), want %s", repo, n, err, commits)
+		}
+		if len(ev.of(repo, FetchStarted)) != 1 || len(ev.of(repo, FetchDone)) != 1 {
+			t.Errorf("%s: want one start and one done:\n%s", repo, out.String())
+		}
+	}
+	if len(ev.of("poky", FetchProgress)) == 0 {
+		t.Errorf("poky: no progress while deepening:\n%s", out.String())
+	}
+	if got := headOf(t, filepath.Join(dir, "sources", "poky")); got != pokyHead {
+		t.Errorf("poky moved from %s to %s", pokyHead, got)
+	}
+	if got := headOf(t, filepath.Join(dir, "sources", "meta-aws")); got != pin {
+		t.Errorf("meta-aws at %s, want its pin %s", got, pin)
+	}
+	if got := headOf(t, oe); got != oePin {
+		t.Errorf("meta-openembedded at %s, want its pin %s", got, oePin)
+	}
+	// Now whole: a second --history run has nothing to do.
+	sum, err = Fetch(context.Background(), p, resolveIn(t, p), FetchOptions{History: true})
+	if err != nil || sum.Deepened+sum.Restored+sum.Cloned != 0 {
+		t.Fatalf("second run: %+v %v", sum, err)
+	}
+}

@@ -11,9 +11,11 @@ import (
 // planFetch decides what a fetch does: the catalog repositories the
 // resolution lacks, cloned into FetchDir/<repo> or back into the pinned
 // folder of the same name that is gone; and the pinned checkouts that
-// moved, returned to their pins. What cannot be done is emitted as
-// FetchFailed and returned as lines; what is left as it is, as FetchSkipped.
-func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(FetchEvent)) ([]FetchItem, []string, error) {
+// moved, returned to their pins. With history, the shallow checkouts the
+// project uses (its pins, and those holding its layers) are deepened too.
+// What cannot be done is emitted as FetchFailed and returned as lines; what
+// is left as it is, as FetchSkipped.
+func planFetch(ctx context.Context, p *Project, res *Resolution, history bool, emit func(FetchEvent)) ([]FetchItem, []string, error) {
 	repos, err := FetchPlan(res)
 	if err != nil {
 		return nil, nil, err
@@ -60,10 +62,18 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 		}
 		items = append(items, FetchItem{Repo: r.Name, URL: r.CloneURL(), Branch: branch, Dest: dest, Pin: pin})
 	}
-	// Existing checkouts: pinned ones that moved go back; the others stay.
+	// Existing checkouts: pinned ones that moved go back; with history,
+	// shallow ones are deepened; the others stay.
 	var existing []string
 	for key := range p.Pins {
 		existing = append(existing, pinPath(p, key))
+	}
+	if history {
+		for _, dest := range LayerRepos(res) {
+			if !containsString(existing, dest) {
+				existing = append(existing, dest)
+			}
+		}
 	}
 	for dest := range planned {
 		if isCheckout(dest) && !containsString(existing, dest) {
@@ -78,6 +88,11 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 		name := filepath.Base(dest)
 		key := PinKey(p, dest)
 		pin := p.Pins[key]
+		deepen := history && isShallow(dest)
+		if pin == "" && deepen {
+			items = append(items, FetchItem{Repo: name, Dest: dest, Deepen: true})
+			continue
+		}
 		if pin == "" {
 			emit(FetchEvent{Repo: name, Stage: FetchSkipped, Text: dest + " already exists, left as it is"})
 			continue
@@ -87,6 +102,10 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 			// Not "at <nothing>, with uncommitted changes": git's reason,
 			// which says what to do (safe.directory, a moved repository).
 			fail(name, fmt.Errorf("%s: git cannot read this checkout, so it was left as it is: %v", dest, oneLineError(err)))
+			continue
+		}
+		if head == pin && deepen {
+			items = append(items, FetchItem{Repo: name, Dest: dest, Pin: pin, Deepen: true})
 			continue
 		}
 		if head == pin {
@@ -104,6 +123,13 @@ func planFetch(ctx context.Context, p *Project, res *Resolution, emit func(Fetch
 		items = append(items, it)
 	}
 	return items, failed, nil
+}
+
+// isShallow: the checkout at dir is a shallow clone (git keeps the
+// boundary commits in .git/shallow, gitrepository-layout(5)).
+func isShallow(dir string) bool {
+	_, err := os.Stat(filepath.Join(gitDir(dir), "shallow"))
+	return err == nil
 }
 
 // isCheckout: dir is the top of a git checkout.
