@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"fleetbake/app"
 	"fleetbake/internal/layertree"
+	"fleetbake/model"
 )
 
 // The Layers step names the folder F clones into as app found it for the
 // project: sources/ in a plain folder, the setup's layers/ in a
 // bitbake-setup folder (model.FetchDir), relative to the project folder.
-func TestFlowLayersNamesTheFetchFolder(t *testing.T) {
+func TestLayersNamesTheFetchFolder(t *testing.T) {
 	// The layers of spec but meta-aws, which is not checked out yet.
 	withoutAWS := func(spec layertree.Spec) layertree.Spec {
 		var keep []layertree.Layer
@@ -55,17 +57,22 @@ func TestFlowLayersNamesTheFetchFolder(t *testing.T) {
 		}, "into ../layers/)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, fake := newWorkspace(t)
-			f := startFlow(t, tc.dir(t), fake)
-			f.waitStep(StepWorkspace)
-			f.keys("enter enter")
-			f.chooseMachine("qemuarm64")
-			f.waitStep(StepLayers)
-			f.waitText("not on disk: F fetches them")
+			// The real discovery and resolution on the tree; the model
+			// driven synchronously, so no key races a command.
+			svc := Real(RealOptions{})
+			fk := fakeServices()
+			svc.Identity, svc.PlanFiles, svc.PlanAWS = fk.Identity, fk.PlanFiles, fk.PlanAWS
+			p := app.NewProject(filepath.Join(tc.dir(t), model.DefaultFile))
+			p.Machine = "qemuarm64"
+			m := newTestModel(t, svc, p, true)
+			resize(t, m, 80, 24)
+			drive(t, m, m.Init())
+			drive(t, m, gotoMsg{step: StepLayers})
+			screen := frame(t, m)
 			// The summary wraps at the terminal's width: compare words.
-			f.waitFor(tc.want, func(_ *Model, screen string) bool {
-				return strings.Contains(strings.Join(strings.Fields(screen), " "), tc.want)
-			})
+			if got := strings.Join(strings.Fields(screen), " "); !strings.Contains(got, "not on disk: F fetches them") || !strings.Contains(got, tc.want) {
+				t.Errorf("Layers step lacks %q:\n%s", tc.want, screen)
+			}
 		})
 	}
 }
