@@ -22,6 +22,12 @@ type Workspace struct {
 	Distros  []string
 	Images   []string
 	Problems []string
+	// FetchDir is where `layers fetch` clones what is not on disk
+	// (model.FetchDir), relative to the project folder and with slashes:
+	// "sources", or "layers" (or "../layers") in a bitbake-setup folder.
+	// Found here, where the workspace is discovered, so a screen that
+	// names it does no I/O.
+	FetchDir string
 	// Raw is the package's own workspace, handed back to Resolve and PlanFiles.
 	Raw any
 }

@@ -170,7 +170,7 @@ func VerifyWith(ctx context.Context, p *model.Project, vo VerifyOptions) (*Verif
 	}
 	v.live, v.genMismatch = vo.Live, mismatch
 	if vo.BitBake {
-		if v.bb, err = bitbakeQuery(ctx, v); err != nil {
+		if v.bb, err = bitbakeQuery(ctx, v, vo.OnBitBakeStart); err != nil {
 			return nil, fmt.Errorf("--bitbake: %w", err)
 		}
 	}

@@ -49,8 +49,9 @@ func (v *Verifier) deviceRecipe() string {
 var claimURLs = []string{"file://" + model.ClaimCertFile, "file://" + model.ClaimKeyFile, "file://" + model.ClaimRootFile}
 
 // bitbakeQuery checks that BitBake can run for the project and returns the
-// memoised query the first-boot checks share.
-func bitbakeQuery(ctx context.Context, v *Verifier) (func() (*engine.BBAnswer, error), error) {
+// memoised query the first-boot checks share; onStart (may be nil) is
+// called when that query starts.
+func bitbakeQuery(ctx context.Context, v *Verifier, onStart func()) (func() (*engine.BBAnswer, error), error) {
 	loc, err := engine.FindBitBake(v.p.SourceRoots())
 	if err != nil {
 		return nil, fmt.Errorf("no BitBake to run: %w; run `fleetbake layers fetch` (poky brings both), or name the folder that holds them in sources of fleetbake.toml", err)
@@ -80,7 +81,12 @@ func bitbakeQuery(ctx context.Context, v *Verifier) (func() (*engine.BBAnswer, e
 	}
 	// One session for the three checks: each BitBake start loads the
 	// parse cache again, and one build folder serves one client at a time.
-	return sync.OnceValues(func() (*engine.BBAnswer, error) { return engine.QueryBitBake(ctx, o, q) }), nil
+	return sync.OnceValues(func() (*engine.BBAnswer, error) {
+		if onStart != nil {
+			onStart()
+		}
+		return engine.QueryBitBake(ctx, o, q)
+	}), nil
 }
 
 // bbFail is a first-boot check BitBake could not answer.

@@ -54,6 +54,11 @@ type VerifyOptions struct {
 	// the build folder's configuration, minutes when cold) instead of
 	// only local.conf's text.
 	BitBake bool
+	// OnBitBakeStart, when set, is called once, just before the BitBake
+	// query starts (after the checks that refuse it: root, no build
+	// environment, no BitBake in the sources), so that a front end says
+	// "this takes minutes" only when it does.
+	OnBitBakeStart func()
 	// FirstBootOnly runs only the first-boot checks (CheckSpec.FirstBoot):
 	// a front end that shows a report already runs them again with BitBake
 	// and puts their results in place of the conf-only ones (Replace).

@@ -16,7 +16,23 @@ func Discover(p *model.Project) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	return workspaceFrom(mw), nil
+	w := workspaceFrom(mw)
+	w.FetchDir = relToProject(p, model.FetchDir(p))
+	return w, nil
+}
+
+// relToProject is dir relative to p's folder, with slashes; dir itself
+// when it has no relative form.
+func relToProject(p *model.Project, dir string) string {
+	// FetchDir is absolute in a bitbake-setup folder and may be relative
+	// elsewhere (a relative project path): compare absolute paths.
+	base, err1 := filepath.Abs(p.Dir())
+	abs, err2 := filepath.Abs(dir)
+	rel, err := filepath.Rel(base, abs)
+	if err1 != nil || err2 != nil || err != nil {
+		return dir
+	}
+	return filepath.ToSlash(rel)
 }
 
 func workspaceFrom(mw *model.Workspace) *Workspace {

@@ -63,11 +63,16 @@ func runVerify(env *cliEnv, args []string) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
+	vo := app.VerifyOptions{Register: register, Live: live, BitBake: bitbake, NoAWS: noAWS,
+		AWSOptions: app.AWSOptions{Profile: profile, Region: region, EndpointURL: endpoint, Generation: model.Generation(generation)}}
 	if bitbake && !asJSON {
-		fmt.Fprintln(env.stderr, "Reading the image's first-boot facts from BitBake (a cold parse takes minutes)...")
+		// Said when the query starts, not before verify refuses it (root,
+		// no build environment, no BitBake in the sources).
+		vo.OnBitBakeStart = func() {
+			fmt.Fprintln(env.stderr, "Reading the image's first-boot facts from BitBake (a cold parse takes minutes)...")
+		}
 	}
-	rep, err := app.VerifyWith(ctx, p, app.VerifyOptions{Register: register, Live: live, BitBake: bitbake, NoAWS: noAWS,
-		AWSOptions: app.AWSOptions{Profile: profile, Region: region, EndpointURL: endpoint, Generation: model.Generation(generation)}})
+	rep, err := app.VerifyWith(ctx, p, vo)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("verify could not run: %w", err)}
 	}

@@ -48,4 +48,8 @@ func TestVerifyBitBakeCannotRun(t *testing.T) {
 		!strings.Contains(out, "run `fleetbake layers fetch`") {
 		t.Errorf("verify --bitbake without BitBake: exit %d\n%s", code, out)
 	}
+	// The query never started: no "this takes minutes" before the refusal.
+	if strings.Contains(out, "Reading the image's first-boot facts") {
+		t.Errorf("verify --bitbake printed the parse notice before refusing:\n%s", out)
+	}
 }

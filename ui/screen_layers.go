@@ -278,7 +278,7 @@ func (s *layersScreen) View(height int) string {
 		case n > 0 && s.fetching:
 			summary += fmt.Sprintf(", %d not on disk: fetching…", n)
 		case n > 0 && c.Svc.FetchLayers != nil:
-			summary += fmt.Sprintf(", %d not on disk: F fetches them (shallow clones at their pins or the release's branch, into sources/)", n)
+			summary += fmt.Sprintf(", %d not on disk: F fetches them (shallow clones at their pins or the release's branch, into %s/)", n, fetchInto(c.Workspace))
 		case n > 0:
 			summary += fmt.Sprintf(", %d not on disk: fetch them with `fleetbake layers fetch`", n)
 		}
@@ -347,4 +347,13 @@ func (s *layersScreen) ShortHelp() []key.Binding {
 func (s *layersScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Toggle, k.FetchLayers, k.Filter, k.ClearFilter, k.Enter}, {k.Back, k.Help, k.Quit}}
+}
+
+// fetchInto is the folder F clones into, as app found it (Workspace.FetchDir):
+// a bitbake-setup folder's layers/, else the project's sources/.
+func fetchInto(ws *Workspace) string {
+	if ws.FetchDir == "" {
+		return "sources" // a workspace not from app.Discover (model.FetchDir's default)
+	}
+	return ws.FetchDir
 }
