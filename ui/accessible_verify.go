@@ -52,7 +52,11 @@ func (a *asker) verify(ctx context.Context, noAWS bool) error {
 func (a *asker) runVerify(ctx context.Context, req VerifyRequest) {
 	switch {
 	case req.BitBake:
-		a.say("BitBake is parsing the build folder's configuration for the first-boot checks (a cold parse takes minutes)...")
+		// Said when the parse starts: verify may still refuse to run BitBake
+		// (root, no build environment, no BitBake in the sources).
+		req.OnBitBakeStart = func() {
+			a.say("BitBake is parsing the build folder's configuration for the first-boot checks (a cold parse takes minutes)...")
+		}
 	case req.Register:
 		a.say("Verifying, with the live check: a test device provisions itself with the claim...")
 	case req.NoAWS:

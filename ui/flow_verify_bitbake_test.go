@@ -160,12 +160,30 @@ func TestAccessibleVerifyBitBakeCheck(t *testing.T) {
 	}
 	text := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{"or b to check the first boot with BitBake", "A cold parse takes 5 to 20 minutes", "(Ctrl-C stops it.) (y/N, enter: no)",
-		"FAIL time sync: no time-sync service", "PASS time sync: BitBake: core-image-minimal installs systemd through packagegroup-core-boot"} {
+		"FAIL time sync: no time-sync service", "BitBake is parsing the build folder's configuration", "PASS time sync: BitBake: core-image-minimal installs systemd through packagegroup-core-boot"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	if strings.Count(text, "A cold parse takes") != 2 || len(reqs) != 2 || reqs[0].BitBake || !reqs[1].BitBake {
 		t.Errorf("asked %d times, verify ran with %+v; want asked twice, then the conf-only checks and BitBake once", strings.Count(text, "A cold parse takes"), reqs)
+	}
+}
+
+// When verify refuses to run BitBake (here: no BitBake in the sources, and
+// as root also the user), the plain prompts do not first announce a parse
+// that never starts.
+func TestAccessibleVerifyBitBakeRefusedSaysNoParse(t *testing.T) {
+	dir := t.TempDir()
+	p := app.NewProject(filepath.Join(dir, model.DefaultFile))
+	p.Sources = []string{t.TempDir()}
+	p.Greengrass.Enabled = true
+	svc := fakeServices()
+	svc.Verify = verifyService(app.AWSOptions{})
+	var out strings.Builder
+	a := &asker{in: bufio.NewScanner(strings.NewReader("")), out: &out, svc: svc, p: p}
+	a.runVerify(context.Background(), VerifyRequest{NoAWS: true, BitBake: true})
+	if !strings.Contains(out.String(), "verify could not run") || strings.Contains(out.String(), "BitBake is parsing") {
+		t.Errorf("want the refusal and no parse announced:\n%s", out.String())
 	}
 }

@@ -46,6 +46,9 @@ type VerifyRequest struct {
 	// BitBake runs only the first-boot checks, with the values real
 	// BitBake resolves (`verify --bitbake`).
 	BitBake bool
+	// OnBitBakeStart, when set, is called once just before BitBake starts
+	// parsing, after every check that can refuse to run it.
+	OnBitBakeStart func()
 }
 
 // The verify report types, under the names the screens use.
@@ -302,6 +305,6 @@ func (s *verifyScreen) FullHelp() [][]key.Binding {
 // verifyService is Services.Verify wired to app.VerifyWith.
 func verifyService(o app.AWSOptions) func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
 	return func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
-		return app.VerifyWith(ctx, p, app.VerifyOptions{AWSOptions: o, Register: r.Register, NoAWS: r.NoAWS, BitBake: r.BitBake, FirstBootOnly: r.BitBake})
+		return app.VerifyWith(ctx, p, app.VerifyOptions{AWSOptions: o, Register: r.Register, NoAWS: r.NoAWS, BitBake: r.BitBake, FirstBootOnly: r.BitBake, OnBitBakeStart: r.OnBitBakeStart})
 	}
 }
