@@ -22,14 +22,7 @@ func TestFetchedCheckoutFollowsUmask(t *testing.T) {
 	dir := t.TempDir()
 	p := projectIn(t, dir)
 	p.Release = "scarthgap"
-	w, err := Discover(p.SourceRoots()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Resolve(p, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := resolveIn(t, p)
 	var out bytes.Buffer
 	if err := FetchLayers(context.Background(), p, res, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())

@@ -18,14 +18,7 @@ func TestFetchAfterWaitingLeavesWhatAnotherRunMade(t *testing.T) {
 	dir := t.TempDir()
 	p := projectIn(t, dir)
 	p.Release = "scarthgap"
-	w, err := Discover(p.SourceRoots()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Resolve(p, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := resolveIn(t, p)
 	sources := filepath.Join(dir, "sources")
 	if err := os.MkdirAll(sources, 0o755); err != nil {
 		t.Fatal(err)
