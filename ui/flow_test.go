@@ -343,16 +343,7 @@ func TestFlowRetryAfterAWSFailure(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	fake.Deny("iot:CreateRoleAlias", "*")
 	f := startFlow(t, dir, fake)
-	f.throughWorkspace()
-	f.chooseMachine("qemuarm64")
-	f.waitStep(StepLayers)
-	f.waitText("added: needed by meta-aws")
-	f.keys("enter")
-	f.waitStep(StepImage)
-	f.keys("enter enter")
-	f.waitStep(StepSettings)
-	f.keys("enter enter enter enter enter enter enter enter")
-	f.waitStep(StepGreengrass)
+	f.toGreengrass()
 	f.waitText("AWS account " + awsfake.DefaultAccount)
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
@@ -481,8 +472,9 @@ func TestFlowWorkspaceKeys(t *testing.T) {
 	}
 }
 
-// toReview answers every step with enter (the defaults) up to Review.
-func (f *flow) toReview() {
+// toGreengrass answers every step with enter (the defaults) up to the
+// Greengrass step.
+func (f *flow) toGreengrass() {
 	f.t.Helper()
 	f.throughWorkspace()
 	f.chooseMachine("qemuarm64")
@@ -502,7 +494,7 @@ func (f *flow) toReview() {
 func TestFlowEnterThroughReviewAsksFirst(t *testing.T) {
 	dir, fake := newWorkspace(t)
 	f := startFlow(t, dir, fake)
-	f.toReview()
+	f.toGreengrass()
 	f.waitText("AWS account " + awsfake.DefaultAccount)
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
@@ -544,7 +536,7 @@ func TestFlowNoCredentialsReachesBuild(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	f := startFlow(t, dir, fake)
-	f.toReview()
+	f.toGreengrass()
 	f.waitText("no AWS credentials")
 	// What to do comes first, then the way on without AWS, the SDK's text
 	// last (it began with the SDK's provider chain).
