@@ -104,7 +104,9 @@ func TestRealKasAcceptsExport(t *testing.T) {
 			}
 			p := model.Default()
 			p.SetPath(filepath.Join(dir, model.DefaultFile))
-			p.Sources = []string{src}
+			// No sources setting: the layers are found in the project folder's
+			// sources/ (a default root), as they are in the CI checkout, so
+			// both checkouts hold the same fleetbake.toml.
 			p.Machine = "qemuarm64"
 			p.Greengrass.Region = "eu-central-1"
 			p.Greengrass.Prefix = "fbkas"
@@ -126,6 +128,11 @@ func TestRealKasAcceptsExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.Pins = pins
+			// Saved, as `fleetbake export kas` reads it: the kas file records
+			// the digest of the file as saved.
+			if err := p.Save(); err != nil {
+				t.Fatal(err)
+			}
 			// The CI checkout of the project: fleetbake.toml and the kas
 			// files committed, kas's work folder its sources/.
 			ci := filepath.Join(dir, "ci")
@@ -175,13 +182,16 @@ func TestRealKasAcceptsExport(t *testing.T) {
 			}
 			// The pipeline's gate: from the CI checkout, with the layers kas
 			// checked out, fleetbake exports the same files.
-			pc := *p
-			pc.SetPath(filepath.Join(ci, model.DefaultFile))
-			pc.Sources = nil
-			if err := pc.Save(); err != nil {
+			// The committed fleetbake.toml, byte for byte.
+			committed, err := os.ReadFile(p.Path())
+			if err != nil {
 				t.Fatal(err)
 			}
-			reloaded, err := model.Load(pc.Path())
+			ciProject := filepath.Join(ci, model.DefaultFile)
+			if err := os.WriteFile(ciProject, committed, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			reloaded, err := model.Load(ciProject)
 			if err != nil {
 				t.Fatal(err)
 			}
