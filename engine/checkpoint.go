@@ -81,10 +81,21 @@ func (r *logReader) save(path string, st *State) error {
 	if !ok {
 		return errors.New("no file identity")
 	}
-	t := r.t
-	c := checkpoint{Version: checkpointVersion, StartTime: st.StartTime, Dev: dev, Ino: ino,
-		Offset:       r.total - int64(r.n),
-		OpenProgress: r.p.openProgress, InFailSummary: r.p.inFailSummary, InError: r.p.inError,
+	c := stateOf(r.p, r.t)
+	c.StartTime, c.Dev, c.Ino, c.Offset = st.StartTime, dev, ino, r.total-int64(r.n)
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+		return err
+	}
+	// model.WriteFileAtomic: the temp file of a killed `build status` is of
+	// the name later writes sweep, not a stray.
+	return model.WriteFileAtomic(path, buf.Bytes(), 0o644)
+}
+
+// stateOf is the parser's and the tracker's state, as a checkpoint holds it.
+func stateOf(p *Parser, t *Tracker) checkpoint {
+	c := checkpoint{Version: checkpointVersion,
+		OpenProgress: p.openProgress, InFailSummary: p.inFailSummary, InError: p.inError,
 		P: t.p, Pending: t.pending, TailN: t.tailN, LastN: t.lastN, LastSceneN: t.lastSceneN, NScene: t.nScene,
 		ErrsOpen: t.errs.open}
 	if t.p.ExitCode != nil {
@@ -99,13 +110,7 @@ func (r *logReader) save(path string, st *State) error {
 	for _, e := range t.errs.msgs {
 		c.Errs = append(c.Errs, checkpointError{e.text, e.head, e.tailStrings(), e.omitted, e.trailingBlank})
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
-		return err
-	}
-	// model.WriteFileAtomic: the temp file of a killed `build status` is of
-	// the name later writes sweep, not a stray.
-	return model.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return c
 }
 
 // restore loads the checkpoint at path into the reader and seeks the log to

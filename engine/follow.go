@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"time"
 )
@@ -21,90 +19,6 @@ const (
 	// before its first update.
 	backlogQuiet = 250 * time.Millisecond
 )
-
-// logReader reads a growing log from the start, line by line, into a tracker.
-type logReader struct {
-	f     *os.File
-	buf   []byte
-	n     int // bytes in buf not yet consumed (a partial line)
-	p     *Parser
-	t     *Tracker
-	emit  func(*Event)
-	total int64
-}
-
-func newLogReader(f *os.File) *logReader {
-	r := &logReader{f: f, buf: make([]byte, 1<<20), p: NewParser(), t: NewTracker()}
-	r.emit = r.t.Apply
-	r.p.contextLine = r.t.errs.context // what Apply does with an EvErrorContext
-	return r
-}
-
-// readMore reads what the file has now and feeds every complete line. It
-// returns how many bytes it read (0 at EOF).
-func (r *logReader) readMore() (int, error) {
-	if r.n == len(r.buf) {
-		// A line longer than the buffer: feed what we have and move on.
-		r.line(r.buf[:r.n])
-		r.n = 0
-	}
-	m, err := r.f.Read(r.buf[r.n:])
-	if m > 0 {
-		r.total += int64(m)
-		data := r.buf[:r.n+m]
-		// Only the last tailLines lines of what was read can be in the
-		// tail view afterwards: note where lines start and copy just
-		// those into the tail, not every line of a big backlog.
-		var starts [tailLines + 1]int
-		lines, start := 0, 0
-		for {
-			i := bytes.IndexByte(data[start:], '\n')
-			if i < 0 {
-				break
-			}
-			starts[lines%len(starts)] = start
-			lines++
-			r.p.Feed(data[start:start+i], r.emit)
-			start += i + 1
-		}
-		starts[lines%len(starts)] = start // one past the last line
-		for k := max(0, lines-tailLines); k < lines; k++ {
-			from, to := starts[k%len(starts)], starts[(k+1)%len(starts)]
-			r.t.Line(data[from : to-1])
-		}
-		r.n = copy(r.buf, data[start:])
-	}
-	if err == io.EOF {
-		err = nil
-	}
-	return m, err
-}
-
-func (r *logReader) line(l []byte) {
-	r.t.Line(l)
-	r.p.Feed(l, r.emit)
-}
-
-// partial looks at the unfinished last line ("Parsing recipes...").
-func (r *logReader) partial() {
-	if r.n > 0 {
-		r.p.FeedPartial(r.buf[:r.n], r.emit)
-	}
-}
-
-// drain reads until EOF.
-func (r *logReader) drain() error {
-	for {
-		m, err := r.readMore()
-		if err != nil {
-			return err
-		}
-		if m == 0 {
-			r.partial()
-			return nil
-		}
-	}
-}
 
 // finish applies what the state file knows and the log may not say.
 func finishProgress(p *Progress, st *State) { finishProgressStale(p, st, st.Stale) }

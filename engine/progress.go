@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"path/filepath"
-	"strings"
-	"time"
-)
+import "time"
 
 // Phase is where a build is, in BitBake's order.
 type Phase int
@@ -171,30 +167,18 @@ func (t *Tracker) Apply(e *Event) {
 			p.SetsceneDone = p.SetsceneTotal
 		}
 	case EvTaskRunning:
-		if e.Setscene {
-			t.phase(PhaseSetscene)
-			p.SetsceneTotal = e.M
-			t.lastSceneN = e.N
-		} else {
-			t.phase(PhaseRunning)
-			p.Total = e.M
-			t.lastN = e.N
-		}
+		pn, task := "", ""
 		if !e.NoExec {
-			pn, task := splitTaskString(e.Task)
-			t.running = append(t.running, runningTask{pn: pn, task: task, setscene: e.Setscene})
-			if e.Setscene {
-				t.nScene++
-			}
+			pn, task = splitTaskString(e.Task)
 		}
-		t.recount()
+		t.taskRunning(e.N, e.M, e.Setscene, e.NoExec, pn, task)
 	case EvTaskStarted:
 		// "Running task" already listed it; nothing to add.
 	case EvTaskSucceeded:
-		t.finish(e.Recipe, e.Task)
+		finishTask(t, e.Recipe, e.Task)
 	case EvTaskFailed:
 		if e.Recipe != "" {
-			t.finish(e.Recipe, e.Task)
+			finishTask(t, e.Recipe, e.Task)
 			return
 		}
 		t.addFailure(e.Task, e.ExitCode)
@@ -270,44 +254,6 @@ func (t *Tracker) MarkLive(now time.Time) {
 	}
 }
 
-// countRunning counts running setscene or real tasks; kept as counters
-// because a dry run (bitbake -n) announces thousands of tasks that never
-// report back.
-func (t *Tracker) countRunning(setscene bool) int {
-	if setscene {
-		return t.nScene
-	}
-	return len(t.running) - t.nScene
-}
-
-// finish removes the task of recipe PF from the running list. PF starts with
-// the PN that the task string's file name gives ("quilt-native-0.67-r0" for
-// quilt_0.67.bb built native), so the longest matching PN wins.
-func (t *Tracker) finish(pf, task string) {
-	best := -1
-	for i, r := range t.running {
-		if r.task == task && strings.HasPrefix(pf, r.pn) && (best < 0 || len(r.pn) > len(t.running[best].pn)) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return
-	}
-	if t.running[best].setscene {
-		t.nScene--
-	}
-	t.running = append(t.running[:best], t.running[best+1:]...)
-	t.recount()
-}
-
-// recount derives the finished counts: knotty numbers a task
-// completed+active+failed+1, so N minus what still runs has finished (noexec
-// tasks and tasks skipped by their stamps included).
-func (t *Tracker) recount() {
-	t.p.Done = max(t.p.Done, t.lastN-t.countRunning(false))
-	t.p.SetsceneDone = max(t.p.SetsceneDone, t.lastSceneN-t.countRunning(true))
-}
-
 func (t *Tracker) addFailure(task string, code int) {
 	for i := range t.p.Failures {
 		if t.p.Failures[i].Task == task {
@@ -321,32 +267,6 @@ func (t *Tracker) addFailure(task string, code int) {
 	f := Failure{Task: task, Recipe: pn, ExitCode: code, LogFile: t.pending[name]}
 	delete(t.pending, name)
 	t.p.Failures = append(t.p.Failures, f)
-}
-
-// splitTaskString turns "/path/busybox_1.36.1.bb:do_compile" (maybe with a
-// "virtual:native:" or "mc:x:" prefix) into ("busybox", "do_compile").
-func splitTaskString(s string) (pn, task string) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return s, ""
-	}
-	file, task := s[:i], s[i+1:]
-	base := filepath.Base(file)
-	base = strings.TrimSuffix(base, ".bb")
-	if j := strings.IndexByte(base, '_'); j > 0 {
-		base = base[:j]
-	}
-	return base, task
-}
-
-// logTaskName gives "do_compile" for ".../temp/log.do_compile.12345".
-func logTaskName(path string) string {
-	b := filepath.Base(path)
-	b = strings.TrimPrefix(b, "log.")
-	if i := strings.LastIndexByte(b, '.'); i > 0 {
-		b = b[:i]
-	}
-	return b
 }
 
 // Snapshot returns a copy of the progress that shares no memory with the

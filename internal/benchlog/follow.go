@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fleetbake/engine"
+	"fleetbake/internal/benchlog/loggen"
 )
 
 // runFollow: per round, a live build whose log grows at -rate lines a
@@ -33,7 +34,7 @@ func runFollow(args []string) error {
 	if *bin == "" || *config == "" {
 		return errors.New("usage: benchlog follow -bin FLEETBAKE -config PROJECT [-rate N] [-seconds S] [-rounds R]")
 	}
-	src, err := readSource()
+	src, err := loggen.ReadSource(loggen.TasksFile)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func runFollow(args []string) error {
 	return nil
 }
 
-func followRound(src *source, bin, config, dir string, rate int, secs float64) (attachPct, tailPct float64, err error) {
+func followRound(src *loggen.Source, bin, config, dir string, rate int, secs float64) (attachPct, tailPct float64, err error) {
 	logPath := engine.LogPath(dir)
 	os.Remove(logPath + engine.CheckpointSuffix)
 	f, err := os.Create(logPath)
@@ -69,8 +70,8 @@ func followRound(src *source, bin, config, dir string, rate int, secs float64) (
 		return 0, 0, err
 	}
 	total := int(float64(rate)*secs) / 3
-	w := &writer{src: src, w: bufio.NewWriterSize(f, 64<<10), total: total, lineFlush: true}
-	w.header()
+	w := &loggen.Writer{Src: src, W: bufio.NewWriterSize(f, 64<<10), Total: total, LineFlush: true}
+	w.Header()
 
 	attach := exec.Command(bin, "--config", config, "build", "attach")
 	tail := exec.Command("tail", "-f", logPath)
@@ -87,11 +88,11 @@ func followRound(src *source, bin, config, dir string, rate int, secs float64) (
 	// warnEvery tasks: the rate is in lines, paced by the clock.
 	tick := time.NewTicker(time.Millisecond)
 	lines := 0
-	for w.n < total {
+	for w.N < total {
 		<-tick.C
 		due := int(time.Since(start).Seconds() * float64(rate))
-		for lines < due && w.n < total {
-			w.task()
+		for lines < due && w.N < total {
+			w.Task()
 			lines += 3
 		}
 	}
@@ -99,7 +100,7 @@ func followRound(src *source, bin, config, dir string, rate int, secs float64) (
 	wall := time.Since(start)
 	a1, t1 := cpuNs(attach.Process.Pid), cpuNs(tail.Process.Pid)
 
-	code := w.summary()
+	code := w.Summary()
 	end := time.Now().UTC()
 	st.ExitCode, st.EndTime = &code, &end
 	if err := writeState(dir, &st); err != nil {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"fleetbake/engine"
+	"fleetbake/internal/benchlog/loggen"
 )
 
 func main() {
@@ -78,7 +79,7 @@ func runWrite(args []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	src, err := readSource()
+	src, err := loggen.ReadSource(loggen.TasksFile)
 	if err != nil {
 		return err
 	}
@@ -91,24 +92,24 @@ func runWrite(args []string) error {
 	os.Remove(engine.LogPath(dir) + engine.CheckpointSuffix)
 	// The "of M" total: what this size holds, from one cycle of failEvery
 	// tasks measured in memory.
-	probe := &writer{src: src, w: bufio.NewWriter(discard{}), total: 1 << 20}
-	for range failEvery {
-		probe.task()
+	probe := &loggen.Writer{Src: src, W: bufio.NewWriter(discard{}), Total: 1 << 20}
+	for range loggen.FailEvery {
+		probe.Task()
 	}
-	w := &writer{src: src, w: bufio.NewWriterSize(f, 1<<20)}
-	w.total = int(size / (probe.bytes / failEvery))
-	w.header()
-	for w.bytes < size && w.n < w.total {
-		w.task()
+	w := &loggen.Writer{Src: src, W: bufio.NewWriterSize(f, 1<<20)}
+	w.Total = int(size / (probe.Bytes / loggen.FailEvery))
+	w.Header()
+	for w.Bytes < size && w.N < w.Total {
+		w.Task()
 	}
-	code := w.summary()
+	code := w.Summary()
 	end := start.Add(3 * time.Hour)
 	st := engine.State{StartTime: start, EndTime: &end, ExitCode: &code, Target: "core-image-minimal",
 		BuildDir: dir, LogPath: engine.LogPath(dir), Command: []string{"bitbake", "-k", "core-image-minimal"}}
 	if err := writeState(dir, &st); err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d bytes, %d tasks (%d failed), %d warnings\n", engine.LogPath(dir), w.bytes, w.n, w.failed, w.warnings)
+	fmt.Printf("%s: %d bytes, %d tasks (%d failed), %d warnings\n", engine.LogPath(dir), w.Bytes, w.N, w.Failed, w.Warnings)
 	return f.Close()
 }
 

@@ -1,0 +1,153 @@
+package engine
+
+// The reader's fast path: the lines that make up nearly all of a big log,
+// handled straight into the tracker, with no Event and no string made per
+// line. A 1 GB log of a big build is mostly three kinds of line: a task
+// that starts ("NOTE: Running task N of M (file:do_x)" and "NOTE: recipe PF:
+// task do_x: Started"), one that ends ("...: Succeeded"), and the lines of
+// the task logs BitBake includes after a failure ("| ..."), or task output
+// that is never an event. Every other line, and any of these that is not
+// exactly in the expected form, goes to Parser.Feed, so the result is the
+// same as feeding every line there (TestFastPathSameAsFeed,
+// FuzzFastPathSameAsFeed).
+
+import "bytes"
+
+var (
+	pNoteRunning = []byte("NOTE: Running ")
+	pNoteRecipe  = []byte("NOTE: recipe ")
+	sStarted     = []byte(": Started")
+	sSucceeded   = []byte(": Succeeded")
+)
+
+// fast handles line (which has no '\r') as Feed and Tracker.Apply would
+// and reports true, or reports false having changed nothing.
+func (r *logReader) fast(line []byte) bool {
+	if r.p.inError {
+		// continuesError, for the lines that continue an ERROR message
+		// whatever they say; the others end it, which Feed handles.
+		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '|' {
+			r.t.errs.context(line)
+			return true
+		}
+		return false
+	}
+	if len(line) == 0 {
+		return true // Feed ignores it, in a fail summary too
+	}
+	if r.p.inFailSummary {
+		return false
+	}
+	switch line[0] {
+	case ' ', '\t', '|':
+		return true // task output, never an event
+	case 'N':
+		if bytes.HasPrefix(line, pNoteRunning) {
+			return r.fastRunning(line[len(pNoteRunning):])
+		}
+		if bytes.HasPrefix(line, pNoteRecipe) {
+			return r.fastRecipe(line[len(pNoteRecipe):])
+		}
+	}
+	return false
+}
+
+// fastRunning is Parser.running and Tracker.Apply of its EvTaskRunning for
+// "[setscene |noexec ]task N of M (file:do_x)", with the recipe and task
+// names interned instead of a string made of the whole task.
+func (r *logReader) fastRunning(rest []byte) bool {
+	var setscene, noexec bool
+	switch {
+	case bytes.HasPrefix(rest, pSetsceneTask):
+		setscene, rest = true, rest[len(pSetsceneTask):]
+	case bytes.HasPrefix(rest, pNoexecTask):
+		noexec, rest = true, rest[len(pNoexecTask):]
+	case bytes.HasPrefix(rest, pTask):
+		rest = rest[len(pTask):]
+	default:
+		return false
+	}
+	n, k := atoi(rest)
+	if k == 0 || !bytes.HasPrefix(rest[k:], pOf) {
+		return false
+	}
+	rest = rest[k+len(pOf):]
+	m, k := atoi(rest)
+	if k == 0 {
+		return false
+	}
+	rest = rest[k:]
+	if len(rest) <= 3 || rest[0] != ' ' || rest[1] != '(' || rest[len(rest)-1] != ')' {
+		return false
+	}
+	var pn, task string
+	if !noexec {
+		pnb, taskb := splitTaskBytes(rest[2 : len(rest)-1])
+		pn, task = r.p.name(pnb), r.p.name(taskb)
+	}
+	r.t.errs.close()
+	r.t.taskRunning(n, m, setscene, noexec, pn, task)
+	return true
+}
+
+// fastRecipe is Parser.recipeTask and Tracker.Apply for "PF: task do_x:
+// Started" (which changes nothing but ending an ERROR message) and
+// "...: Succeeded" (the task is no longer running).
+func (r *logReader) fastRecipe(rest []byte) bool {
+	i := bytes.Index(rest, pTaskSep)
+	if i <= 0 {
+		return false
+	}
+	pf, rest := rest[:i], rest[i+len(pTaskSep):]
+	// recipeTask takes the text after the last ": "; neither word has a
+	// colon, so the suffix is it, and "rest longer than the suffix" is
+	// recipeTask's "a task name before it".
+	switch {
+	case len(rest) > len(sStarted) && bytes.HasSuffix(rest, sStarted):
+		r.t.errs.close()
+	case len(rest) > len(sSucceeded) && bytes.HasSuffix(rest, sSucceeded):
+		r.t.errs.close()
+		finishTask(r.t, pf, rest[:len(rest)-len(sSucceeded)])
+	default:
+		return false
+	}
+	return true
+}
+
+// splitTaskBytes is splitTaskString on bytes (the same split, filepath.Base
+// included), so a task line needs no string of its own.
+func splitTaskBytes(s []byte) (pn, task []byte) {
+	i := bytes.LastIndexByte(s, ':')
+	if i < 0 {
+		return s, nil
+	}
+	file, task := s[:i], s[i+1:]
+	base := baseBytes(file)
+	base = bytes.TrimSuffix(base, []byte(".bb"))
+	if j := bytes.IndexByte(base, '_'); j > 0 {
+		base = base[:j]
+	}
+	return base, task
+}
+
+var (
+	dotPath   = []byte(".")
+	slashPath = []byte("/")
+)
+
+// baseBytes is filepath.Base (Unix) on bytes.
+func baseBytes(p []byte) []byte {
+	if len(p) == 0 {
+		return dotPath
+	}
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	if i := bytes.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	if len(p) == 0 {
+		return slashPath
+	}
+	return p
+}
