@@ -66,7 +66,12 @@ status() { "$work/fleetbake" --config "$cfg" build status; }
 attach() { "$work/fleetbake" --config "$cfg" build attach; }
 status_cold() { rm -f "$log.status"; status; }
 attach_cold() { rm -f "$log.status"; attach; }
-grep_c() { grep -c ERROR "$log"; }
+# grep's count goes to a file, not to /dev/null: GNU grep stops at the first
+# match when its output is /dev/null (grep.c, dev_null_output: "grep can be
+# much faster now when standard output is /dev/null", NEWS for 2.27), so
+# `grep -c ERROR "$log" >/dev/null` (what ab does with each side's output)
+# reads the first few MB, not the whole log: 20 ms instead of ~400 ms.
+grep_c() { grep -c ERROR "$log" >"$work/grep.out"; }
 wc_l() { wc -l "$log"; }
 
 ab "status-$size-warm" "grep -c" 1 status grep_c
