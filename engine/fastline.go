@@ -94,7 +94,12 @@ func (r *logReader) fastRunning(rest []byte) bool {
 // Started" (which changes nothing but ending an ERROR message) and
 // "...: Succeeded" (the task is no longer running).
 func (r *logReader) fastRecipe(rest []byte) bool {
-	i := bytes.Index(rest, pTaskSep)
+	// recipeTask's bytes.Index(rest, ": task "): the first ':' starts it
+	// unless a PF holds a colon (then the general search).
+	i := bytes.IndexByte(rest, ':')
+	if i >= 0 && !bytes.HasPrefix(rest[i:], pTaskSep) {
+		i = bytes.Index(rest, pTaskSep)
+	}
 	if i <= 0 {
 		return false
 	}
@@ -115,39 +120,45 @@ func (r *logReader) fastRecipe(rest []byte) bool {
 }
 
 // splitTaskBytes is splitTaskString on bytes (the same split, filepath.Base
-// included), so a task line needs no string of its own.
+// included), so a task line needs no string of its own. One pass back from
+// the end: the task after the last ':', the file name before it.
 func splitTaskBytes(s []byte) (pn, task []byte) {
-	i := bytes.LastIndexByte(s, ':')
+	i := len(s) - 1
+	for i >= 0 && s[i] != ':' {
+		i--
+	}
 	if i < 0 {
 		return s, nil
 	}
-	file, task := s[:i], s[i+1:]
-	base := baseBytes(file)
-	base = bytes.TrimSuffix(base, []byte(".bb"))
-	if j := bytes.IndexByte(base, '_'); j > 0 {
-		base = base[:j]
+	task = s[i+1:]
+	// filepath.Base(s[:i]): "." for "", trailing slashes dropped, "/" for
+	// slashes only.
+	end := i
+	for end > 0 && s[end-1] == '/' {
+		end--
 	}
-	return base, task
+	switch {
+	case i == 0:
+		pn = dotPath
+	case end == 0:
+		pn = slashPath
+	default:
+		b := end - 1
+		for b >= 0 && s[b] != '/' {
+			b--
+		}
+		pn = s[b+1 : end]
+	}
+	if n := len(pn); n >= 3 && pn[n-3] == '.' && pn[n-2] == 'b' && pn[n-1] == 'b' {
+		pn = pn[:n-3]
+	}
+	if j := bytes.IndexByte(pn, '_'); j > 0 {
+		pn = pn[:j]
+	}
+	return pn, task
 }
 
 var (
 	dotPath   = []byte(".")
 	slashPath = []byte("/")
 )
-
-// baseBytes is filepath.Base (Unix) on bytes.
-func baseBytes(p []byte) []byte {
-	if len(p) == 0 {
-		return dotPath
-	}
-	for len(p) > 0 && p[len(p)-1] == '/' {
-		p = p[:len(p)-1]
-	}
-	if i := bytes.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
-	}
-	if len(p) == 0 {
-		return slashPath
-	}
-	return p
-}

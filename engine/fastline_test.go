@@ -143,3 +143,18 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// FuzzSplitTaskBytes: the byte split is splitTaskString's.
+func FuzzSplitTaskBytes(f *testing.F) {
+	for _, s := range []string{"", ":", "/:", "a:", ":do_x", "//:x", "/a/b_1.0.bb:do_compile", "virtual:native:/p/q_git.bb:do_fetch",
+		"x.bb:y", ".bb:", "_a.bb:z", "a/:b", "a//b//:c", "mc:x:/a/b.bb:do_y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pn, task := splitTaskBytes([]byte(s))
+		wpn, wtask := splitTaskString(s)
+		if string(pn) != wpn || string(task) != wtask {
+			t.Errorf("%q: %q %q, splitTaskString %q %q", s, pn, task, wpn, wtask)
+		}
+	})
+}

@@ -26,6 +26,11 @@ const maxLine = 1 << 20
 // more, measured on the 1 GB bench log).
 const readChunk = 256 << 10
 
+// tailRing is how many line starts readMore keeps: more than tailLines
+// (the last line's end is one more start), a power of two so that the ring
+// index is a mask, not a division, on every line.
+const tailRing = 32
+
 func newLogReader(f *os.File) *logReader {
 	r := &logReader{f: f, buf: make([]byte, maxLine), p: NewParser(), t: NewTracker()}
 	r.emit = r.t.Apply
@@ -48,7 +53,7 @@ func (r *logReader) readMore() (int, error) {
 		// Only the last tailLines lines of what was read can be in the
 		// tail view afterwards: note where lines start and copy just
 		// those into the tail, not every line of a big backlog.
-		var starts [tailLines + 1]int
+		var starts [tailRing]int
 		lines, start := 0, 0
 		// cr is where the next '\r' is (len(data) when there is none):
 		// one vectorised search for a whole read tells the lines without
@@ -59,7 +64,7 @@ func (r *logReader) readMore() (int, error) {
 			if i < 0 {
 				break
 			}
-			starts[lines%len(starts)] = start
+			starts[lines&(tailRing-1)] = start
 			lines++
 			end := start + i
 			if cr < start {
@@ -74,9 +79,9 @@ func (r *logReader) readMore() (int, error) {
 			}
 			start = end + 1
 		}
-		starts[lines%len(starts)] = start // one past the last line
+		starts[lines&(tailRing-1)] = start // one past the last line
 		for k := max(0, lines-tailLines); k < lines; k++ {
-			from, to := starts[k%len(starts)], starts[(k+1)%len(starts)]
+			from, to := starts[k&(tailRing-1)], starts[(k+1)&(tailRing-1)]
 			r.t.Line(data[from : to-1])
 		}
 		r.n = copy(r.buf, data[start:])

@@ -23,25 +23,9 @@ type Parser struct {
 	// log can be millions of lines).
 	contextLine func([]byte)
 	// names holds recipe and task names seen in "recipe PF: task do_x:"
-	// lines: each PF and task name comes back on every Started and
-	// Succeeded line, so one string serves them all.
-	names map[string]string
-}
-
-// maxNames bounds the names kept; past it the map starts again.
-const maxNames = 4096
-
-// name returns b as a string, the same string for the same bytes.
-func (p *Parser) name(b []byte) string {
-	if s, ok := p.names[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	if p.names == nil || len(p.names) >= maxNames {
-		p.names = make(map[string]string)
-	}
-	s := string(b)
-	p.names[s] = s
-	return s
+	// and "Running task" lines: each comes back on many lines, so one
+	// string serves them all (names.go).
+	names nameCache
 }
 
 // NewParser returns a parser at the start of a log.
