@@ -7,10 +7,15 @@ import (
 	"time"
 )
 
-// Rates of the follower. A poll at EOF costs one read(2); 20 a second is
-// nothing for the CPU and keeps the UI within a frame or two of the log.
+// Rates of the follower. While the log grows, it is read every
+// pollInterval: what came in meanwhile makes one update, ten a second. A
+// still log is not polled: the follower waits for the kernel to say it grew
+// (logwait.go), for the next state check, or for the next second of elapsed
+// time. Each wake-up costs ~0.4 ms of CPU on the bench VM (the runtime's
+// scheduler and sysmon), more than reading a 100 lines: at 20 polls a second
+// following 2,000 lines a second cost ~0.9% of a core and a still log 0.76%.
 const (
-	pollInterval  = 50 * time.Millisecond
+	pollInterval  = 100 * time.Millisecond
 	stateInterval = time.Second
 	// MinUpdateInterval is the least time between two Progress values Follow
 	// sends: at most ~30 a second, however fast the log grows.
@@ -139,6 +144,17 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		finishProgressStale(&p, st, func() bool { return stale })
 		return p
 	}
+	w := newLogWaiter(ctx, st.LogPath)
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	// grew: the log grew since the last wait; quiet: that wait waited for
+	// an event and none came.
+	grew, quiet := false, false
 	var lastSend time.Time
 	begin := time.Now()
 	lastState := begin
@@ -157,7 +173,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			return
 		}
 		if m > 0 {
-			dirty = true
+			dirty, grew = true, true
 			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
 				send(snapshot(time.Now()))
 				lastSend, dirty = time.Now(), false
@@ -168,6 +184,12 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			continue
 		}
 		// At the end of what has been written.
+		if w != nil && quiet && grew {
+			// It grew and the kernel did not say so (a network file
+			// system): poll.
+			w.close()
+			w = nil
+		}
 		caughtUp = true
 		r.partial()
 		r.t.MarkLive(time.Now())
@@ -205,10 +227,19 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 			send(snapshot(time.Now()))
 			lastSend, dirty = time.Now(), false
 		}
-		select {
-		case <-ctx.Done():
+		if w == nil || grew || wantsEventLog(&r.t.p) {
+			// Growing: take what comes in the next interval at once. The
+			// event log (parsing) is read on a timer too.
+			sleep(ctx, timer, pollInterval)
+			quiet = false
+		} else {
+			next := min(time.Second-time.Since(lastSend), stateInterval-time.Since(lastState))
+			w.wait(ctx, max(next, time.Millisecond))
+			quiet = !w.event
+		}
+		grew = false
+		if ctx.Err() != nil {
 			return
-		case <-time.After(pollInterval):
 		}
 		// Elapsed time changes even when the log does not.
 		if time.Since(lastSend) >= time.Second {
