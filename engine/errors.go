@@ -105,7 +105,7 @@ func (l *errorLog) add(text string) {
 // non-blank line follows, so a message never ends in blank lines. line is
 // copied if kept.
 func (l *errorLog) context(line []byte) {
-	if l.open < 0 || l.open >= len(l.msgs) {
+	if !l.takesContext() {
 		return
 	}
 	e := &l.msgs[l.open]
@@ -120,6 +120,9 @@ func (l *errorLog) context(line []byte) {
 	}
 	e.push(line)
 }
+
+// takesContext reports whether a message is open to context lines.
+func (l *errorLog) takesContext() bool { return l.open >= 0 && l.open < len(l.msgs) }
 
 func (e *errorEntry) push(line []byte) {
 	if len(e.head) < contextHead {

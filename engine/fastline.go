@@ -52,6 +52,17 @@ func (r *logReader) fast(line []byte) bool {
 	return false
 }
 
+// pipesChangeNothing reports whether a line that starts with '|' (and has
+// no '\r') would change nothing, as Feed and Apply go: inside an ERROR
+// message that takes no more context, or outside any (a fail summary ends
+// at such a line).
+func (r *logReader) pipesChangeNothing() bool {
+	if r.p.inError {
+		return !r.t.errs.takesContext()
+	}
+	return !r.p.inFailSummary
+}
+
 // fastRunning is Parser.running and Tracker.Apply of its EvTaskRunning for
 // "[setscene |noexec ]task N of M (file:do_x)", with the recipe and task
 // names interned instead of a string made of the whole task.

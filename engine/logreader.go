@@ -78,6 +78,21 @@ func (r *logReader) readMore() (int, error) {
 				r.p.Feed(data[start:end], r.emit)
 			}
 			start = end + 1
+			// The lines of a failed task's log ("| ..."), most of a
+			// big failed build's log, change nothing when no ERROR
+			// message takes them as context (fastline.go): just find
+			// their ends.
+			if start < cr && data[start] == '|' && r.pipesChangeNothing() {
+				for start < cr && data[start] == '|' {
+					i := bytes.IndexByte(data[start:], '\n')
+					if i < 0 || start+i > cr {
+						break
+					}
+					starts[lines&(tailRing-1)] = start
+					lines++
+					start += i + 1
+				}
+			}
 		}
 		starts[lines&(tailRing-1)] = start // one past the last line
 		for k := max(0, lines-tailLines); k < lines; k++ {
