@@ -13,12 +13,9 @@ package engine
 
 import "bytes"
 
-var (
-	pNoteRunning = []byte("NOTE: Running ")
-	pNoteRecipe  = []byte("NOTE: recipe ")
-	sStarted     = []byte(": Started")
-	sSucceeded   = []byte(": Succeeded")
-)
+// The hot prefixes are compared as constant strings of at most 16 bytes,
+// which the compiler turns into a few word compares (bytes.HasPrefix calls
+// memequal: ~5% of a cold read).
 
 // fast handles line (which has no '\r') as Feed and Tracker.Apply would
 // and reports true, or reports false having changed nothing.
@@ -42,11 +39,11 @@ func (r *logReader) fast(line []byte) bool {
 	case ' ', '\t', '|':
 		return true // task output, never an event
 	case 'N':
-		if bytes.HasPrefix(line, pNoteRunning) {
-			return r.fastRunning(line[len(pNoteRunning):])
+		if len(line) >= 14 && string(line[:14]) == "NOTE: Running " {
+			return r.fastRunning(line[14:])
 		}
-		if bytes.HasPrefix(line, pNoteRecipe) {
-			return r.fastRecipe(line[len(pNoteRecipe):])
+		if len(line) >= 13 && string(line[:13]) == "NOTE: recipe " {
+			return r.fastRecipe(line[13:])
 		}
 	}
 	return false
@@ -73,13 +70,13 @@ func (r *logReader) fastRunning(rest []byte) bool {
 		setscene, rest = true, rest[len(pSetsceneTask):]
 	case bytes.HasPrefix(rest, pNoexecTask):
 		noexec, rest = true, rest[len(pNoexecTask):]
-	case bytes.HasPrefix(rest, pTask):
+	case len(rest) >= 5 && string(rest[:5]) == "task ":
 		rest = rest[len(pTask):]
 	default:
 		return false
 	}
 	n, k := atoi(rest)
-	if k == 0 || !bytes.HasPrefix(rest[k:], pOf) {
+	if k == 0 || len(rest) < k+4 || string(rest[k:k+4]) != " of " {
 		return false
 	}
 	rest = rest[k+len(pOf):]
@@ -108,7 +105,7 @@ func (r *logReader) fastRecipe(rest []byte) bool {
 	// recipeTask's bytes.Index(rest, ": task "): the first ':' starts it
 	// unless a PF holds a colon (then the general search).
 	i := bytes.IndexByte(rest, ':')
-	if i >= 0 && !bytes.HasPrefix(rest[i:], pTaskSep) {
+	if i >= 0 && (len(rest) < i+7 || string(rest[i:i+7]) != ": task ") {
 		i = bytes.Index(rest, pTaskSep)
 	}
 	if i <= 0 {
@@ -119,11 +116,11 @@ func (r *logReader) fastRecipe(rest []byte) bool {
 	// colon, so the suffix is it, and "rest longer than the suffix" is
 	// recipeTask's "a task name before it".
 	switch {
-	case len(rest) > len(sStarted) && bytes.HasSuffix(rest, sStarted):
+	case len(rest) > 9 && string(rest[len(rest)-9:]) == ": Started":
 		r.t.errs.close()
-	case len(rest) > len(sSucceeded) && bytes.HasSuffix(rest, sSucceeded):
+	case len(rest) > 11 && string(rest[len(rest)-11:]) == ": Succeeded":
 		r.t.errs.close()
-		finishTask(r.t, pf, rest[:len(rest)-len(sSucceeded)])
+		finishTask(r.t, pf, rest[:len(rest)-11])
 	default:
 		return false
 	}
