@@ -1,5 +1,5 @@
 // Command benchlog makes the build logs of the engine benchmarks
-// (bench/engine.sh), in BitBake's formats (lines.go):
+// (bench/engine.sh), in BitBake's formats (loggen/loggen.go):
 //
 //	benchlog write -size 1G BUILD_DIR
 //	    a finished build in BUILD_DIR: fleetbake-build.log of about that
