@@ -144,7 +144,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		finishProgressStale(&p, st, func() bool { return stale })
 		return p
 	}
-	w := newLogWaiter(ctx, st.LogPath)
+	w := watchLog(ctx, st.LogPath)
 	defer func() {
 		if w != nil {
 			w.close()
@@ -185,10 +185,15 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 		// At the end of what has been written.
 		if w != nil && quiet && grew {
-			// It grew and the kernel did not say so (a network file
-			// system): poll.
-			w.close()
-			w = nil
+			// It grew and the kernel did not say so: unless the event
+			// comes right behind (the write landed as the wait ended),
+			// the file system does not tell (a network file system):
+			// poll.
+			if w.wait(ctx, 20*time.Millisecond); !w.event {
+				w.close()
+				w = nil
+				pollingFallback()
+			}
 		}
 		caughtUp = true
 		r.partial()
@@ -247,6 +252,13 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 	}
 }
+
+// Test hooks: how the follower watches the log, and what it does when it
+// finds the log grew without an event.
+var (
+	watchLog        = newLogWaiter
+	pollingFallback = func() {}
+)
 
 func endTime(st *State) time.Time {
 	if st.EndTime != nil {
