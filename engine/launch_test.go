@@ -439,3 +439,35 @@ func getsid(pid int) (int, error) {
 	}
 	return int(sid), nil
 }
+
+// The supervisor leaves a checkpoint of the whole log when the build ends,
+// so the first status after a build nobody followed reads nothing again.
+func TestSupervisorLeavesCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	st := startFake(t, dir, "TASKS=5", "SLEEP=0.02")
+	cp := st.LogPath + CheckpointSuffix
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		fin, err := FindBuild(dir)
+		if err == nil && fin.ExitCode != nil {
+			if f, err := os.Open(fin.LogPath); err == nil {
+				r := newLogReader(f)
+				ok := r.restore(cp, fin)
+				fi, _ := f.Stat()
+				f.Close()
+				if ok && r.total == fi.Size() {
+					p, err := Snapshot(fin)
+					if err != nil || p.Done != 5 || p.ExitCode == nil || *p.ExitCode != 0 {
+						t.Fatalf("status from the checkpoint: %+v %v", p, err)
+					}
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			data, _ := os.ReadFile(st.LogPath)
+			t.Fatalf("no checkpoint covering the whole log at %s after the build ended; log:\n%s", cp, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

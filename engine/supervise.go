@@ -117,7 +117,22 @@ func supervise(buildDir string) int {
 		fmt.Fprintf(os.Stdout, "fleetbake: could not record the exit code in %s: %v\n", StatePath(buildDir), err)
 	}
 	fmt.Fprintf(os.Stdout, "fleetbake: bitbake exited with code %d\n", code)
+	leaveCheckpoint(buildDir, mine)
 	return 0
+}
+
+// leaveCheckpoint reads the finished log once, here, so that the first
+// `fleetbake build status` or `build attach` after the build reads nothing
+// of it again (checkpoint.go): for a big build that is a second of CPU the
+// supervisor spends when nobody waits for it, not the user at the prompt.
+// A follower that saw the build end has left one already; Snapshot then
+// reads only the last lines.
+func leaveCheckpoint(buildDir string, mine func(*State) error) {
+	st, err := FindBuild(buildDir)
+	if err != nil || mine(st) != nil {
+		return
+	}
+	_, _ = Snapshot(st)
 }
 
 // errNotMine: the state file now describes another build.
