@@ -12,8 +12,12 @@
 # has been parsed is not read again. So each is measured twice:
 #   warm: the checkpoint of an earlier call is there (every call after the
 #         first; the figure a user sees on the second `build status`);
-#   cold: the checkpoint is removed before each call (the first call after
-#         the build, or after another build).
+#   cold: the checkpoint is removed before each call. After a build that
+#         fleetbake ran, this no longer happens: the build's supervisor
+#         reads the finished log once and leaves the checkpoint
+#         (engine/supervise.go leaveCheckpoint, TestSupervisorLeavesCheckpoint),
+#         so the first status after the build is a warm one. Cold is a log
+#         whose checkpoint was removed, or a supervisor killed before the end.
 # Goals: status <= 1x grep -c, attach <= 2x wc -l.
 #
 # What costs what (perf record -e cpu-clock and pprof; 2-core VM shared
