@@ -12,9 +12,9 @@ import (
 
 // wizardRSS types through the whole wizard on a new project whose layers
 // sources puts in place, as in test/e2e-tmux.sh, and returns the process's
-// max RSS in KB. With build, it goes on to the build step, which says there
+// max RSS in KB (bin: the fleetbake binary). With build, it goes on to the build step, which says there
 // is no BitBake (the fixture tree has none).
-func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, error) {
+func (b *bench) wizardRSS(bin string, sources func(dir string) error, build bool) (int64, error) {
 	dir, err := os.MkdirTemp(b.dir, "wizard-")
 	if err != nil {
 		return 0, err
@@ -22,7 +22,7 @@ func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, er
 	if err := sources(dir); err != nil {
 		return 0, err
 	}
-	s, err := startSession("fleetbake", dir, b.env, b.bin)
+	s, err := startSession("fleetbake", dir, b.env, bin)
 	if err != nil {
 		return 0, err
 	}
