@@ -172,15 +172,30 @@ func Snapshot(st *State) (Progress, error) {
 // the latest. The last value has ExitCode set (or Stale) and then the channel
 // closes; cancelling ctx closes it too, without touching the build.
 func Follow(ctx context.Context, st *State) <-chan Progress {
+	return followAt(ctx, st, pollInterval, MinUpdateInterval)
+}
+
+// FollowEvery is Follow for a reader that takes news no more often than
+// every (a screen redrawing a few times a second): the log is read every
+// `every`, not every pollInterval, so a follower wakes 4 times a second
+// rather than 20 for a screen that redraws 4 times (each wake-up costs a
+// timer, the scheduler and a read(2): most of an idle follower's CPU).
+func FollowEvery(ctx context.Context, st *State, every time.Duration) <-chan Progress {
+	// Half of every between updates: a read every `every` sends at most
+	// one, and timer jitter never makes it skip one.
+	return followAt(ctx, st, max(every, pollInterval), max(every/2, MinUpdateInterval))
+}
+
+func followAt(ctx context.Context, st *State, poll, minUpdate time.Duration) <-chan Progress {
 	out := make(chan Progress, 1)
 	go func() {
 		defer close(out)
-		follow(ctx, st, out)
+		follow(ctx, st, out, poll, minUpdate)
 	}()
 	return out
 }
 
-func follow(ctx context.Context, st *State, out chan Progress) {
+func follow(ctx context.Context, st *State, out chan Progress, poll, minUpdate time.Duration) {
 	send := func(p Progress) {
 		select {
 		case <-out: // drop the value nobody took yet: latest wins
@@ -244,7 +259,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 		if m > 0 {
 			dirty = true
-			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
+			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= minUpdate {
 				send(snapshot(time.Now()))
 				lastSend, dirty = time.Now(), false
 			}
@@ -287,14 +302,14 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 				}
 			}
 		}
-		if dirty && time.Since(lastSend) >= MinUpdateInterval {
+		if dirty && time.Since(lastSend) >= minUpdate {
 			send(snapshot(time.Now()))
 			lastSend, dirty = time.Now(), false
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(pollInterval):
+		case <-time.After(poll):
 		}
 		// Elapsed time changes even when the log does not.
 		if time.Since(lastSend) >= time.Second {
