@@ -96,18 +96,18 @@ func (b *bench) memory(l layout) error {
 	if err != nil {
 		return err
 	}
-	var fb, dl, base []float64
+	var fb, dl, base, fbCPU, baseCPU []float64
 	for range 3 {
-		kb, err := b.wizardRSS(b.bin, l.sources, l.name == "fixture")
+		kb, cpu, err := b.wizardRSS(b.bin, l.sources, l.name == "fixture")
 		if err != nil {
 			return err
 		}
-		fb = append(fb, float64(kb)/1024)
+		fb, fbCPU = append(fb, float64(kb)/1024), append(fbCPU, ms(float64(cpu)))
 		if b.base != "" {
-			if kb, err = b.wizardRSS(b.base, l.sources, l.name == "fixture"); err != nil {
+			if kb, cpu, err = b.wizardRSS(b.base, l.sources, l.name == "fixture"); err != nil {
 				return fmt.Errorf("%s: %w", b.base, err)
 			}
-			base = append(base, float64(kb)/1024)
+			base, baseCPU = append(base, float64(kb)/1024), append(baseCPU, ms(float64(cpu)))
 		}
 		s, err := b.startAnchor("dialog", n)
 		if err != nil {
@@ -129,6 +129,7 @@ func (b *bench) memory(l layout) error {
 	printLine("peak memory, wizard, "+l.name, "MB", "dialog", atMost(20, "<= 20MB"), fb, dl)
 	if b.base != "" {
 		printLine("peak memory, wizard, "+l.name, "MB", "before", noGoal, fb, base)
+		printLine("CPU, whole wizard, "+l.name, "ms", "before", noGoal, fbCPU, baseCPU)
 	}
 	return nil
 }
