@@ -87,9 +87,9 @@ func (s *buildScreen) follow(b Build) tea.Cmd {
 }
 
 // wait is the screen's one pending command while it follows a build: the
-// next snapshot, taken at once when it comes buildFrame or more after the
-// last one (app's follower sends at that pace), else not before then, and
-// then the newest (the build's channel keeps only the newest, app.followBuild:
+// next snapshot, taken at once when it comes about buildFrame or more after
+// the last one (app's follower sends at that pace), else not before then,
+// and then the newest (the build's channel keeps only the newest, app.followBuild:
 // the screen skips what it had no time to show and never falls behind).
 // When no snapshot comes before the elapsed time turns to its next second
 // (a quiet log), it returns a tick instead to redraw the clock: one timer
@@ -110,7 +110,10 @@ func (s *buildScreen) wait() tea.Cmd {
 		case <-clock.C:
 			return buildTickMsg{gen: gen}
 		}
-		if early := time.Until(last.Add(buildFrame)); ok && !st.Finished && !last.IsZero() && early > 0 {
+		// A snapshot up to a fifth of a frame early is taken as it is: the
+		// follower's own pace, give or take its timer, costs no second
+		// wake-up to sleep the difference.
+		if early := time.Until(last.Add(buildFrame)); ok && !st.Finished && !last.IsZero() && early > buildFrame/5 {
 			time.Sleep(early)
 			select {
 			case newer, open := <-ch:
