@@ -12,9 +12,10 @@
 //     (from writing the key to the screen showing its answer) and CPU, with
 //     the list scrolling and not;
 //   - CPU and wake-ups while idle on the first screen;
-//   - peak memory (VmHWM) through the whole wizard;
-//   - CPU of the Build screen following a build that logs 2,000 lines a
-//     second, against `fleetbake build attach` following the same log.
+//   - peak memory (VmHWM) through the whole wizard, and its CPU;
+//   - CPU and wake-ups of the Build screen following a build that logs
+//     2,000 lines a second, against `fleetbake build attach` following the
+//     same log, and of both following a build whose log does not grow.
 //
 // It reads the screens with a small terminal emulator (vt.go) and prints one
 // line per figure in bench/lib.bash's bench_line columns. It exits 1 when
