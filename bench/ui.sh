@@ -54,7 +54,9 @@
 #   - peak memory (/proc/self/smaps and pagemap at the Build step, heap
 #     profiles with GODEBUG=memprofilerate=512, Dec 2026): ~35 MB, grown
 #     step by step (first screen ~27, Review ~32, Apply ~34) and never given
-#     back. RssFile ~22.8 MB: the binary's text 10.5 MB and rodata 9.9 MB
+#     back; `fleetbake version` alone peaks at 15.5 MB (a Go hello-world
+#     1.7 MB, internal/benchsdk, hello linking the SDK, 7.7 MB). RssFile
+#     ~22.8 MB: the binary's text 10.5 MB and rodata 9.9 MB
 #     that were touched (each fault maps 64 KB around it), libc and ld.so
 #     1.6 MB (a cgo build; CGO_ENABLED=0 links statically: -2.0 MB,
 #     measured). Of that text the AWS SDK is ~4.3 MB (service/iot alone
@@ -95,7 +97,10 @@
 #     `build attach` (1.01%, which reads the log 20 times a second), and
 #     0.39% with no new lines (0.85% before); what is left is the engine's
 #     parsing of 2,000 lines a second. tea.WithFPS(20) instead: 1.36%, and a
-#     key waits ~42 ms for its paint: not a trade worth making.
+#     key waits ~42 ms for its paint: not a trade worth making. GOMAXPROCS=1
+#     (with one P the runtime stops handing each tick to a second thread):
+#     -8..-23% of the Build screen's CPU, -33% wake-ups, still ~1.6%: not
+#     worth a process-wide setting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
