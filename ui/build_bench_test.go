@@ -31,7 +31,7 @@ func BenchmarkBuildScreenFrame(b *testing.B) {
 		}
 		st := BuildStatus{Phase: "running tasks", Done: 1000 + i, Total: 4077, Started: buildStarted,
 			Elapsed: time.Minute, Running: running, Log: "/src/build/fleetbake-build.log"}
-		s.Update(buildStatusMsg{status: st, ok: true, at: fixedNow})
+		s.Update(statusOf(m, st))
 		_ = m.Render()
 	}
 }
