@@ -83,11 +83,12 @@
 #     fleetbake's own part was the follower reading the log 20 times a
 #     second for a screen that takes 4 snapshots a second, a 1 Hz clock
 #     ticker beside it, and a progress bar drawn cell by cell in a colour
-#     blend each frame (72% of a frame's 196 us). Now app follows with
+#     blend each frame (~72% of a frame). Now app follows with
 #     engine.FollowEvery at the screen's pace (4 reads a second), one wait
 #     serves snapshots and the clock, the bar is kept until a column fills
-#     (a frame is 53 us and 92 allocations, BenchmarkBuildScreenFrame in
-#     ui/; 5 frames a second are ~0.03% of a core). Measured in one run on
+#     (a frame's Update and Render: 54-68 us and 92 allocations against
+#     240-480 us and ~570 before, BenchmarkBuildScreenFrame in ui/, run
+#     in turns on both; 5 frames a second are ~0.03% of a core). Measured in one run on
 #     the real tree (BASE=72c21d3): 2.16% of a core [1.71..2.18] against
 #     2.99% [2.38..2.99] before (0.72x), 396 wake-ups a second against 578;
 #     with no new lines 1.58% against 1.91%. The rest is Bubble Tea's
