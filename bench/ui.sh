@@ -56,8 +56,8 @@
 #     step by step (first screen ~27, Review ~32, Apply ~34) and never given
 #     back; `fleetbake version` alone peaks at 15.5 MB (a Go hello-world
 #     1.7 MB, internal/benchsdk, hello linking the SDK, 7.7 MB). RssFile
-#     ~22.8 MB: the binary's text 10.5 MB and rodata 9.9 MB
-#     that were touched (each fault maps 64 KB around it), libc and ld.so
+#     ~22.8 MB: the binary's text 10.5 MB and rodata 9.9 MB that were
+#     touched (each fault maps 64 KB around it), libc and ld.so
 #     1.6 MB (a cgo build; CGO_ENABLED=0 links statically: -2.0 MB,
 #     measured). Of that text the AWS SDK is ~4.3 MB (service/iot alone
 #     2.75 MB, iam 0.4, core 0.4, smithy-go 0.3, sts, sso, ssooidc and signin
@@ -87,9 +87,10 @@
 #     engine.FollowEvery at the screen's pace (4 reads a second), one wait
 #     serves snapshots and the clock, the bar is kept until a column fills
 #     (a frame's Update and Render: 54-68 us and 92 allocations against
-#     240-480 us and ~570 before, BenchmarkBuildScreenFrame in ui/, run
-#     in turns on both; 5 frames a second are ~0.03% of a core). Measured in one run on
-#     the real tree (BASE=72c21d3): 2.16% of a core [1.71..2.18] against
+#     240-480 us and ~570 before, BenchmarkBuildScreenFrame in ui/, run in
+#     turns on both; 5 frames a second are ~0.03% of a core). Measured in
+#     one run on the real tree (BASE=72c21d3): 2.16% of a core [1.71..2.18]
+#     against
 #     2.99% [2.38..2.99] before (0.72x), 396 wake-ups a second against 578;
 #     with no new lines 1.58% against 1.91%. The rest is Bubble Tea's
 #     ticker: the idle first screen alone costs 1.5% in the same run, ~330
