@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"fleetbake/engine"
 	"fleetbake/model"
@@ -82,6 +83,13 @@ func AttachBuild(p *model.Project) (Build, error) {
 	return followBuild(st), nil
 }
 
+// BuildUpdateInterval is how often a followed Build (FollowNewBuild,
+// AttachBuild) reads the log and sends a snapshot: a screen shows the
+// current tasks and counts a few times a second (STYLE.md: a fast log never
+// makes the UI redraw more than a few dozen times a second), and each read
+// is a wake-up of the whole process (engine.FollowEvery).
+const BuildUpdateInterval = 250 * time.Millisecond
+
 // engineBuild follows one engine build; it implements Build.
 type engineBuild struct {
 	st     *engine.State
@@ -92,7 +100,7 @@ type engineBuild struct {
 func followBuild(st *engine.State) *engineBuild {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &engineBuild{st: st, cancel: cancel, out: make(chan BuildStatus, 1)}
-	in := engine.Follow(ctx, st)
+	in := engine.FollowEvery(ctx, st, BuildUpdateInterval)
 	go func() {
 		defer close(b.out)
 		for pr := range in {

@@ -100,8 +100,9 @@ type ResourceEvent struct {
 // Build is a running BitBake build the UI follows.
 type Build interface {
 	// Updates delivers status snapshots; it is closed when the build ends.
-	// Snapshots are coalesced by the producer: a slow reader only misses
-	// intermediate ones.
+	// Snapshots are coalesced by the producer (at most one every
+	// BuildUpdateInterval from the builds this package follows): a slow
+	// reader only misses intermediate ones.
 	Updates() <-chan BuildStatus
 	// Cancel asks BitBake to stop (first SIGINT semantics).
 	Cancel() error

@@ -16,7 +16,11 @@
 #     of every thread) per second, goal < 1/s (no ticker while idle), and CPU;
 #   - peak memory (max RSS) through the whole wizard; goal <= 20 MB;
 #   - the Build screen following a build that logs 2,000 lines a second,
-#     against `fleetbake build attach` on the same log; goal <= 1% of a core.
+#     against `fleetbake build attach` on the same log; goal <= 1% of a core;
+#     and both following a build whose log does not grow (the floor), with
+#     wake-ups a second.
+# BASE=<git ref> also measures fleetbake at that ref beside this one, in the
+# same windows or turns (build and memory figures): before and after.
 #
 # What the libraries cost, where a goal is out of reach of fleetbake's own
 # code (perf record -g of the real binary during these runs, Dec 2026,
@@ -47,12 +51,58 @@
 #     discovery and the account lookup (~10%). The change: a UI binary
 #     that does not link the AWS SDK (AWS steps in a helper process), or
 #     an SDK with lazy schemas.
-#   - peak memory: ~23 MB of the ~35 MB peak are pages of the binary
-#     (RssFile; 16 MB already on the first screen), ~14 MB heap and stacks
-#     (RssAnon). Same change as above: a smaller UI binary.
-#   - Build screen: the engine's follower parsing 2,000 lines a second is
-#     most of it (`build attach`, which is only the follower and a printer,
-#     takes ~1.5%); the screen reads 4 snapshots a second.
+#   - peak memory (/proc/self/smaps and pagemap at the Build step, heap
+#     profiles with GODEBUG=memprofilerate=512, Dec 2026): ~35 MB, grown
+#     step by step (first screen ~27, Review ~32, Apply ~34) and never given
+#     back; `fleetbake version` alone peaks at 15.5 MB (a Go hello-world
+#     1.7 MB, internal/benchsdk, hello linking the SDK, 7.7 MB). RssFile
+#     ~22.8 MB: the binary's text 10.5 MB and rodata 9.9 MB that were
+#     touched (each fault maps 64 KB around it), libc and ld.so
+#     1.6 MB (a cgo build; CGO_ENABLED=0 links statically: -2.0 MB,
+#     measured). Of that text the AWS SDK is ~4.3 MB (service/iot alone
+#     2.75 MB, iam 0.4, core 0.4, smithy-go 0.3, sts, sso, ssooidc and signin
+#     0.45), the standard library ~4, fleetbake 1.15, charm 0.55; rodata is
+#     mostly pclntab and strings of the code touched, the SDK's in
+#     proportion. RssAnon ~13 MB: the heap's arena ~7.7 MB for a live heap
+#     of only ~3 MB (iam's smithy-go schemas from package init ~0.9 MB,
+#     ultraviolet's cell buffers and key table ~0.6 MB, fleetbake's own
+#     live data < 0.5 MB: the whole wizard allocates ~9 MB, so the arena is
+#     GOGC's headroom, not data kept twice); go-runewidth's width table
+#     2.2 MB (BSS, filled by the renderer's first rune above U+02FF: any
+#     '…', '•' or '█'); stacks and runtime ~3 MB. GC settings, measured
+#     through the wizard with -base (memory, CPU of the whole wizard):
+#     GOGC=50 -1.2 MB (3.5%) for +9% CPU (+2..17%), GOGC=25 -2.0 MB for
+#     +16%, GOMEMLIMIT=12MiB -2.2 MB for +38% (and a GC running without
+#     pause once a bigger tree's live heap nears it): none kept. So 20 MB
+#     needs a smaller binary: without the SDK, RssFile ~14 MB (its ~4.3 MB
+#     of text and about as much rodata), static ~12 MB, plus ~11-13 MB of
+#     heap, table and runtime: ~24 MB. The change that gets there: the
+#     split binary of bench/startup.sh's note, and fewer dependencies in
+#     the UI half.
+#   - Build screen (perf record -g and uprobes on the real binary): before,
+#     fleetbake's own part was the follower reading the log 20 times a
+#     second for a screen that takes 4 snapshots a second, a 1 Hz clock
+#     ticker beside it, and a progress bar drawn cell by cell in a colour
+#     blend each frame (~72% of a frame). Now app follows with
+#     engine.FollowEvery at the screen's pace (4 reads a second), one wait
+#     serves snapshots and the clock, the bar is kept until a column fills
+#     (a frame's Update and Render: 54-68 us and 92 allocations against
+#     240-480 us and ~570 before, BenchmarkBuildScreenFrame in ui/, run in
+#     turns on both; 5 frames a second are ~0.03% of a core). Measured in
+#     one run on the real tree (BASE=72c21d3): 2.16% of a core [1.71..2.18]
+#     against
+#     2.99% [2.38..2.99] before (0.72x), 396 wake-ups a second against 578;
+#     with no new lines 1.58% against 1.91%. The rest is Bubble Tea's
+#     ticker: the idle first screen alone costs 1.5% in the same run, ~330
+#     wake-ups a second. With the render-on-change patch the Build screen
+#     takes 0.96% [0.95..0.98] (goal met; 1.60% before, 0.60x), less than
+#     `build attach` (1.01%, which reads the log 20 times a second), and
+#     0.39% with no new lines (0.85% before); what is left is the engine's
+#     parsing of 2,000 lines a second. tea.WithFPS(20) instead: 1.36%, and a
+#     key waits ~42 ms for its paint: not a trade worth making. GOMAXPROCS=1
+#     (with one P the runtime stops handing each tick to a second thread):
+#     -8..-23% of the Build screen's CPU, -33% wake-ups, still ~1.6%: not
+#     worth a process-wide setting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
@@ -69,7 +119,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/fleetbake" .
 go build -o "$work/uibench" ./internal/uibench
-"$work/uibench" -bin "$work/fleetbake" -runs "$RUNS" ${FLEETBAKE_POKY:+-tree "$FLEETBAKE_POKY"}
+# BASE=<git ref>: also build fleetbake at that ref and measure it beside this
+# one (the build and memory figures, same windows or turns): before and after.
+base=()
+if [ -n "${BASE:-}" ]; then
+  mkdir "$work/base"
+  git archive "$BASE" | tar -x -C "$work/base"
+  (cd "$work/base" && go build -o "$work/fleetbake-base" .)
+  base=(-base "$work/fleetbake-base")
+fi
+"$work/uibench" -bin "$work/fleetbake" -runs "$RUNS" ${FLEETBAKE_POKY:+-tree "$FLEETBAKE_POKY"} "${base[@]}"
 
 # What a change to Bubble Tea would give, measured, not shipped: v2.1.1 draws
 # from a 60 Hz ticker that runs for the program's whole life
@@ -85,8 +144,16 @@ if patch -s -d "$work/bubbletea" -p0 <bench/bubbletea-render-on-change.patch; th
   cp go.mod go.sum "$work/"
   echo "replace charm.land/bubbletea/v2 => $work/bubbletea" >>"$work/go.mod"
   go build -modfile "$work/go.mod" -o "$work/fleetbake-patched" .
+  pbase=()
+  if [ -n "${BASE:-}" ]; then
+    cp "$work/base/go.mod" "$work/base.mod"
+    cp "$work/base/go.sum" "$work/base.sum"
+    echo "replace charm.land/bubbletea/v2 => $work/bubbletea" >>"$work/base.mod"
+    (cd "$work/base" && go build -modfile "$work/base.mod" -o "$work/fleetbake-base-patched" .)
+    pbase=(-base "$work/fleetbake-base-patched")
+  fi
   echo "# the same figures with bench/bubbletea-render-on-change.patch applied to Bubble Tea $(basename "$tea" | cut -d@ -f2) (not in the product):"
-  "$work/uibench" -bin "$work/fleetbake-patched" -runs "$RUNS" -only first,keys,idle,build
+  "$work/uibench" -bin "$work/fleetbake-patched" -runs "$RUNS" -only first,keys,idle,build "${pbase[@]}"
 else
   echo "# bench/bubbletea-render-on-change.patch does not apply to $(basename "$tea"): update it"
 fi

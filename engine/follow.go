@@ -91,15 +91,30 @@ func Snapshot(st *State) (Progress, error) {
 // the latest. The last value has ExitCode set (or Stale) and then the channel
 // closes; cancelling ctx closes it too, without touching the build.
 func Follow(ctx context.Context, st *State) <-chan Progress {
+	return followAt(ctx, st, pollInterval, MinUpdateInterval)
+}
+
+// FollowEvery is Follow for a reader that takes news no more often than
+// every (a screen redrawing a few times a second): the log is read every
+// `every`, not every pollInterval, so a follower wakes 4 times a second
+// rather than 20 for a screen that redraws 4 times (each wake-up costs a
+// timer, the scheduler and a read(2): most of an idle follower's CPU).
+func FollowEvery(ctx context.Context, st *State, every time.Duration) <-chan Progress {
+	// Half of every between updates: a read every `every` sends at most
+	// one, and timer jitter never makes it skip one.
+	return followAt(ctx, st, max(every, pollInterval), max(every/2, MinUpdateInterval))
+}
+
+func followAt(ctx context.Context, st *State, poll, minUpdate time.Duration) <-chan Progress {
 	out := make(chan Progress, 1)
 	go func() {
 		defer close(out)
-		follow(ctx, st, out)
+		follow(ctx, st, out, poll, minUpdate)
 	}()
 	return out
 }
 
-func follow(ctx context.Context, st *State, out chan Progress) {
+func follow(ctx context.Context, st *State, out chan Progress, poll, minUpdate time.Duration) {
 	send := func(p Progress) {
 		select {
 		case <-out: // drop the value nobody took yet: latest wins
@@ -174,7 +189,7 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 		}
 		if m > 0 {
 			dirty, grew = true, true
-			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= MinUpdateInterval {
+			if (caughtUp || time.Since(begin) >= backlogQuiet) && time.Since(lastSend) >= minUpdate {
 				send(snapshot(time.Now()))
 				lastSend, dirty = time.Now(), false
 			}
@@ -228,14 +243,14 @@ func follow(ctx context.Context, st *State, out chan Progress) {
 				}
 			}
 		}
-		if dirty && time.Since(lastSend) >= MinUpdateInterval {
+		if dirty && time.Since(lastSend) >= minUpdate {
 			send(snapshot(time.Now()))
 			lastSend, dirty = time.Now(), false
 		}
 		if w == nil || grew || wantsEventLog(&r.t.p) {
 			// Growing: take what comes in the next interval at once. The
 			// event log (parsing) is read on a timer too.
-			sleep(ctx, timer, pollInterval)
+			sleep(ctx, timer, poll)
 			quiet = false
 		} else {
 			next := min(time.Second-time.Since(lastSend), stateInterval-time.Since(lastState))

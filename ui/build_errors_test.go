@@ -37,7 +37,7 @@ func TestGoldenBuildParse(t *testing.T) {
 	}
 	final := BuildStatus{Phase: "failed", Started: buildStarted, Finished: true, ExitCode: 1, ParsePercent: -1,
 		Errors: expansionError, Log: "/src/build-raspberrypi5-greengrass-fleet/fleetbake-build.log"}
-	drive(t, m, buildStatusMsg{status: final, ok: true})
+	drive(t, m, statusOf(m, final))
 	golden(t, "build_parse_error", m)
 	for _, sz := range sizes {
 		resize(t, m, sz[0], sz[1])

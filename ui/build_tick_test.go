@@ -3,13 +3,16 @@ package ui
 import (
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"fleetbake/model"
 )
 
 // TestBuildRetryKeepsOneTicker: r after a build ended follows the new build
-// with a new chain of elapsed-time ticks; the tick still pending from the
-// first build ends its chain rather than running beside the new one (two
-// redraws a second, and one more chain after each retry).
+// with its own wait (snapshots and the elapsed-time clock); what the first
+// build's wait still brings (its clock tick, its channel closing, a late
+// snapshot) is dropped: it neither ends the new build nor arms a second wait
+// beside the new one's (two redraws a second, one more chain per retry).
 func TestBuildRetryKeepsOneTicker(t *testing.T) {
 	svc := fakeServices()
 	builds := []*fakeBuild{newFakeBuild(), newFakeBuild()}
@@ -21,16 +24,25 @@ func TestBuildRetryKeepsOneTicker(t *testing.T) {
 	}
 	m := at(t, StepBuild, svc)
 	s := m.screens[StepBuild].(*buildScreen)
-	oldTick := s.tick() // the first build's chain, as follow armed it
-	drive(t, m, buildStatusMsg{status: BuildStatus{Phase: "failed", Finished: true, ExitCode: 1, Started: buildStarted}, ok: true})
+	first := s.gen
+	drive(t, m, statusOf(m, BuildStatus{Phase: "failed", Finished: true, ExitCode: 1, Started: buildStarted}))
 	drive(t, m, press("r")...)
 	if started != 2 || s.build != Build(builds[1]) || s.ended {
 		t.Fatalf("r after the build ended: %d builds started, following the second: %v", started, s.build == Build(builds[1]))
 	}
-	if cmd := s.Update(oldTick()); cmd != nil {
-		t.Error("the first build's tick re-armed itself beside the new build's: two tickers")
+	for _, msg := range []tea.Msg{
+		buildTickMsg{gen: first},
+		buildStatusMsg{gen: first, ok: true, status: BuildStatus{Phase: "failed", Finished: true, ExitCode: 1}},
+		buildStatusMsg{gen: first, ok: false},
+	} {
+		if cmd := s.Update(msg); cmd != nil {
+			t.Errorf("the first build's %T re-armed a wait beside the new build's", msg)
+		}
 	}
-	if cmd := s.Update(s.tick()()); cmd == nil {
-		t.Error("the new build's tick did not re-arm: the elapsed time stops")
+	if s.ended || s.status.Phase != "" {
+		t.Errorf("the first build's last messages ended the new one: ended %v, phase %q", s.ended, s.status.Phase)
+	}
+	if cmd := s.Update(buildTickMsg{gen: s.gen}); cmd == nil {
+		t.Error("the new build's tick did not re-arm its wait: the elapsed time stops")
 	}
 }

@@ -126,7 +126,7 @@ func TestGoldenBuild(t *testing.T) {
 	final := BuildStatus{Phase: "failed", Done: 2000, Total: 4321, Started: buildStarted, Elapsed: 14*time.Minute + 7*time.Second, Finished: true, ExitCode: 1,
 		Failures: []BuildFailure{{Task: "greengrass-bin:do_fetch", Log: "/src/build/tmp/work/core2-64-poky-linux/greengrass-bin/2.14.0/temp/log.do_fetch.1234"}},
 		Log:      "/src/build/fleetbake-build.log"}
-	drive(t, m, buildStatusMsg{status: final, ok: true})
+	drive(t, m, statusOf(m, final))
 	golden(t, "build_failed", m)
 	drive(t, m, press("q")...)
 	if b.detached {

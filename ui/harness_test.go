@@ -201,3 +201,9 @@ func golden(t *testing.T, name string, m *Model) {
 }
 
 var _ = context.Background
+
+// statusOf is a snapshot of the build the Build screen of m follows, as its
+// pending wait would bring it.
+func statusOf(m *Model, st BuildStatus) buildStatusMsg {
+	return buildStatusMsg{status: st, ok: true, gen: m.screens[StepBuild].(*buildScreen).gen}
+}

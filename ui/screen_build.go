@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"fleetbake/app"
 )
 
 // buildScreen starts BitBake (or re-attaches to the build already running)
@@ -22,19 +25,26 @@ type buildScreen struct {
 	bar      progress.Model
 	ended    bool
 	stopping bool
-	// lastAt is when the last snapshot was read; tickGen names the one
-	// running chain of ticks (a retry starts a new one: the old one stops).
-	lastAt  time.Time
-	tickGen int
+	// lastAt is when the last snapshot was read; gen names the one build
+	// being followed and its one pending wait (a retry follows a new build:
+	// what the old wait brings is dropped).
+	lastAt time.Time
+	gen    int
+	// barKey and barView are the last bar drawn: the bar is one styled cell
+	// per filled column (a colour blend), 70% of a frame's cost when drawn
+	// each time, and its look only changes when a column fills.
+	barKey  [2]int // width, filled columns
+	barView string
 }
 
 // buildFrame is the shortest time between two snapshots the Build screen
 // reads, so between two of its redraws: a build logging 2,000 lines a second
 // changes the counts far more often than anyone reads them, and each redraw
-// costs a View and a diff of the screen (issue 12: 4% of a core, before).
-// Four redraws a second still move the counts and the bar smoothly. A
-// variable so that tests can check the pace.
-var buildFrame = 250 * time.Millisecond
+// costs a View and a diff of the screen. Four redraws a second still move
+// the counts and the bar smoothly; app's follower reads the log at the same
+// pace, so that a snapshot is there when the screen wants one and the
+// process wakes once per frame. A variable so that tests can check the pace.
+var buildFrame = app.BuildUpdateInterval
 
 type (
 	buildStartedMsg struct {
@@ -45,6 +55,7 @@ type (
 		status BuildStatus
 		ok     bool      // false: the updates channel closed, the build ended
 		at     time.Time // when it was read
+		gen    int
 	}
 	buildTickMsg struct{ gen int }
 )
@@ -71,28 +82,49 @@ func (s *buildScreen) Enter() tea.Cmd {
 
 func (s *buildScreen) follow(b Build) tea.Cmd {
 	s.build, s.ended, s.err, s.lastAt = b, false, nil, time.Time{}
-	s.tickGen++
-	return tea.Batch(s.wait(), s.tick())
+	s.gen++
+	return s.wait()
 }
 
-// wait reads the next snapshot, no sooner than buildFrame after the last
-// one: the build's channel keeps only the newest (app.followBuild), so the
-// screen skips what it had no time to show and never falls behind.
+// wait is the screen's one pending command while it follows a build: the
+// next snapshot, taken at once when it comes about buildFrame or more after
+// the last one (app's follower sends at that pace), else not before then,
+// and then the newest (the build's channel keeps only the newest, app.followBuild:
+// the screen skips what it had no time to show and never falls behind).
+// When no snapshot comes before the elapsed time turns to its next second
+// (a quiet log), it returns a tick instead to redraw the clock: one timer
+// for both, no ticker beside it.
 func (s *buildScreen) wait() tea.Cmd {
-	ch, last := s.build.Updates(), s.lastAt
+	ch, last, gen, started := s.build.Updates(), s.lastAt, s.gen, s.status.Started
 	return func() tea.Msg {
-		if !last.IsZero() {
-			time.Sleep(time.Until(last.Add(buildFrame)))
+		next := time.Second
+		if !started.IsZero() {
+			next -= time.Since(started) % time.Second
 		}
-		st, ok := <-ch
-		return buildStatusMsg{status: st, ok: ok, at: time.Now()}
+		clock := time.NewTimer(next)
+		defer clock.Stop()
+		var st BuildStatus
+		var ok bool
+		select {
+		case st, ok = <-ch:
+		case <-clock.C:
+			return buildTickMsg{gen: gen}
+		}
+		// A snapshot up to a fifth of a frame early is taken as it is: the
+		// follower's own pace, give or take its timer, costs no second
+		// wake-up to sleep the difference.
+		if early := time.Until(last.Add(buildFrame)); ok && !st.Finished && !last.IsZero() && early > buildFrame/5 {
+			time.Sleep(early)
+			select {
+			case newer, open := <-ch:
+				if open {
+					st = newer
+				}
+			default:
+			}
+		}
+		return buildStatusMsg{status: st, ok: ok, at: time.Now(), gen: gen}
 	}
-}
-
-// tick redraws once a second for the elapsed time; it stops with the build.
-func (s *buildScreen) tick() tea.Cmd {
-	gen := s.tickGen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return buildTickMsg{gen: gen} })
 }
 
 func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
@@ -109,6 +141,9 @@ func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return s.follow(msg.build)
 	case buildStatusMsg:
+		if msg.gen != s.gen || s.build == nil {
+			return nil // from a build followed before a retry
+		}
 		if !msg.ok {
 			s.ended = true
 			return nil
@@ -116,13 +151,14 @@ func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
 		s.status, s.lastAt = msg.status, msg.at
 		if s.status.Finished {
 			s.ended = true
+			return nil
 		}
 		return s.wait()
 	case buildTickMsg:
-		if s.ended || s.build == nil || msg.gen != s.tickGen {
+		if s.ended || s.build == nil || msg.gen != s.gen {
 			return nil
 		}
-		return s.tick()
+		return s.wait()
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Detach):
@@ -209,8 +245,7 @@ func (s *buildScreen) View(height int) string {
 		timing += "  ETA " + eta.Truncate(time.Second).String()
 	}
 	barW := max(10, w-ansi.StringWidth(counts)-2)
-	s.bar.SetWidth(barW)
-	lines = append(lines, s.bar.ViewAs(pct)+"  "+counts, st.Subtle.Render(timing), "")
+	lines = append(lines, s.barOf(barW, pct)+"  "+counts, st.Subtle.Render(timing), "")
 	var end []string
 	if s.ended {
 		end = append(end, "")
@@ -256,6 +291,18 @@ func (s *buildScreen) View(height int) string {
 		lines = lines[:height]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// barOf is the progress bar w columns wide at pct, drawn again only when
+// the width or the number of filled columns changes (the filled width is
+// progress.Model's own: round(w*pct), clamped).
+func (s *buildScreen) barOf(w int, pct float64) string {
+	key := [2]int{w, min(w, max(0, int(math.Round(float64(w)*pct))))}
+	if s.barView == "" || key != s.barKey {
+		s.bar.SetWidth(w)
+		s.barKey, s.barView = key, s.bar.ViewAs(pct)
+	}
+	return s.barView
 }
 
 func (s *buildScreen) Capturing() bool { return false }

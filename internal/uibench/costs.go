@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -98,13 +96,19 @@ func (b *bench) memory(l layout) error {
 	if err != nil {
 		return err
 	}
-	var fb, dl []float64
+	var fb, dl, base, fbCPU, baseCPU []float64
 	for range 3 {
-		kb, err := b.wizardRSS(l.sources, l.name == "fixture")
+		kb, cpu, err := b.wizardRSS(b.bin, l.sources, l.name == "fixture")
 		if err != nil {
 			return err
 		}
-		fb = append(fb, float64(kb)/1024)
+		fb, fbCPU = append(fb, float64(kb)/1024), append(fbCPU, ms(float64(cpu)))
+		if b.base != "" {
+			if kb, cpu, err = b.wizardRSS(b.base, l.sources, l.name == "fixture"); err != nil {
+				return fmt.Errorf("%s: %w", b.base, err)
+			}
+			base, baseCPU = append(base, float64(kb)/1024), append(baseCPU, ms(float64(cpu)))
+		}
 		s, err := b.startAnchor("dialog", n)
 		if err != nil {
 			return err
@@ -123,116 +127,10 @@ func (b *bench) memory(l layout) error {
 		dl = append(dl, float64(kb)/1024)
 	}
 	printLine("peak memory, wizard, "+l.name, "MB", "dialog", atMost(20, "<= 20MB"), fb, dl)
-	return nil
-}
-
-// buildScreen: a build that logs 2,000 lines a second (this process stands
-// in for bitbake: the state file names it, alive, and it appends real
-// BitBake lines to the log), followed by fleetbake's Build screen and by
-// `fleetbake build attach`, both at once; CPU in % of a core per window.
-func (b *bench) buildScreen() error {
-	header, tasks, err := readLogLines(b.logData)
-	if err != nil {
-		return err
+	if b.base != "" {
+		printLine("peak memory, wizard, "+l.name, "MB", "before", noGoal, fb, base)
+		printLine("CPU, whole wizard, "+l.name, "ms", "before", noGoal, fbCPU, baseCPU)
 	}
-	dir, err := b.project(layout{"fixture", b.writeTree}, "build")
-	if err != nil {
-		return err
-	}
-	init := exec.Command(b.bin, "init", "--release", "scarthgap")
-	init.Dir, init.Env = dir, b.env
-	if out, err := init.CombinedOutput(); err != nil {
-		return fmt.Errorf("fleetbake init: %v\n%s", err, out)
-	}
-	buildDir := filepath.Join(dir, "build")
-	if err := os.MkdirAll(buildDir, 0o755); err != nil {
-		return err
-	}
-	logPath := filepath.Join(buildDir, "fleetbake-build.log") // engine.LogFile
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	for _, l := range header {
-		logf.Write(l)
-	}
-	me := os.Getpid()
-	// engine.State's fields (engine/state.go); a proc_start of 0 matches
-	// any start time of the pid.
-	st := map[string]any{"pid": me, "pgid": me, "proc_start": 0, "supervisor_pid": me, "supervisor_start": 0,
-		"start_time": time.Now().UTC(), "target": "core-image-minimal", "build_dir": buildDir, "log_path": logPath,
-		"command": []string{"bitbake", "core-image-minimal"}}
-	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(buildDir, "fleetbake-build.json"), data, 0o644); err != nil { // engine.StateFile
-		return err
-	}
-
-	// The writer: line i is due at start + i/2000 s, one write(2) per line
-	// as BitBake writes them.
-	stop := make(chan struct{})
-	written := make(chan int)
-	go func() {
-		start, n := time.Now(), 0
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				written <- n
-				return
-			case <-tick.C:
-			}
-			for due := int(time.Since(start).Seconds() * 2000); n < due; n++ {
-				logf.Write(tasks[n%len(tasks)])
-			}
-		}
-	}()
-	ui, err := startSession("fleetbake", dir, b.env, b.bin)
-	if err != nil {
-		close(stop)
-		return err
-	}
-	defer ui.kill()
-	ui.noRecord()
-	attach, err := startSession("build attach", dir, b.env, b.bin, "build", "attach")
-	if err != nil {
-		close(stop)
-		return err
-	}
-	defer attach.kill()
-	attach.noRecord()
-	if err := ui.waitFor("Build  ", "task "); err != nil {
-		close(stop)
-		return err
-	}
-	time.Sleep(time.Second)
-	sessions := []*session{ui, attach}
-	pct := make([][]float64, 2)
-	for range 3 {
-		var c0 [2]time.Duration
-		for i, s := range sessions {
-			if c0[i], err = cpuTime(s.pid()); err != nil {
-				close(stop)
-				return fmt.Errorf("%s: %w; the screen:\n%s", s.name, err, s.screenText())
-			}
-		}
-		start := time.Now()
-		time.Sleep(4 * time.Second)
-		secs := time.Since(start).Seconds()
-		for i, s := range sessions {
-			c1, err := cpuTime(s.pid())
-			if err != nil {
-				close(stop)
-				return fmt.Errorf("%s: %w; the screen:\n%s", s.name, err, s.screenText())
-			}
-			pct[i] = append(pct[i], 100*(c1-c0[i]).Seconds()/secs)
-		}
-	}
-	close(stop)
-	lines := <-written
-	b.logf("build: %d lines written; cpu %% %v\nscreen:\n%s", lines, pct, ui.screenText())
-	printLine("Build screen, 2000 lines/s", "%", "build attach", atMost(1, "<= 1%"), pct[0], pct[1])
 	return nil
 }
 

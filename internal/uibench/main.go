@@ -12,16 +12,21 @@
 //     (from writing the key to the screen showing its answer) and CPU, with
 //     the list scrolling and not;
 //   - CPU and wake-ups while idle on the first screen;
-//   - peak memory (VmHWM) through the whole wizard;
-//   - CPU of the Build screen following a build that logs 2,000 lines a
-//     second, against `fleetbake build attach` following the same log.
+//   - peak memory (VmHWM) through the whole wizard, and its CPU;
+//   - CPU and wake-ups of the Build screen following a build that logs
+//     2,000 lines a second, against `fleetbake build attach` following the
+//     same log, and of both following a build whose log does not grow.
 //
 // It reads the screens with a small terminal emulator (vt.go) and prints one
 // line per figure in bench/lib.bash's bench_line columns. It exits 1 when
 // something could not be measured (not when a goal is missed: bench/run
 // carries on).
 //
-//	uibench -bin path/to/fleetbake [-runs 9] [-tree DIR] [-idle 5s] [-v]
+// With -base OLD, the build and memory figures also measure another binary
+// (the one before a change) in the same windows or turns, and print it as
+// the anchor of a second line: before and after from one run.
+//
+//	uibench -bin path/to/fleetbake [-runs 9] [-tree DIR] [-idle 5s] [-base OLD] [-v]
 package main
 
 import (
@@ -49,12 +54,13 @@ func main() {
 	idle := flag.Duration("idle", 5*time.Second, "length of one idle window")
 	logData := flag.String("log", "engine/testdata/poky-scarthgap-dryrun.log.gz", "a real BitBake log whose task lines the build figure replays")
 	only := flag.String("only", "", "measure only these groups, comma separated: first, keys, idle, memory, build")
+	base := flag.String("base", "", "another fleetbake binary (the one before a change): the build and memory figures measure it too, in the same windows or turns")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "usage: uibench -bin FLEETBAKE [-runs N] [-tree DIR] [-idle 5s] [-v]")
 		os.Exit(2)
 	}
-	b := &bench{bin: *bin, runs: max(1, *runs), verbose: *verbose, tree: *tree, idle: *idle, logData: *logData, only: *only}
+	b := &bench{bin: *bin, runs: max(1, *runs), verbose: *verbose, tree: *tree, idle: *idle, logData: *logData, only: *only, base: *base}
 	if err := b.run(); err != nil {
 		fmt.Fprintln(os.Stderr, "uibench:", err)
 		os.Exit(1)
@@ -69,6 +75,7 @@ type bench struct {
 	idle    time.Duration
 	logData string
 	only    string
+	base    string // a binary to compare with, or ""
 	dir     string
 	env     []string
 }

@@ -30,6 +30,7 @@ type session struct {
 	recording bool
 	frames    []frame
 	done      chan struct{}
+	cpu       time.Duration // user and system CPU of the whole run, once stopped
 }
 
 type frame struct {
@@ -260,7 +261,7 @@ func (s *session) key(k string, settle time.Duration) (keyResult, error) {
 func (s *session) peakKB() (int64, error) { return vmHWM(s.pid()) }
 
 // stop ends the process (the keys given, then a kill) and returns its peak
-// resident memory in KB, from wait4.
+// resident memory in KB, from wait4 (which also gives s.cpu).
 func (s *session) stop(keys string) (int64, error) {
 	if keys != "" {
 		_ = s.send(keys)
@@ -282,6 +283,7 @@ func (s *session) stop(keys string) (int64, error) {
 	if !ok {
 		return 0, errors.New("no resource usage on this system")
 	}
+	s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	return ru.Maxrss, nil
 }
 

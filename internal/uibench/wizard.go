@@ -12,19 +12,20 @@ import (
 
 // wizardRSS types through the whole wizard on a new project whose layers
 // sources puts in place, as in test/e2e-tmux.sh, and returns the process's
-// max RSS in KB. With build, it goes on to the build step, which says there
+// max RSS in KB and the CPU time of the whole run (bin: the fleetbake
+// binary). With build, it goes on to the build step, which says there
 // is no BitBake (the fixture tree has none).
-func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, error) {
+func (b *bench) wizardRSS(bin string, sources func(dir string) error, build bool) (int64, time.Duration, error) {
 	dir, err := os.MkdirTemp(b.dir, "wizard-")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := sources(dir); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	s, err := startSession("fleetbake", dir, b.env, b.bin)
+	s, err := startSession("fleetbake", dir, b.env, bin)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	s.noRecord()
 	steps := []struct {
@@ -52,7 +53,7 @@ func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, er
 	for _, st := range steps {
 		if err := s.waitFor(st.wait...); err != nil {
 			s.kill()
-			return 0, err
+			return 0, 0, err
 		}
 		if b.verbose {
 			data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid()))
@@ -66,22 +67,22 @@ func (b *bench) wizardRSS(sources func(dir string) error, build bool) (int64, er
 		}
 		if err := s.send(st.keys); err != nil {
 			s.kill()
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	select {
 	case <-s.done:
 	case <-time.After(waitLimit):
 		s.kill()
-		return 0, errors.New("fleetbake did not exit after q")
+		return 0, 0, errors.New("fleetbake did not exit after q")
 	}
 	rss, err := s.stop("")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))
 	if !bytes.Contains(data, []byte("IOT_DATA_ENDPOINT")) {
-		return 0, fmt.Errorf("the wizard ended without local.conf and its endpoints:\n%s", data)
+		return 0, 0, fmt.Errorf("the wizard ended without local.conf and its endpoints:\n%s", data)
 	}
-	return rss, nil
+	return rss, s.cpu, nil
 }
