@@ -97,7 +97,7 @@ func Follow(ctx context.Context, st *State) <-chan Progress {
 // FollowEvery is Follow for a reader that takes news no more often than
 // every (a screen redrawing a few times a second): the log is read every
 // `every`, not every pollInterval, so a follower wakes 4 times a second
-// rather than 20 for a screen that redraws 4 times (each wake-up costs a
+// rather than 10 for a screen that redraws 4 times (each wake-up costs a
 // timer, the scheduler and a read(2): most of an idle follower's CPU).
 func FollowEvery(ctx context.Context, st *State, every time.Duration) <-chan Progress {
 	// Half of every between updates: a read every `every` sends at most
