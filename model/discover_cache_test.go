@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -433,5 +435,36 @@ func TestParseStampRoundTrip(t *testing.T) {
 		if _, ok := parseStamp(bad); ok {
 			t.Errorf("parseStamp(%q) accepted", bad)
 		}
+	}
+}
+
+// The check is split between goroutines past 64 stamps: a change in any
+// one of them, the last included, must show.
+func TestStampsUnchangedSeesAnyPath(t *testing.T) {
+	dir := t.TempDir()
+	var stamps []stamp
+	for i := range 300 {
+		p := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stamps = append(stamps, statStamp(p))
+	}
+	stamps = append(stamps, statStamp(filepath.Join(dir, "absent")))
+	if !stampsUnchanged(stamps) {
+		t.Fatal("unchanged files reported changed")
+	}
+	for _, i := range []int{0, 150, 299} {
+		changed := slices.Clone(stamps)
+		changed[i].Size++
+		if stampsUnchanged(changed) {
+			t.Errorf("a change of stamp %d of %d not seen", i, len(stamps))
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "absent"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stampsUnchanged(stamps) {
+		t.Error("a file that appeared where none was not seen")
 	}
 }
