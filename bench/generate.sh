@@ -25,6 +25,9 @@ export GOFLAGS=-mod=mod
 RUNS=${RUNS:-9}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The discovery cache goes here, not into the user's ~/.cache; the
+# generate runs that make the floor's contents below fill it.
+export XDG_CACHE_HOME="$work/cache"
 
 go build -o "$work/fleetbake" .
 go build -o "$work/benchfloor" ./internal/benchfloor
@@ -69,8 +72,11 @@ floor_flip() {
   "$work/benchfloor" "$work/floor" "local.conf=$work/$v.local.conf" "bblayers.conf=$work/$v.bblayers.conf"
 }
 same() { "$work/fleetbake" --config "$cfg" generate; }
+flip_nocache() { FLEETBAKE_NO_CACHE=1 flip; }
 
 ab "generate-changed-$tree" "floor" 1.3 flip floor_flip
 ab_cpu_line "generate-changed-$tree-cpu" "floor" -
+# Without the discovery cache: the first run on a tree, or after a change.
+ab "generate-changed-$tree-nocache" "floor" - flip_nocache floor_flip
 "$work/fleetbake" --config "$cfg" generate >/dev/null 2>&1
 ab "generate-uptodate-$tree" "floor" - same floor_flip

@@ -108,32 +108,34 @@ func (c *discoveryCache) load() *Workspace {
 	if err != nil {
 		return nil
 	}
-	line := func() string {
+	// The lines are sub-slices of data, not copies: the result's line is
+	// most of the file on a large tree.
+	line := func() []byte {
 		l, rest, ok := bytes.Cut(data, []byte("\n"))
 		if !ok {
 			data = nil
-			return "\x00" // no newline: truncated
+			return []byte("\x00") // no newline: truncated
 		}
 		data = rest
-		return string(l)
+		return l
 	}
-	if line() != cacheFormat || line() != strconv.Quote(c.key) {
+	if string(line()) != cacheFormat || string(line()) != strconv.Quote(c.key) {
 		return nil
 	}
 	wsJSON := line()
-	n, err := strconv.Atoi(strings.TrimPrefix(line(), "stamps "))
-	if err != nil || n < 0 {
+	n, err := strconv.Atoi(strings.TrimPrefix(string(line()), "stamps "))
+	if err != nil || n < 0 || n > len(data) {
 		return nil
 	}
 	stamps := make([]stamp, n)
 	for i := range stamps {
-		st, ok := parseStamp(line())
+		st, ok := parseStamp(string(line()))
 		if !ok {
 			return nil
 		}
 		stamps[i] = st
 	}
-	if line() != "end" || len(data) != 0 {
+	if string(line()) != "end" || len(data) != 0 {
 		return nil
 	}
 	// The stats and the decoding overlap: both are most of what a cached
@@ -141,7 +143,7 @@ func (c *discoveryCache) load() *Workspace {
 	unchanged := make(chan bool, 1)
 	go func() { unchanged <- stampsUnchanged(stamps) }()
 	var cw cachedWorkspace
-	err = json.Unmarshal([]byte(wsJSON), &cw)
+	err = json.Unmarshal(wsJSON, &cw)
 	if !<-unchanged || err != nil {
 		return nil
 	}
