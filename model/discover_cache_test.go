@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"fleetbake/internal/asuser"
 	"fleetbake/internal/layertree"
 )
 
@@ -359,21 +360,29 @@ func TestDiscoveryCacheUnwritableFolder(t *testing.T) {
 		}
 		sameAsUncached(t, w, root)
 	}
-	if os.Geteuid() != 0 { // root writes into a read-only folder anyway
-		ro := filepath.Join(cacheDir, "ro")
-		if err := os.MkdirAll(filepath.Join(ro, "fleetbake"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(filepath.Join(ro, "fleetbake"), 0o500); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Chmod(filepath.Join(ro, "fleetbake"), 0o700) })
-		t.Setenv("XDG_CACHE_HOME", ro)
+}
+
+// A read-only cache folder (an ordinary user's: root writes anywhere):
+// discovery works as without a cache, every time, and writes nothing.
+func TestDiscoveryCacheReadOnlyFolder(t *testing.T) {
+	if asuser.Run(t) {
+		return
+	}
+	root, cacheDir := cacheTree(t)
+	ro := filepath.Join(cacheDir, "fleetbake")
+	if err := os.Mkdir(ro, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(ro, 0o700) })
+	for range 2 {
 		w, walked := discoverCounting(t, root)
 		if !walked {
 			t.Fatal("read-only cache folder, yet no walk")
 		}
 		sameAsUncached(t, w, root)
+	}
+	if f := cacheFiles(t, cacheDir); len(f) != 0 {
+		t.Fatalf("wrote into a read-only folder: %v", f)
 	}
 }
 
