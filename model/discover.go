@@ -180,13 +180,12 @@ func discover(roots []string, useCache bool) (*Workspace, error) {
 	w := c.load()
 	if w == nil {
 		discoverWalks.Add(1)
-		start := time.Now()
 		d := &discoverer{sem: make(chan struct{}, workers()), real: map[string]string{}}
 		if c != nil {
-			d.stamps = &stampSet{}
+			d.stamps = newStampSet(time.Now())
 		}
 		w = d.run(walkRoots, reals)
-		c.save(w, d.stamps, start)
+		c.save(w, d.stamps)
 	}
 	w.Roots = clean
 	if w.Release == "" {

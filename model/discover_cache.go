@@ -43,6 +43,10 @@ const cacheFormat = "fleetbake discovery cache 1"
 // Documentation/technical/racy-git.adoc in git's repository).
 var racyWindow = 100 * time.Millisecond
 
+// coarseRacyWindow is racyWindow for a path whose times are whole seconds
+// (stampSet.add).
+const coarseRacyWindow = 2 * time.Second
+
 // maxCacheFiles bounds the cache folder: one file per set of roots, and a
 // test suite or a bench makes many; past this the oldest are removed.
 const maxCacheFiles = 32
@@ -202,13 +206,13 @@ func toCached(w *Workspace) *cachedWorkspace {
 	return cw
 }
 
-// save writes the result of a walk that began at start, unless something
-// it read changed too close to start (racyWindow) or the result does not
+// save writes the result of a walk, unless something it read changed too
+// close to the walk's start (racyWindow, stampSet.add) or the result does not
 // survive the file (JSON replaces bytes that are not UTF-8). It writes a
 // temporary file and renames it, so a reader sees the old file or the new
 // one; no fsync: a file lost in a crash only costs one walk.
-func (c *discoveryCache) save(w *Workspace, s *stampSet, start time.Time) {
-	if c == nil || s == nil || s.newest >= start.Add(-racyWindow).UnixNano() {
+func (c *discoveryCache) save(w *Workspace, s *stampSet) {
+	if c == nil || s == nil || s.racy {
 		return
 	}
 	cw := toCached(w)

@@ -477,3 +477,29 @@ func TestStampsUnchangedSeesAnyPath(t *testing.T) {
 		t.Error("a file that appeared where none was not seen")
 	}
 }
+
+// A stamp within racyWindow of the walk's start keeps the result out of
+// the cache; one of whole seconds (a file system without nanoseconds)
+// within coarseRacyWindow too.
+func TestStampSetRacy(t *testing.T) {
+	start := time.Unix(1_800_000_000, 500_000_000)
+	at := func(d time.Duration) int64 { return start.Add(d).UnixNano() }
+	for _, tc := range []struct {
+		name string
+		st   stamp
+		racy bool
+	}{
+		{"fine, old", stamp{Mtime: at(-time.Second) + 7, Ctime: at(-time.Second) + 7}, false},
+		{"fine, within racyWindow", stamp{Mtime: at(-time.Hour), Ctime: at(-racyWindow / 2)}, true},
+		{"fine, after start", stamp{Mtime: at(time.Millisecond), Ctime: at(time.Millisecond)}, true},
+		{"whole seconds, 1 s old", stamp{Mtime: 1_799_999_999 * 1e9, Ctime: 1_799_999_999 * 1e9}, true},
+		{"whole seconds, 3 s old", stamp{Mtime: 1_799_999_997 * 1e9, Ctime: 1_799_999_997 * 1e9}, false},
+		{"absent", stamp{Errno: 2}, false},
+	} {
+		s := newStampSet(start)
+		s.add(tc.st)
+		if s.racy != tc.racy {
+			t.Errorf("%s: racy %v, want %v", tc.name, s.racy, tc.racy)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 )
 
 // This file holds the walk's reads: every folder listed and every file read
@@ -26,17 +27,33 @@ type stamp struct {
 	Errno        uint32
 }
 
-// stampSet collects the stamps of one discovery (the walk is concurrent).
+// stampSet collects the stamps of one discovery (the walk is concurrent)
+// and whether one of them is too recent for the result to be cached
+// (racyWindow).
 type stampSet struct {
-	mu     sync.Mutex
-	list   []stamp
-	newest int64 // the latest mtime or ctime seen, Unix ns
+	mu    sync.Mutex
+	list  []stamp
+	start int64 // when the walk began, Unix ns
+	racy  bool
 }
 
+func newStampSet(start time.Time) *stampSet { return &stampSet{start: start.UnixNano()} }
+
 func (s *stampSet) add(st stamp) {
+	// A file system that keeps whole seconds (ext3 with small inodes,
+	// FAT's 2-second mtime, some network file systems) can give a change
+	// the same time as the walk's stat up to 2 s later: a stamp of whole
+	// seconds gets that window. That a finer file's times fall on a whole
+	// second both at once is a chance of one in 10^18.
+	window := racyWindow.Nanoseconds()
+	if st.Mtime%1e9 == 0 && st.Ctime%1e9 == 0 {
+		window = coarseRacyWindow.Nanoseconds()
+	}
 	s.mu.Lock()
 	s.list = append(s.list, st)
-	s.newest = max(s.newest, st.Mtime, st.Ctime)
+	if max(st.Mtime, st.Ctime) > s.start-window {
+		s.racy = true
+	}
 	s.mu.Unlock()
 }
 
