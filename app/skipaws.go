@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"fleetbake/generator"
+	"fleetbake/internal/lazyre"
 	"fleetbake/model"
 )
 
@@ -68,7 +69,7 @@ func displayRel(p *model.Project, path string) string {
 }
 
 // emptyAssignment is a `NAME = ""` line as generator's assign writes it.
-var emptyAssignment = lazyRegexp(`^(\S+) = ""$`)
+var emptyAssignment = lazyre.MustCompile(`^(\S+) = ""$`)
 
 // emptyVars lists the variables fleetbake's block of local.conf leaves
 // empty in c (what the AWS step fills).

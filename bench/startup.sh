@@ -8,21 +8,29 @@
 # No goal: these explain the goals of discovery.sh, generate.sh, engine.sh
 # and ui.sh, whose fleetbake side is mostly this start.
 #
-# Measured 2026-12-01 on the 2-core VM (load 10-16; perf stat -r 60..100,
-# task-clock and page faults, and GODEBUG=inittrace=1, median of 15 runs):
-#   hello-world                        ~7 ms CPU, ~185 page faults
-#   hello + model, engine, generator  ~10-16 ms,  ~255 page faults
-#   hello + SDK config only           ~26 ms,    ~530 page faults
-#   hello + SDK (config, iam, iot, sts) ~29-32 ms, ~770 page faults
-#   fleetbake version (37 MB)         ~39-47 ms, ~970 page faults
-# So linking the SDK costs ~22-25 ms CPU of the ~40-47 ms of `fleetbake
-# version`. Its initialisers allocate 1.37 MB (iam/schemas alone 0.64 MB,
-# then the endpoint tables and schemas of sts, sso, ssooidc and signin); perf
-# puts only ~35% of benchsdk's samples in user code: the rest is the kernel
-# (exec, page faults). Our own initialisers allocated 242 KB at start-up
-# before regexps and templates were compiled on first use, 14 KB after
-# (encoding/gob's own init, ~27 KB, stays: engine's build status checkpoint
-# uses gob); the CPU saved (~1-2 ms) is below this machine's noise.
+# Measured 2026-12-02 on the 2-core VM (load 2-6; perf stat -r 30,
+# GODEBUG=inittrace=1 over 15 runs, bench lines from this script):
+#   hello-world                        ~8 ms CPU, ~183 page faults
+#   hello + SDK (benchsdk, 6.8 MB)     ~25 ms CPU, ~765 page faults
+#   fleetbake version (37 MB)          ~35-36 ms CPU, ~960 page faults
+# (perf stat at load 2; at load 5 all three take ~1.3-1.5x that CPU:
+# start-version 48.7 ms vs hello 16.8 (2.90x), CPU 44 vs 12; start-sdk-
+# only 37.5 ms vs 15.4 (2.42x), CPU 34 vs 12, RUNS=9, load 5.4.)
+# So linking the SDK costs ~17 ms CPU of `fleetbake version`'s ~35: its
+# initialisers run ~12-14 ms and allocate 1.37 MB of the 1.56 MB all
+# initialisers allocate (iam/schemas 0.64 MB, then the schemas and
+# endpoint regexps of sts, sso, ssooidc, signin and iot); the rest is the
+# kernel mapping and faulting in a larger binary. fleetbake's own packages'
+# initialisers allocate 10 KB (14 KB before Settings and the last regexps
+# moved to first use, 242 KB before the regexps and templates did; one
+# helper now: internal/lazyre). What they force in: encoding/gob (engine's
+# status checkpoint; its init ~1 ms CPU, 27 KB: JSON there would drop it),
+# atotto/clipboard (bubbles textinput; ~0.5 ms of PATH lookups), and from
+# the SDK encoding/xml; database/sql/driver comes with go-colorful and
+# costs nothing at start. Commands that discover layers then take the
+# discovery cache (model/discover_cache.go), so `layers`, `generate` and
+# the UI's first screen read no recipe, machine or layer.conf again while
+# nothing changed.
 #
 # The SDK cannot be narrowed inside one binary: sso, ssooidc, sts and signin
 # come with config.LoadDefaultConfig's credential chain (SSO and `aws login`

@@ -15,7 +15,7 @@ func TestHelpSettingsListsEverySetting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, s := range model.Settings {
+	for _, s := range model.Settings() {
 		if !strings.Contains(out, "\n  "+s.Key+" = "+s.Example+"\n") || !strings.Contains(strings.Join(strings.Fields(out), " "), s.Doc) {
 			t.Errorf("help settings lacks %s:\n%s", s.Key, out)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"fleetbake/internal/lazyre"
 )
 
 // Assignment is one BitBake variable assignment as a .conf file states it.
@@ -146,7 +148,7 @@ func isPySpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-var directiveRE = lazyRegexp(`^(include\s+.+|require\s+.+|include_all\s+.+|export\s+[a-zA-Z0-9\-_+.${}/~]+$|unset\s+[a-zA-Z0-9\-_+.${}/~]+(\[[a-zA-Z0-9\-_+.][a-zA-Z0-9\-_+.@]+\])?$|addpylib\s+.+\s+.+|addfragments\s+.+\s+.+\s+.+\s+.+)`)
+var directiveRE = lazyre.MustCompile(`^(include\s+.+|require\s+.+|include_all\s+.+|export\s+[a-zA-Z0-9\-_+.${}/~]+$|unset\s+[a-zA-Z0-9\-_+.${}/~]+(\[[a-zA-Z0-9\-_+.][a-zA-Z0-9\-_+.@]+\])?$|addpylib\s+.+\s+.+|addfragments\s+.+\s+.+\s+.+\s+.+)`)
 
 // Operators in the order BitBake's __config_regexp__ tries them.
 var operators = []string{":=", "??=", "?=", "+=", "=+", "=.", ".=", "="}

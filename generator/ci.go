@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/template"
 
+	"fleetbake/internal/lazyre"
 	"fleetbake/model"
 	"fleetbake/templates"
 )
@@ -34,7 +35,7 @@ var ciClaimSecrets = []struct{ Name, File string }{
 	{"FLEETBAKE_CLAIM_ROOT_CA", model.ClaimRootFile},
 }
 
-var ciNameRE = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+var ciNameRE = lazyre.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
 // CIOptions says what `export ci` writes.
 type CIOptions struct {

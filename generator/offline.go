@@ -7,15 +7,16 @@ import (
 	"regexp"
 	"strings"
 
+	"fleetbake/internal/lazyre"
 	"fleetbake/model"
 )
 
 // srcrevLine matches a SRCREV assignment of a recipe: its name (SRCREV or
 // SRCREV_<name>) and value, which may hold variables ("v${PV}" in meta-aws
 // wrynose's greengrass_2.16.0.bb).
-var srcrevLine = lazyRegexp(`^\s*(SRCREV(?:_[A-Za-z0-9-]+)?)\s*\??=\s*"([^"]*)"`)
+var srcrevLine = lazyre.MustCompile(`^\s*(SRCREV(?:_[A-Za-z0-9-]+)?)\s*\??=\s*"([^"]*)"`)
 
-var commitID = lazyRegexp(`^[0-9a-f]{40}$`)
+var commitID = lazyre.MustCompile(`^[0-9a-f]{40}$`)
 
 // tagSRCREV is one SRCREV of a recipe that names a git tag or branch.
 type tagSRCREV struct {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"fleetbake/internal/lazyre"
 	"fleetbake/model"
 )
 
@@ -60,7 +61,7 @@ func checkValue(name, value string) error {
 // varNameRE is the subset of BitBake variable names fleetbake writes: a name
 // and optional ":override" parts, no flags, no expansions in the name.
 // Overrides may hold ${...} (VAR:pn-${PN}); "${@" is refused separately.
-var varNameRE = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.+\-/~]*(:[A-Za-z0-9_.+\-/~${}]+)*$`)
+var varNameRE = lazyre.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+\-/~]*(:[A-Za-z0-9_.+\-/~${}]+)*$`)
 
 // nameError is a variable name fleetbake will not write.
 type nameError struct{ name string }

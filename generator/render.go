@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -104,31 +106,52 @@ type claimLayerData struct {
 	ClaimDir   string
 }
 
-var (
-	tmplOnce sync.Once
-	tmpl     *template.Template
-	tmplErr  error
-)
+// templateGroups are the template files, parsed one group at a time on
+// first use: `generate` needs only the bitbake group, and parsing the
+// others too cost it about a third more of the parse, a cost paid on
+// every run (text/template parsing is most of what render costs in a
+// fresh process; issue 12).
+var templateGroups = [...]string{"bitbake/*.tmpl", "bitbake/claim-layer/*.tmpl", "kas/*.tmpl"}
 
-// loadTemplates parses every template under templates/bitbake and
-// templates/kas once. missingkey=error turns a misspelt field into an error
-// rather than "<no value>" in a conf file.
-func loadTemplates() (*template.Template, error) {
-	tmplOnce.Do(func() {
-		t := template.New("fleetbake").Option("missingkey=error").Funcs(template.FuncMap{
-			"assign":        assign,
-			"layerpath":     func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
-			"claimdir":      func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
-			"claimuris":     claimSrcURI,
-			"envclaimuris":  exportClaimURIs,
-			"claimdirunset": func() string { return ClaimDirUnset },
-			"yaml":          yamlString,
-			"indent":        indent,
-			"comment":       commentText,
-		})
-		tmpl, tmplErr = t.ParseFS(templates.FS, "bitbake/*.tmpl", "bitbake/claim-layer/*.tmpl", "kas/*.tmpl")
+var templateSets [len(templateGroups)]struct {
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+// loadTemplates parses, once, the group of templates that holds the file
+// name (a base name such as local.conf.block.tmpl). missingkey=error turns
+// a misspelt field into an error rather than "<no value>" in a conf file.
+func loadTemplates(name string) (*template.Template, error) {
+	for i, g := range templateGroups {
+		files, err := fs.Glob(templates.FS, g)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if path.Base(f) != name {
+				continue
+			}
+			set := &templateSets[i]
+			set.once.Do(func() { set.t, set.err = newTemplate().ParseFS(templates.FS, g) })
+			return set.t, set.err
+		}
+	}
+	return nil, fmt.Errorf("no template file %s", name)
+}
+
+func newTemplate() *template.Template {
+	return template.New("fleetbake").Option("missingkey=error").Funcs(template.FuncMap{
+		"assign":        assign,
+		"layerpath":     func(p string) (string, error) { return p, checkPathWord("BBLAYERS", p, "") },
+		"claimdir":      func(p string) (string, error) { return p, checkPathWord("FILESEXTRAPATHS", p, ":") },
+		"claimuris":     claimSrcURI,
+		"envclaimuris":  exportClaimURIs,
+		"claimdirunset": func() string { return ClaimDirUnset },
+		"yaml":          yamlString,
+		"indent":        indent,
+		"comment":       commentText,
 	})
-	return tmpl, tmplErr
 }
 
 // assign renders one `NAME = "value"` line, refusing a name or value that
@@ -145,7 +168,7 @@ func assign(name, value string) (string, error) {
 }
 
 func render(name string, data any) (string, error) {
-	t, err := loadTemplates()
+	t, err := loadTemplates(name)
 	if err != nil {
 		return "", fmt.Errorf("templates: %w", err)
 	}

@@ -125,10 +125,11 @@ func Apply(c *Changes) error {
 	defer j.save() // what is still noted at the end stays for the next run
 	// Runs killed before this one left their temporary files; the lock
 	// says none is writing now.
+	var sweep []string
 	for _, real := range reals {
-		model.RemoveStaleTemps(real, start)
-		model.RemoveStaleTemps(real+BackupSuffix, start)
+		sweep = append(sweep, real, real+BackupSuffix)
 	}
+	model.RemoveStaleTempsOf(sweep, start)
 	cleanup := func() {
 		for _, p := range todo {
 			if p.tmp != "" {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,24 +105,43 @@ func RemoveTemp(name string) {
 // before (the start of this run, so a concurrent writer's file is kept).
 // It returns the names removed.
 func RemoveStaleTemps(path string, before time.Time) []string {
-	dir, base := filepath.Dir(path), "."+filepath.Base(path)+tempInfix
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
+	return RemoveStaleTempsOf([]string{path}, before)
+}
+
+// RemoveStaleTempsOf is RemoveStaleTemps for several paths, listing each
+// folder once: generate sweeps local.conf, bblayers.conf and both backups,
+// all in conf/, and listed that folder four times (issue 12).
+func RemoveStaleTempsOf(paths []string, before time.Time) []string {
+	var dirs []string
+	prefixes := map[string][]string{} // folder -> "."+base+tempInfix of its paths
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		if _, ok := prefixes[dir]; !ok {
+			dirs = append(dirs, dir)
+		}
+		prefixes[dir] = append(prefixes[dir], "."+filepath.Base(p)+tempInfix)
 	}
 	var removed []string
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, base) || !isTempSuffix(name[len(base):]) || !e.Type().IsRegular() {
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
 			continue
 		}
-		fi, err := e.Info()
-		if err != nil || !fi.ModTime().Before(before) {
-			continue
-		}
-		full := filepath.Join(dir, name)
-		if os.Remove(full) == nil {
-			removed = append(removed, full)
+		for _, e := range entries {
+			name := e.Name()
+			if !e.Type().IsRegular() || !slices.ContainsFunc(prefixes[dir], func(base string) bool {
+				return strings.HasPrefix(name, base) && isTempSuffix(name[len(base):])
+			}) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil || !fi.ModTime().Before(before) {
+				continue
+			}
+			full := filepath.Join(dir, name)
+			if os.Remove(full) == nil {
+				removed = append(removed, full)
+			}
 		}
 	}
 	return removed

@@ -3,6 +3,7 @@ package model
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -64,5 +65,57 @@ func TestRealPathFollowsRelativeAndDanglingLinks(t *testing.T) {
 	os.Symlink("loop", filepath.Join(dir, "loop"))
 	if _, err := RealPath(filepath.Join(dir, "loop")); err == nil {
 		t.Error("a symlink loop was followed without end")
+	}
+}
+
+// RemoveStaleTempsOf lists each folder once and removes, for every path,
+// only its own old temporary files.
+func TestRemoveStaleTempsOf(t *testing.T) {
+	d1, d2 := t.TempDir(), t.TempDir()
+	before := time.Now().Add(-time.Minute)
+	old := before.Add(-time.Hour)
+	files := map[string]bool{ // path -> removed
+		filepath.Join(d1, ".a.conf"+tempInfix+"1"):     true,
+		filepath.Join(d1, ".b.conf"+tempInfix+"22"):    true,
+		filepath.Join(d2, ".c.conf"+tempInfix+"333"):   true,
+		filepath.Join(d1, ".a.conf"+tempInfix+"x"):     false, // not CreateTemp's digits
+		filepath.Join(d1, ".other.conf"+tempInfix+"1"): false, // another file's
+		filepath.Join(d2, ".a.conf"+tempInfix+"4"):     false, // a.conf is in d1
+		filepath.Join(d1, ".b.conf"+tempInfix+"5x"):    false, // digits, then more
+	}
+	for p := range files {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := filepath.Join(d1, ".a.conf"+tempInfix+"9") // written after before: a live writer's
+	if err := os.WriteFile(fresh, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files[fresh] = false
+	dir := filepath.Join(d1, ".b.conf"+tempInfix+"6") // not a regular file
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	got := RemoveStaleTempsOf([]string{filepath.Join(d1, "a.conf"), filepath.Join(d1, "b.conf"), filepath.Join(d2, "c.conf")}, before)
+	var want []string
+	for p, removed := range files {
+		if removed {
+			want = append(want, p)
+		}
+		if _, err := os.Stat(p); (err == nil) == removed {
+			t.Errorf("%s: still there %v, want removed %v", p, err == nil, removed)
+		}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("a folder with a temporary name was removed")
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("removed %v, want %v", got, want)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+
+	"fleetbake/internal/lazyre"
 )
 
 // awsNameRule is one AWS API's naming constraint, as the API reference states it.
@@ -21,13 +23,13 @@ type awsNameRule struct {
 // CreateProvisioningTemplate templateName; IAM CreateRole RoleName and
 // CreatePolicy PolicyName. \w in those patterns is [A-Za-z0-9_].
 var awsNameRules = map[string]awsNameRule{
-	"iot-policy":  {"IoT policy name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
-	"role-alias":  {"IoT role alias", lazyRegexp(`^[A-Za-z0-9_=,@-]+$`), "letters, digits and _ = , @ -", 128},
-	"thing-group": {"thing group name", lazyRegexp(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
-	"thing-name":  {"thing name", lazyRegexp(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
-	"template":    {"provisioning template name", lazyRegexp(`^[0-9A-Za-z_-]+$`), "letters, digits and _ -", 36},
-	"iam-role":    {"IAM role name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 64},
-	"iam-policy":  {"IAM policy name", lazyRegexp(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
+	"iot-policy":  {"IoT policy name", lazyre.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
+	"role-alias":  {"IoT role alias", lazyre.MustCompile(`^[A-Za-z0-9_=,@-]+$`), "letters, digits and _ = , @ -", 128},
+	"thing-group": {"thing group name", lazyre.MustCompile(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
+	"thing-name":  {"thing name", lazyre.MustCompile(`^[a-zA-Z0-9:_-]+$`), "letters, digits and : _ -", 128},
+	"template":    {"provisioning template name", lazyre.MustCompile(`^[0-9A-Za-z_-]+$`), "letters, digits and _ -", 36},
+	"iam-role":    {"IAM role name", lazyre.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 64},
+	"iam-policy":  {"IAM policy name", lazyre.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`), "letters, digits and _ + = , . @ -", 128},
 }
 
 // ValidAWSName checks name against the AWS rule for kind: "iam-role",
@@ -76,7 +78,7 @@ var allRegions = []string{
 	"us-gov-west-1", "us-gov-east-1",
 }
 
-var reRegion = lazyRegexp(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
+var reRegion = lazyre.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 
 // ValidRegion checks the region code's format and that it is a known AWS
 // region. Greengrass v2 is offered only in Regions; a known region outside
@@ -85,13 +87,16 @@ func ValidRegion(region string) error {
 	if region == "" {
 		return fmt.Errorf("region is required, e.g. us-east-1")
 	}
+	// A known region is checked without the pattern: compiling it is most
+	// of what validating a project costs in a fresh process (issue 12),
+	// and every known region has the form (TestKnownRegionsHaveTheForm).
+	if slices.Contains(Regions, region) || slices.Contains(allRegions, region) {
+		return nil
+	}
 	if !reRegion().MatchString(region) {
 		return fmt.Errorf("not an AWS region code; expected the form us-east-1")
 	}
-	if !slices.Contains(allRegions, region) && !slices.Contains(Regions, region) {
-		return fmt.Errorf("unknown AWS region; Greengrass v2 regions: %v", Regions)
-	}
-	return nil
+	return fmt.Errorf("unknown AWS region; Greengrass v2 regions: %v", Regions)
 }
 
 // ResourceNames are the AWS resource names fleetbake creates for a project.

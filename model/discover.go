@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Workspace is what discovery found under the source roots.
@@ -147,53 +149,63 @@ func skipInLayer(name string) bool {
 // sstate-cache, nor into folders named as a layer's recipes-*, files,
 // classes, lib or scripts folders (skipInLayer). A missing root is an error;
 // a malformed layer.conf is a Problem.
+//
+// A second discovery of unchanged roots reads no recipe, machine or
+// layer.conf file again: it takes the result from the discovery cache
+// (discover_cache.go) after checking that nothing it read has changed.
+// FLEETBAKE_NO_CACHE=1 turns the cache off.
 func Discover(roots ...string) (*Workspace, error) {
-	w := &Workspace{}
-	var clean []string
-	for _, r := range roots {
-		a, err := filepath.Abs(r)
-		if err != nil {
-			return nil, err
-		}
-		fi, err := os.Stat(a)
-		if err != nil {
+	return discover(roots, cacheEnabled())
+}
+
+// discoverWalks counts the discoveries that walked the tree (a cached
+// result does not): the tests tell a cache hit by it.
+var discoverWalks atomic.Int64
+
+func discover(roots []string, useCache bool) (*Workspace, error) {
+	clean, walkRoots, err := prepareRoots(roots)
+	if err != nil {
+		return nil, err
+	}
+	reals := make([]string, len(walkRoots))
+	for i, r := range walkRoots {
+		if reals[i], err = filepath.EvalSymlinks(r); err != nil {
 			return nil, fmt.Errorf("source folder %s: %w", r, err)
 		}
-		if !fi.IsDir() {
-			return nil, fmt.Errorf("source folder %s is not a folder", r)
+	}
+	var c *discoveryCache
+	if useCache {
+		c = openDiscoveryCache(walkRoots, reals)
+	}
+	w := c.load()
+	if w == nil {
+		discoverWalks.Add(1)
+		d := &discoverer{sem: make(chan struct{}, workers()), real: map[string]string{}}
+		if c != nil {
+			d.stamps = newStampSet(time.Now())
 		}
-		clean = append(clean, a)
+		w = d.run(walkRoots, reals)
+		c.save(w, d.stamps)
 	}
 	w.Roots = clean
-	// A root inside another root is walked once, as part of the outer one,
-	// when the outer walk reaches it: through plain folders, or through
-	// symlinked ones, which the walk follows, none of them a folder the
-	// walk skips.
-	var walkRoots []string
-	for _, r := range clean {
-		inside := false
-		for _, o := range clean {
-			if o != r && isWithin(r, o) && (realpathEqual(r, o) || reachedByWalk(r, o)) {
-				inside = true
-				break
-			}
-		}
-		if !inside && !containsString(walkRoots, r) {
-			walkRoots = append(walkRoots, r)
-		}
+	if w.Release == "" {
+		// No oe-core on disk yet: a bitbake-setup folder names it.
+		w.Release = bbSetupRelease(clean)
 	}
+	return w, nil
+}
 
-	d := &discoverer{sem: make(chan struct{}, workers()), real: map[string]string{}}
-	for _, r := range walkRoots {
-		real, err := filepath.EvalSymlinks(r)
-		if err != nil {
-			return nil, fmt.Errorf("source folder %s: %w", r, err)
-		}
+// run walks the roots (reals[i] is walkRoots[i] without symlinks) and
+// returns what it found, without Roots and without the bitbake-setup
+// fallback for Release, which Discover adds (they are not cached).
+func (d *discoverer) run(walkRoots, reals []string) *Workspace {
+	w := &Workspace{}
+	for i, r := range walkRoots {
 		d.wg.Add(1)
-		go func(r string) {
+		go func(r, real string) {
 			defer d.wg.Done()
 			d.walk(r, []string{real})
-		}(r)
+		}(r, reals[i])
 	}
 	d.wg.Wait()
 
@@ -245,17 +257,13 @@ func Discover(roots ...string) (*Workspace, error) {
 			break
 		}
 	}
-	if w.Release == "" {
-		// No oe-core on disk yet: a bitbake-setup folder names it.
-		w.Release = bbSetupRelease(clean)
-	}
 	for _, l := range w.Layers {
 		if l.Collection == "meta-aws" {
-			w.Generation = metaAWSGeneration(l.Path)
+			w.Generation = d.metaAWSGeneration(l.Path)
 			break
 		}
 	}
-	return w, nil
+	return w
 }
 
 func workers() int {
@@ -279,6 +287,7 @@ type discoverer struct {
 	problems  []error
 	coreNames map[string]string // layer path -> LAYERSERIES_CORENAMES
 	real      map[string]string // layer path -> its real path, known from the walk's chain
+	stamps    *stampSet         // what the walk read, for the discovery cache; nil without it
 }
 
 func (d *discoverer) problem(err error) {
@@ -291,7 +300,7 @@ func (d *discoverer) problem(err error) {
 // of each symlinked folder followed to reach dir, the last being dir's own
 // real path.
 func (d *discoverer) walk(dir string, chain []string) {
-	entries, err := readDirUnsorted(dir)
+	entries, err := d.readDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			d.problem(fmt.Errorf("cannot read %s: %w", dir, err))
@@ -303,7 +312,7 @@ func (d *discoverer) walk(dir string, chain []string) {
 		if e.Name() != "conf" || !e.IsDir() {
 			continue
 		}
-		conf, err := readDirUnsorted(filepath.Join(dir, "conf"))
+		conf, err := d.readDir(filepath.Join(dir, "conf"))
 		if err != nil {
 			d.problem(fmt.Errorf("cannot read %s: %w", filepath.Join(dir, "conf"), err))
 			return
@@ -356,16 +365,4 @@ func (d *discoverer) walk(dir string, chain []string) {
 			d.walk(sub, subChain)
 		}
 	}
-}
-
-// readDirUnsorted is os.ReadDir without the sort by name: the walk's order
-// does not matter (Discover sorts what it found), and the sort is most of
-// the CPU a large folder costs beyond the getdents calls.
-func readDirUnsorted(dir string) ([]os.DirEntry, error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.ReadDir(-1)
 }

@@ -18,7 +18,7 @@ import (
 // paths is one layer.
 func (d *discoverer) readLayer(dir, real string, conf, entries []os.DirEntry) {
 	file := filepath.Join(dir, "conf", "layer.conf")
-	data, err := ReadRegularFile(file, MaxConfFileSize)
+	data, err := d.readFile(file)
 	if err != nil {
 		d.problem(fmt.Errorf("cannot read %s: %w", file, err))
 		return
@@ -38,12 +38,12 @@ func (d *discoverer) readLayer(dir, real string, conf, entries []os.DirEntry) {
 			}
 			switch c.Name() {
 			case "machine":
-				machines = readMachines(filepath.Join(dir, "conf", "machine"), filepath.Base(dir))
+				machines = d.readMachines(filepath.Join(dir, "conf", "machine"), filepath.Base(dir))
 			case "distro":
-				distros = confNames(filepath.Join(dir, "conf", "distro"))
+				distros = d.confNames(filepath.Join(dir, "conf", "distro"))
 			}
 		}
-		images := findImages(dir, entries)
+		images := d.findImages(dir, entries)
 		for _, l := range layers {
 			l.Machines, l.Distros, l.Images = machines, distroNames(l.Collection, distros), images
 		}
@@ -65,17 +65,22 @@ func (d *discoverer) readLayer(dir, real string, conf, entries []os.DirEntry) {
 	}
 }
 
-// confNames lists the <name> of each <name>.conf in dir.
-func confNames(dir string) []string {
-	es, err := os.ReadDir(dir)
+// confNames lists the <name> of each <name>.conf in dir, in the order of
+// the file names (as os.ReadDir sorts them; readDir does not sort).
+func (d *discoverer) confNames(dir string) []string {
+	es, err := d.readDir(dir)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range es {
 		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".conf") {
-			out = append(out, strings.TrimSuffix(n, ".conf"))
+			out = append(out, n)
 		}
+	}
+	sort.Strings(out)
+	for i, n := range out {
+		out[i] = strings.TrimSuffix(n, ".conf")
 	}
 	return out
 }
@@ -102,11 +107,11 @@ func distroNames(collection string, names []string) []string {
 }
 
 // readMachines reads the #@NAME and #@DESCRIPTION header of each machine.
-func readMachines(dir, layer string) []Machine {
+func (d *discoverer) readMachines(dir, layer string) []Machine {
 	var out []Machine
-	for _, n := range confNames(dir) {
+	for _, n := range d.confNames(dir) {
 		m := Machine{Name: n, Layer: layer}
-		name, desc := readMachineHeader(filepath.Join(dir, n+".conf"))
+		name, desc := d.readMachineHeader(filepath.Join(dir, n+".conf"))
 		m.Description = desc
 		if m.Description == "" {
 			m.Description = name
@@ -117,8 +122,8 @@ func readMachines(dir, layer string) []Machine {
 }
 
 // readMachineHeader reads only the first few KB: the #@ lines come first.
-func readMachineHeader(path string) (name, desc string) {
-	buf, err := ReadRegularFile(path, MaxConfFileSize) // a FIFO here would hang discovery
+func (d *discoverer) readMachineHeader(path string) (name, desc string) {
+	buf, err := d.readFile(path) // a FIFO here would hang discovery
 	if err != nil {
 		return "", ""
 	}
@@ -137,14 +142,14 @@ func readMachineHeader(path string) (name, desc string) {
 }
 
 // findImages lists recipes-*/images/*.bb that inherit core-image or image.
-func findImages(dir string, entries []os.DirEntry) []string {
+func (d *discoverer) findImages(dir string, entries []os.DirEntry) []string {
 	var out []string
 	for _, e := range entries {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), "recipes-") {
 			continue
 		}
 		idir := filepath.Join(dir, e.Name(), "images")
-		es, err := os.ReadDir(idir)
+		es, err := d.readDir(idir)
 		if err != nil {
 			continue
 		}
@@ -153,7 +158,7 @@ func findImages(dir string, entries []os.DirEntry) []string {
 			if f.IsDir() || !strings.HasSuffix(n, ".bb") {
 				continue
 			}
-			if inheritsImage(filepath.Join(idir, n)) {
+			if d.inheritsImage(filepath.Join(idir, n)) {
 				// The recipe name is the file name before _<version>.
 				name, _, _ := strings.Cut(strings.TrimSuffix(n, ".bb"), "_")
 				out = append(out, name)
@@ -166,8 +171,8 @@ func findImages(dir string, entries []os.DirEntry) []string {
 
 // inheritsImage reports whether a recipe inherits core-image or image, or
 // requires another image recipe (core-image-minimal-dev.bb does).
-func inheritsImage(path string) bool {
-	data, err := ReadRegularFile(path, MaxConfFileSize)
+func (d *discoverer) inheritsImage(path string) bool {
+	data, err := d.readFile(path)
 	if err != nil {
 		return false
 	}
@@ -198,13 +203,40 @@ func inheritsImage(path string) bool {
 
 // metaAWSGeneration tells which fleet provisioning variables a meta-aws
 // checkout reads: the greengrass-plugin-fleetprovisioning recipe marks the new
-// generation.
-func metaAWSGeneration(dir string) Generation {
-	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-iot", "aws-iot-greengrass", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
+// generation. It looks where filepath.Glob of
+// recipes-iot/aws-iot-greengrass/greengrass-plugin-fleetprovisioning_*.bb,
+// then of recipes-*/*/greengrass-plugin-fleetprovisioning_*.bb, would, through
+// d.readDir, so that the discovery cache knows every folder it listed.
+func (d *discoverer) metaAWSGeneration(dir string) Generation {
+	if d.hasPluginRecipe(filepath.Join(dir, "recipes-iot", "aws-iot-greengrass")) {
 		return GenerationNew
 	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "recipes-*", "*", "greengrass-plugin-fleetprovisioning_*.bb")); len(m) > 0 {
-		return GenerationNew
+	top, _ := d.readDir(dir)
+	for _, e := range top {
+		if !strings.HasPrefix(e.Name(), "recipes-") {
+			continue
+		}
+		// Glob lists whatever matches and is a folder, symlinks to one
+		// included; readDir fails on anything else.
+		recipes := filepath.Join(dir, e.Name())
+		subs, _ := d.readDir(recipes)
+		for _, s := range subs {
+			if d.hasPluginRecipe(filepath.Join(recipes, s.Name())) {
+				return GenerationNew
+			}
+		}
 	}
 	return GenerationOld
+}
+
+// hasPluginRecipe reports whether dir holds an entry matching
+// greengrass-plugin-fleetprovisioning_*.bb (of any type, as Glob matches).
+func (d *discoverer) hasPluginRecipe(dir string) bool {
+	es, _ := d.readDir(dir)
+	for _, e := range es {
+		if n := e.Name(); strings.HasPrefix(n, "greengrass-plugin-fleetprovisioning_") && strings.HasSuffix(n, ".bb") {
+			return true
+		}
+	}
+	return false
 }

@@ -57,6 +57,9 @@ func (d *discoverer) followable(link string, chain []string) (string, bool) {
 		d.problem(fmt.Errorf("%s: not followed, more than %d symlinked folders deep", link, maxSymlinkHops))
 		return "", false
 	}
+	// The stat follows the link: a dangling link that comes to lead
+	// somewhere, or one pointed elsewhere, changes it.
+	d.stampPath(link)
 	target, err := filepath.EvalSymlinks(link)
 	if err != nil {
 		return "", false // dangling: nothing to find there
@@ -70,4 +73,39 @@ func (d *discoverer) followable(link string, chain []string) (string, bool) {
 		}
 	}
 	return target, true
+}
+
+// prepareRoots makes the roots absolute and checks them (clean), and picks
+// the ones to walk: a root inside another root is walked once, as part of
+// the outer one, when the outer walk reaches it: through plain folders, or
+// through symlinked ones, which the walk follows, none of them a folder the
+// walk skips.
+func prepareRoots(roots []string) (clean, walkRoots []string, err error) {
+	for _, r := range roots {
+		a, err := filepath.Abs(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source folder %s: %w", r, err)
+		}
+		if !fi.IsDir() {
+			return nil, nil, fmt.Errorf("source folder %s is not a folder", r)
+		}
+		clean = append(clean, a)
+	}
+	for _, r := range clean {
+		inside := false
+		for _, o := range clean {
+			if o != r && isWithin(r, o) && (realpathEqual(r, o) || reachedByWalk(r, o)) {
+				inside = true
+				break
+			}
+		}
+		if !inside && !containsString(walkRoots, r) {
+			walkRoots = append(walkRoots, r)
+		}
+	}
+	return clean, walkRoots, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"fleetbake/internal/lazyre"
 )
 
 // ConfError is a problem in a BitBake file, naming the file and line.
@@ -27,7 +29,7 @@ type confVars map[string]string
 
 // assignment matches `VAR op "value"` with the operators of the BitBake manual;
 // an optional `export` and :append/:prepend/:remove suffixes are allowed.
-var reAssign = lazyRegexp(`^(?:export\s+)?([A-Za-z0-9_${}/.+-]+(?::[A-Za-z0-9_${}/.+-]+)*)\s*(\?\?=|\?=|:=|\+=|=\+|\.=|=\.|=)\s*(.*)$`)
+var reAssign = lazyre.MustCompile(`^(?:export\s+)?([A-Za-z0-9_${}/.+-]+(?::[A-Za-z0-9_${}/.+-]+)*)\s*(\?\?=|\?=|:=|\+=|=\+|\.=|=\.|=)\s*(.*)$`)
 
 // parseConf reads the assignments of a BitBake conf file (layer.conf). It
 // understands comments, line continuations, single and double quotes, the

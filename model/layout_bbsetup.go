@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"fleetbake/internal/lazyre"
 )
 
 // This file knows the layout bitbake-setup makes, the tool that replaces the
@@ -195,4 +197,4 @@ func BuiltinFragments(buildDir string) []string {
 
 // oeFragmentsRE matches the assignments configfragments.py writes (one
 // line, double-quoted: OE_FRAGMENTS += "a b").
-var oeFragmentsRE = lazyRegexp(`(?m)^[ \t]*OE_FRAGMENTS[ \t]*(?:\+=|=|\?=|\?\?=|\.=|=\+|:append[ \t]*=)[ \t]*"([^"\n]*)"`)
+var oeFragmentsRE = lazyre.MustCompile(`(?m)^[ \t]*OE_FRAGMENTS[ \t]*(?:\+=|=|\?=|\?\?=|\.=|=\+|:append[ \t]*=)[ \t]*"([^"\n]*)"`)

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+
+	"fleetbake/internal/lazyre"
 )
 
 // The patterns are compiled on first use, so a bad one would panic in the
@@ -24,7 +26,7 @@ func TestLazyPatternsCompile(t *testing.T) {
 // Validation runs from several goroutines (the UI's commands, the jobs of
 // an apply); the first use of a pattern may be concurrent. Run with -race.
 func TestLazyRegexpConcurrentFirstUse(t *testing.T) {
-	re := lazyRegexp(`^[a-z]+-[0-9]$`)
+	re := lazyre.MustCompile(`^[a-z]+-[0-9]$`)
 	var wg sync.WaitGroup
 	got := make([]*regexp.Regexp, 16)
 	for i := range got {

@@ -37,13 +37,21 @@ func (e *FileReadError) Error() string { return e.Path + ": " + e.Problem }
 // reads at most limit+1 bytes. A missing file returns an error satisfying
 // errors.Is(err, fs.ErrNotExist), as os.ReadFile does.
 func ReadRegularFile(path string, limit int64) ([]byte, error) {
+	data, _, err := readRegular(path, limit)
+	return data, err
+}
+
+// readRegular is ReadRegularFile that also returns what fstat said of the
+// file before it was read (nil when it could not be opened), for the
+// discovery cache: a change after that stat shows in the next one.
+func readRegular(path string, limit int64) ([]byte, fs.FileInfo, error) {
 	f, fi, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	if fi.Size() > limit {
-		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("is %d bytes, more than the %d fleetbake reads for this kind of file; check that the path names the right file", fi.Size(), limit)}
+		return nil, fi, &FileReadError{Path: path, Problem: fmt.Sprintf("is %d bytes, more than the %d fleetbake reads for this kind of file; check that the path names the right file", fi.Size(), limit)}
 	}
 	// The size can change after Stat (a file still being written): read
 	// one byte more than the limit to notice. The buffer is sized from
@@ -51,13 +59,13 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 	// file is read into one allocation (discovery reads hundreds).
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, err
+		return nil, fi, err
 	}
 	data := buf.Bytes()
 	if int64(len(data)) > limit {
-		return nil, &FileReadError{Path: path, Problem: fmt.Sprintf("grew past the %d bytes fleetbake reads for this kind of file while it was read; check that the path names the right file", limit)}
+		return nil, fi, &FileReadError{Path: path, Problem: fmt.Sprintf("grew past the %d bytes fleetbake reads for this kind of file while it was read; check that the path names the right file", limit)}
 	}
-	return data, nil
+	return data, fi, nil
 }
 
 // OpenRegularFile opens path for reading as ReadRegularFile does (no

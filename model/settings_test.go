@@ -36,7 +36,7 @@ func TestSettingsListEveryKey(t *testing.T) {
 	if got := SettingKeys(); !slices.Equal(got, want) {
 		t.Fatalf("Settings keys differ from Project's toml tags:\n got %v\nwant %v", got, want)
 	}
-	for _, s := range Settings {
+	for _, s := range Settings() {
 		if s.Doc == "" || s.Example == "" {
 			t.Errorf("%s lacks a doc or an example", s.Key)
 		}
@@ -141,7 +141,7 @@ func TestSettingsNameExamplesAreDerived(t *testing.T) {
 	}
 	var b strings.Builder
 	WriteSettings(&b)
-	for _, s := range Settings {
+	for _, s := range Settings() {
 		n, ok := want[s.Key]
 		if !ok {
 			continue

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"fleetbake/internal/lazyre"
 )
 
 // FieldError is one problem with one setting of fleetbake.toml.
@@ -65,17 +67,17 @@ var OwnedVariables = []string{
 }
 
 var (
-	reMachineName = lazyRegexp(`^[a-zA-Z0-9._+-]+$`)
-	reLayerName   = lazyRegexp(`^[A-Za-z0-9._+-]+$`)
+	reMachineName = lazyre.MustCompile(`^[a-zA-Z0-9._+-]+$`)
+	reLayerName   = lazyre.MustCompile(`^[A-Za-z0-9._+-]+$`)
 	// A BitBake variable, optionally with overrides or :append/:prepend/:remove.
-	reVarName    = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
-	reHostPort   = lazyRegexp(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
-	reWebSocket  = lazyRegexp(`^wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$`)
-	reUnixSocket = lazyRegexp(`^unix://[^\s"'\\$]+$`)
-	reHostname   = lazyRegexp(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
-	reSigHandler = lazyRegexp(`^[A-Za-z][A-Za-z0-9_]*$`)
-	reURLScheme  = lazyRegexp(`^[a-z][a-z0-9+.-]*://\S+$`)
-	rePrefix     = lazyRegexp(`^[A-Za-z0-9_-]+$`)
+	reVarName    = lazyre.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(:[A-Za-z0-9_${}.+-]+)*$`)
+	reHostPort   = lazyre.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$`)
+	reWebSocket  = lazyre.MustCompile(`^wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$`)
+	reUnixSocket = lazyre.MustCompile(`^unix://[^\s"'\\$]+$`)
+	reHostname   = lazyre.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+	reSigHandler = lazyre.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	reURLScheme  = lazyre.MustCompile(`^[a-z][a-z0-9+.-]*://\S+$`)
+	rePrefix     = lazyre.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
 
 func fe(field, value, problem string) *FieldError {

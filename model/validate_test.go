@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -263,6 +264,16 @@ func TestRegions(t *testing.T) {
 	for _, r := range []string{"", "useast1", "us-east", "us-east-1a", "xx-nowhere-1"} {
 		if ValidRegion(r) == nil {
 			t.Errorf("ValidRegion(%q) accepted a bad region", r)
+		}
+	}
+}
+
+// ValidRegion takes a listed region without matching the pattern: every
+// listed region must have the form, or a typo in a list would pass.
+func TestKnownRegionsHaveTheForm(t *testing.T) {
+	for _, r := range append(slices.Clone(Regions), allRegions...) {
+		if !reRegion().MatchString(r) {
+			t.Errorf("listed region %q is not of the form of a region code", r)
 		}
 	}
 }

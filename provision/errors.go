@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+
+	"fleetbake/internal/lazyre"
 )
 
 // errNoCredentials stands for a configuration without any credentials provider.
@@ -54,7 +56,7 @@ func (e *Error) Detail() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-var notAuthorizedRe = lazyRegexp(`(?:User|Principal): (\S+) is not authorized to perform: (\S+)(?: on resource: (\S+))?`)
+var notAuthorizedRe = lazyre.MustCompile(`(?:User|Principal): (\S+) is not authorized to perform: (\S+)(?: on resource: (\S+))?`)
 
 // wrapErr turns an SDK error into an *Error whose Hint says what to do.
 func wrapErr(op, resource string, err error) error {

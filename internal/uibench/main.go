@@ -100,6 +100,9 @@ func (b *bench) run() error {
 	}
 	b.dir = tmp
 	b.env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8"}, fake.Env()...)
+	if v := os.Getenv("FLEETBAKE_NO_CACHE"); v != "" {
+		b.env = append(b.env, "FLEETBAKE_NO_CACHE="+v)
+	}
 
 	layouts := []layout{{"fixture", b.writeTree}}
 	if b.tree != "" {
