@@ -108,8 +108,11 @@ func (c *discoveryCache) load() *Workspace {
 	if c == nil {
 		return nil
 	}
-	data, err := ReadRegularFile(c.path, 64<<20)
-	if err != nil {
+	data, fi, err := readRegular(c.path, 64<<20)
+	if err != nil || !privateFile(fi) {
+		// Another user's file (a shared HOME or XDG_CACHE_HOME, a
+		// `sudo fleetbake` that kept HOME) holds what that user could
+		// see, or anything: its stamps prove nothing.
 		return nil
 	}
 	// The lines are sub-slices of data, not copies: the result's line is

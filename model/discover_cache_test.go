@@ -503,3 +503,55 @@ func TestStampSetRacy(t *testing.T) {
 		}
 	}
 }
+
+// A cache file another user could have written (theirs, in a shared HOME or
+// XDG_CACHE_HOME, or one writable by others) is never taken: its result
+// may be what that user's permissions let them see, or made up, and its
+// stamps prove nothing (a file with no stamps passes every check).
+func TestDiscoveryCacheOfAnotherUserIsIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		alter func(t *testing.T, path string)
+	}{
+		{"owned by another user", func(t *testing.T, path string) {
+			if os.Geteuid() != 0 {
+				t.Skip("giving a file to another user needs root")
+			}
+			if err := os.Chown(path, asuser.Nobody, asuser.Nobody); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"writable by others", func(t *testing.T, path string) {
+			if err := os.Chmod(path, 0o666); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, cacheDir := cacheTree(t)
+			discoverCounting(t, root)
+			files := cacheFiles(t, cacheDir)
+			if len(files) != 1 {
+				t.Fatalf("cache files %v", files)
+			}
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Another result under the same key and stamps, and no
+			// stamps at all.
+			lines := strings.Split(string(data), "\n")
+			lines[2] = strings.Replace(lines[2], `"Release":"scarthgap"`, `"Release":"kirkstone"`, 1)
+			forged := strings.Join(lines[:3], "\n") + "\nstamps 0\nend\n"
+			if err := os.WriteFile(files[0], []byte(forged), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tc.alter(t, files[0])
+			w, walked := discoverCounting(t, root)
+			if !walked || w.Release != "scarthgap" {
+				t.Fatalf("walked %v, release %q: took a cache file others could write", walked, w.Release)
+			}
+			sameAsUncached(t, w, root)
+		})
+	}
+}

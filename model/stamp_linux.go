@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -49,4 +50,11 @@ func fromStatT(path string, st *syscall.Stat_t) stamp {
 		Ctime: st.Ctim.Nano(),
 		Mode:  st.Mode,
 	}
+}
+
+// privateFile reports whether fi (a cache file) belongs to this process's
+// user and no one else can write it: only then is its content ours.
+func privateFile(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == uint32(os.Geteuid()) && fi.Mode().Perm()&0o022 == 0
 }

@@ -12,3 +12,5 @@ const stampsSupported = false
 func statStamp(path string) stamp { return stamp{Path: path} }
 
 func infoStamp(path string, fi fs.FileInfo) (stamp, bool) { return stamp{}, false }
+
+func privateFile(fi fs.FileInfo) bool { return false }
