@@ -494,6 +494,10 @@ func TestStampSetRacy(t *testing.T) {
 		{"fine, after start", stamp{Mtime: at(time.Millisecond), Ctime: at(time.Millisecond)}, true},
 		{"whole seconds, 1 s old", stamp{Mtime: 1_799_999_999 * 1e9, Ctime: 1_799_999_999 * 1e9}, true},
 		{"whole seconds, 3 s old", stamp{Mtime: 1_799_999_997 * 1e9, Ctime: 1_799_999_997 * 1e9}, false},
+		// vfat: a 2-second mtime, the ctime (its creation time) finer
+		// and old: an edit in the same 2 s may leave both as they were.
+		{"whole-second mtime, finer old ctime", stamp{Mtime: 1_799_999_999 * 1e9, Ctime: at(-time.Hour) + 7}, true},
+		{"whole-second ctime, finer old mtime", stamp{Mtime: at(-time.Hour) + 7, Ctime: 1_799_999_999 * 1e9}, true},
 		{"absent", stamp{Errno: 2}, false},
 	} {
 		s := newStampSet(start)

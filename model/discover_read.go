@@ -42,18 +42,22 @@ func newStampSet(start time.Time) *stampSet { return &stampSet{start: start.Unix
 func (s *stampSet) add(st stamp) {
 	// A file system that keeps whole seconds (ext3 with small inodes,
 	// FAT's 2-second mtime, some network file systems) can give a change
-	// the same time as the walk's stat up to 2 s later: a stamp of whole
-	// seconds gets that window. That a finer file's times fall on a whole
-	// second both at once is a chance of one in 10^18.
-	window := racyWindow.Nanoseconds()
-	if st.Mtime%1e9 == 0 && st.Ctime%1e9 == 0 {
-		window = coarseRacyWindow.Nanoseconds()
+	// the same time as the walk's stat up to 2 s later: a time of whole
+	// seconds gets that window. Each time on its own: vfat keeps a
+	// 2-second mtime beside a finer ctime (the file's creation time, which
+	// an edit does not change on disk). That a finer time falls on a whole
+	// second is a chance of one in 10^9: the file is cached 2 s later.
+	racy := func(t int64) bool {
+		window := racyWindow.Nanoseconds()
+		if t%1e9 == 0 {
+			window = coarseRacyWindow.Nanoseconds()
+		}
+		return t > s.start-window
 	}
+	r := racy(st.Mtime) || racy(st.Ctime)
 	s.mu.Lock()
 	s.list = append(s.list, st)
-	if max(st.Mtime, st.Ctime) > s.start-window {
-		s.racy = true
-	}
+	s.racy = s.racy || r
 	s.mu.Unlock()
 }
 
