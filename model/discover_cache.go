@@ -210,12 +210,13 @@ func toCached(w *Workspace) *cachedWorkspace {
 }
 
 // save writes the result of a walk, unless something it read changed too
-// close to the walk's start (racyWindow, stampSet.add) or the result does not
+// close to the walk's start (racyWindow, stampSet.add), lies on a network
+// file system (stampSet.onNetworkFS) or the result does not
 // survive the file (JSON replaces bytes that are not UTF-8). It writes a
 // temporary file and renames it, so a reader sees the old file or the new
 // one; no fsync: a file lost in a crash only costs one walk.
 func (c *discoveryCache) save(w *Workspace, s *stampSet) {
-	if c == nil || s == nil || s.racy {
+	if c == nil || s == nil || s.racy || s.onNetworkFS() {
 		return
 	}
 	cw := toCached(w)
@@ -250,6 +251,22 @@ func (c *discoveryCache) save(w *Workspace, s *stampSet) {
 		return
 	}
 	pruneCache(dir)
+}
+
+// onNetworkFS reports whether a path read is on a network file system
+// (onNetworkFS): the stats of the cache's check could miss a change there.
+// One statfs per device.
+func (s *stampSet) onNetworkFS() bool {
+	seen := map[uint64]bool{}
+	for _, st := range s.list {
+		if st.Errno == 0 && !seen[st.Dev] {
+			seen[st.Dev] = true
+			if onNetworkFS(st.Path) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // formatStamp is one stamp as a line of the cache file: the numbers, then

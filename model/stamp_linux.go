@@ -58,3 +58,32 @@ func privateFile(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && st.Uid == uint32(os.Geteuid()) && fi.Mode().Perm()&0o022 == 0
 }
+
+// networkFSTypes are the file systems (statfs(2) f_type, from Linux's
+// include/uapi/linux/magic.h) whose stat(2) may answer from a cache of
+// attributes (NFS's acregmax/acdirmax, up to 60 s; FUSE's attr_timeout;
+// CIFS's actimeo; 9p's cache modes), while the open(2) of a walk
+// revalidates (NFS's close-to-open consistency): a change made on another
+// machine would show to a walk and not to the cache's stats.
+var networkFSTypes = map[int64]string{
+	0x6969:     "nfs",
+	0x517B:     "smb",
+	0xFF534D42: "cifs",
+	0xFE534D42: "smb2",
+	0x01021997: "9p",
+	0x65735546: "fuse",
+	0x00C36400: "ceph",
+	0x6B414653: "afs",
+	0x73757245: "coda",
+}
+
+// onNetworkFS reports whether path is on one of networkFSTypes, or its
+// file system cannot be told.
+func onNetworkFS(path string) bool {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(path, &fs); err != nil {
+		return true
+	}
+	_, ok := networkFSTypes[int64(fs.Type)]
+	return ok
+}

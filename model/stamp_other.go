@@ -14,3 +14,5 @@ func statStamp(path string) stamp { return stamp{Path: path} }
 func infoStamp(path string, fi fs.FileInfo) (stamp, bool) { return stamp{}, false }
 
 func privateFile(fi fs.FileInfo) bool { return false }
+
+func onNetworkFS(path string) bool { return true }
