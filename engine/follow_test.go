@@ -31,51 +31,54 @@ func liveState(t *testing.T, dir string) *State {
 	return st
 }
 
-// TestFollowCoalescesBurst: a writer appends 300,000 task lines in bursts
-// over about two seconds; the follower must keep up (the final progress counts every task)
-// and send at most ~30 updates a second.
-func TestFollowCoalescesBurst(t *testing.T) {
-	dir := t.TempDir()
-	st := liveState(t, dir)
-	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	const tasks = 100000
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	ch := Follow(ctx, st)
+// writeBuild appends the lines of tasks tasks (recipes distinct recipe
+// names) to the log in writes of at least flush bytes, pausing after each,
+// then ends the build as the supervisor does: the exit code in the state
+// file, then the exit line. The channel gets the first error, or nil.
+func writeBuild(dir string, logf *os.File, tasks, recipes, flush int, pause time.Duration) <-chan error {
 	werr := make(chan error, 1)
 	go func() {
 		var b strings.Builder
-		fmt.Fprintf(&b, "NOTE: Executing Tasks\n")
+		write := func() error {
+			_, err := logf.WriteString(b.String())
+			b.Reset()
+			return err
+		}
+		b.WriteString("NOTE: Executing Tasks\n")
 		for i := 1; i <= tasks; i++ {
-			fmt.Fprintf(&b, "NOTE: Running task %d of %d (/src/poky/meta/recipes-x/r%d/r%d_1.0.bb:do_compile)\n", i, tasks, i%500, i%500)
-			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Started\n", i%500)
-			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Succeeded\n", i%500)
-			if b.Len() > 64<<10 {
-				if _, err := logf.WriteString(b.String()); err != nil {
+			r := i % recipes
+			fmt.Fprintf(&b, "NOTE: Running task %d of %d (/src/poky/meta/recipes-x/r%d/r%d_1.0.bb:do_compile)\n", i, tasks, r, r)
+			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Started\n", r)
+			fmt.Fprintf(&b, "NOTE: recipe r%d-1.0-r0: task do_compile: Succeeded\n", r)
+			if b.Len() >= flush {
+				if err := write(); err != nil {
 					werr <- err
 					return
 				}
-				b.Reset()
-				// ~150,000 lines a second, for about two seconds.
-				time.Sleep(3 * time.Millisecond)
+				time.Sleep(pause)
 			}
 		}
 		fmt.Fprintf(&b, "NOTE: Tasks Summary: Attempted %d tasks of which 0 didn't need to be rerun and all succeeded.\n", tasks)
-		_, err := logf.WriteString(b.String())
+		err := write()
 		if err == nil {
 			code := 0
 			now := time.Now().UTC()
 			_, err = updateState(dir, func(s *State) error { s.ExitCode, s.EndTime = &code, &now; return nil })
 		}
 		if err == nil {
-			_, err = logf.WriteString("fleetbake: bitbake exited with code 0\n")
+			b.WriteString("fleetbake: bitbake exited with code 0\n")
+			err = write()
 		}
 		werr <- err
 	}()
+	return werr
+}
+
+// followToTheEnd takes every Progress until the follower closes ch and
+// returns when each arrived; the build must have ended with every task
+// counted.
+func followToTheEnd(t *testing.T, ctx context.Context, ch <-chan Progress, werr <-chan error, tasks int) []time.Time {
+	t.Helper()
 	var times []time.Time
 	var last Progress
 	for p := range ch {
@@ -91,6 +94,27 @@ func TestFollowCoalescesBurst(t *testing.T) {
 	if last.ExitCode == nil || *last.ExitCode != 0 || last.Done != tasks || last.Total != tasks {
 		t.Fatalf("last progress: exit %v, %d/%d", last.ExitCode, last.Done, last.Total)
 	}
+	return times
+}
+
+// TestFollowCoalescesBurst: a writer appends 300,000 task lines in bursts
+// over about two seconds; the follower must keep up (the final progress counts every task)
+// and send at most ~30 updates a second.
+func TestFollowCoalescesBurst(t *testing.T) {
+	dir := t.TempDir()
+	st := liveState(t, dir)
+	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	const tasks = 100000
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ch := Follow(ctx, st)
+	// ~150,000 lines a second, for about two seconds.
+	werr := writeBuild(dir, logf, tasks, 500, 64<<10, 3*time.Millisecond)
+	times := followToTheEnd(t, ctx, ch, werr, tasks)
 	span := times[len(times)-1].Sub(times[0])
 	if max := int(span.Seconds()*30) + 3; len(times) > max {
 		t.Errorf("%d updates in %v: more than ~30 a second", len(times), span)
