@@ -85,6 +85,37 @@ func cacheFiles(t *testing.T, cacheDir string) []string {
 	return m
 }
 
+// walksEveryTime: two discoveries of root both walk it, give what an
+// uncached discovery gives, and leave no cache file in cacheDir; why says
+// what keeps the cache out.
+func walksEveryTime(t *testing.T, root, cacheDir, why string) {
+	t.Helper()
+	for range 2 {
+		w, walked := discoverCounting(t, root)
+		if !walked {
+			t.Fatalf("%s, yet no walk", why)
+		}
+		sameAsUncached(t, w, root)
+	}
+	if f := cacheFiles(t, cacheDir); len(f) != 0 {
+		t.Fatalf("%s, yet cached: %v", why, f)
+	}
+}
+
+// theCacheFile returns the one cache file in cacheDir and its bytes.
+func theCacheFile(t *testing.T, cacheDir string) (string, []byte) {
+	t.Helper()
+	files := cacheFiles(t, cacheDir)
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one", files)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files[0], data
+}
+
 func TestDiscoveryCacheSecondRunReadsNothing(t *testing.T) {
 	root, cacheDir := cacheTree(t)
 	w1, walked := discoverCounting(t, root)
@@ -289,15 +320,8 @@ func TestDiscoveryCacheBadFileIsRewritten(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root, cacheDir := cacheTree(t)
 			discoverCounting(t, root)
-			files := cacheFiles(t, cacheDir)
-			if len(files) != 1 {
-				t.Fatalf("cache files %v", files)
-			}
-			data, err := os.ReadFile(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(files[0], tc.corrupt(data), 0o600); err != nil {
+			file, data := theCacheFile(t, cacheDir)
+			if err := os.WriteFile(file, tc.corrupt(data), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			w, walked := discoverCounting(t, root)
@@ -353,13 +377,7 @@ func TestDiscoveryCacheUnwritableFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_CACHE_HOME", blocker)
-	for range 2 {
-		w, walked := discoverCounting(t, root)
-		if !walked {
-			t.Fatal("no cache folder, yet no walk")
-		}
-		sameAsUncached(t, w, root)
-	}
+	walksEveryTime(t, root, cacheDir, "no cache folder")
 }
 
 // A read-only cache folder (an ordinary user's: root writes anywhere):
@@ -374,29 +392,13 @@ func TestDiscoveryCacheReadOnlyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(ro, 0o700) })
-	for range 2 {
-		w, walked := discoverCounting(t, root)
-		if !walked {
-			t.Fatal("read-only cache folder, yet no walk")
-		}
-		sameAsUncached(t, w, root)
-	}
-	if f := cacheFiles(t, cacheDir); len(f) != 0 {
-		t.Fatalf("wrote into a read-only folder: %v", f)
-	}
+	walksEveryTime(t, root, cacheDir, "read-only cache folder")
 }
 
 func TestDiscoveryCacheOff(t *testing.T) {
 	root, cacheDir := cacheTree(t)
 	t.Setenv("FLEETBAKE_NO_CACHE", "1")
-	for range 2 {
-		if _, walked := discoverCounting(t, root); !walked {
-			t.Fatal("FLEETBAKE_NO_CACHE=1, yet no walk")
-		}
-	}
-	if f := cacheFiles(t, cacheDir); len(f) != 0 {
-		t.Fatalf("FLEETBAKE_NO_CACHE=1 wrote %v", f)
-	}
+	walksEveryTime(t, root, cacheDir, "FLEETBAKE_NO_CACHE=1")
 }
 
 // A tree changed just before the walk is not cached: a change in the same
@@ -534,23 +536,16 @@ func TestDiscoveryCacheOfAnotherUserIsIgnored(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root, cacheDir := cacheTree(t)
 			discoverCounting(t, root)
-			files := cacheFiles(t, cacheDir)
-			if len(files) != 1 {
-				t.Fatalf("cache files %v", files)
-			}
-			data, err := os.ReadFile(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
+			file, data := theCacheFile(t, cacheDir)
 			// Another result under the same key and stamps, and no
 			// stamps at all.
 			lines := strings.Split(string(data), "\n")
 			lines[2] = strings.Replace(lines[2], `"Release":"scarthgap"`, `"Release":"kirkstone"`, 1)
 			forged := strings.Join(lines[:3], "\n") + "\nstamps 0\nend\n"
-			if err := os.WriteFile(files[0], []byte(forged), 0o600); err != nil {
+			if err := os.WriteFile(file, []byte(forged), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			tc.alter(t, files[0])
+			tc.alter(t, file)
 			w, walked := discoverCounting(t, root)
 			if !walked || w.Release != "scarthgap" {
 				t.Fatalf("walked %v, release %q: took a cache file others could write", walked, w.Release)
