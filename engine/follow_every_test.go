@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 )
@@ -15,12 +14,7 @@ import (
 // updates a second.)
 func TestFollowEveryReadsAtItsPace(t *testing.T) {
 	dir := t.TempDir()
-	st := liveState(t, dir)
-	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
+	st, logf := liveLog(t, dir)
 	const tasks = 1000 // 3,000 lines: 1.5 s at 2,000 lines a second
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

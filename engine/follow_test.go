@@ -31,6 +31,19 @@ func liveState(t *testing.T, dir string) *State {
 	return st
 }
 
+// liveLog is liveState with its log open for appending, as bitbake's
+// output is; the file is closed when the test ends.
+func liveLog(t *testing.T, dir string) (*State, *os.File) {
+	t.Helper()
+	st := liveState(t, dir)
+	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	return st, logf
+}
+
 // writeBuild appends the lines of tasks tasks (recipes distinct recipe
 // names) to the log in writes of at least flush bytes, pausing after each,
 // then ends the build as the supervisor does: the exit code in the state
@@ -102,12 +115,7 @@ func followToTheEnd(t *testing.T, ctx context.Context, ch <-chan Progress, werr 
 // and send at most ~30 updates a second.
 func TestFollowCoalescesBurst(t *testing.T) {
 	dir := t.TempDir()
-	st := liveState(t, dir)
-	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
+	st, logf := liveLog(t, dir)
 	const tasks = 100000
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -59,12 +59,7 @@ func TestLogWaiterWakesOnWrite(t *testing.T) {
 func followIdleWrites(t *testing.T, writes int) (fellBack bool) {
 	t.Helper()
 	dir := t.TempDir()
-	st := liveState(t, dir)
-	logf, err := os.OpenFile(st.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
+	st, logf := liveLog(t, dir)
 	logf.WriteString("NOTE: Executing Tasks\n")
 	fell := make(chan struct{}, 1)
 	defer func(f func()) { pollingFallback = f }(pollingFallback)
