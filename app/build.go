@@ -155,6 +155,10 @@ func buildStatus(st *engine.State, pr engine.Progress) BuildStatus {
 	} else if pr.Stale {
 		s.Finished, s.ExitCode = true, -1
 		s.Phase = "ended without recording an exit code (the build's supervisor was killed)"
+	} else if pr.Phase == engine.PhaseDone {
+		// BitBake printed its Tasks Summary but has not exited: done,
+		// failed or stopped is known only from its exit code.
+		s.Phase = "finishing"
 	}
 	return s
 }

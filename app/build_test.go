@@ -22,6 +22,9 @@ func TestBuildStatusOutcomeAndParse(t *testing.T) {
 		{"failed task", engine.Progress{Phase: engine.PhaseDone, ExitCode: code(1), Failures: []engine.Failure{{Task: "/l/x_1.0.bb:do_compile"}}}, "failed", -1},
 		{"parse error", engine.Progress{Phase: engine.PhaseParsing, ExitCode: code(1), Step: "Parsing recipes", Parsed: 3, ParseTotal: 5}, "failed", -1},
 		{"stopped", engine.Progress{Phase: engine.PhaseDone, ExitCode: code(1), Interrupted: 1}, "stopped", -1},
+		// BitBake printed its Tasks Summary and has not exited yet: the
+		// outcome is not known, so not "done".
+		{"summary, not exited", engine.Progress{Phase: engine.PhaseDone, Done: 1, Total: 2, Failures: []engine.Failure{{Task: "/l/x_1.0.bb:do_compile"}}}, "finishing", -1},
 		{"parsing", engine.Progress{Phase: engine.PhaseParsing, Step: "Parsing recipes", Parsed: 3, ParseTotal: 5}, "Parsing recipes", 60},
 		{"loading cache", engine.Progress{Phase: engine.PhaseParsing, Step: "Loading cache", CacheLoaded: 1202, CacheTotal: 4417}, "Loading cache", 27},
 	}

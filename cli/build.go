@@ -279,7 +279,9 @@ func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
 }
 
 func (pr *progressPrinter) update(p app.BuildProgress) {
-	if p.Phase != pr.phase || (p.Step != pr.step && p.Step != "") {
+	// The line of the last phase waits for bitbake's exit, which says
+	// whether it is done, failed or stopped.
+	if (p.Phase != pr.phase || (p.Step != pr.step && p.Step != "")) && (p.Phase != app.PhaseDone || p.Ended()) {
 		pr.clear()
 		fmt.Fprintf(pr.w, "[%s] %s\n", time.Now().Format("15:04:05"), phaseText(p))
 		pr.phase, pr.step = p.Phase, p.Step

@@ -18,6 +18,10 @@ func phaseText(p app.BuildProgress) string {
 	name := p.Phase.String()
 	if o := p.Outcome(); o != "" {
 		name = o
+	} else if p.Phase == app.PhaseDone {
+		// BitBake printed its Tasks Summary but has not exited: whether
+		// the build is done, failed or stopped is known only then.
+		name = "finishing"
 	}
 	switch p.Phase {
 	case app.PhaseSetscene:

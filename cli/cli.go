@@ -22,6 +22,8 @@ var Version = "dev"
 type command struct {
 	name    string
 	summary string
+	// details: more of what `<command> --help` says, after the summary.
+	details string
 	run     func(env *cliEnv, args []string) error
 }
 
@@ -29,7 +31,8 @@ type command struct {
 var commandTable = []command{
 	{name: "ui", summary: "open the guided terminal UI (the default with no command)", run: runUI},
 	{name: "init", summary: "write a new fleetbake.toml (--machine, --distro, --image, --layers, --release, ...)", run: runInit},
-	{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers},
+	{name: "layers", summary: "list the layers on disk, the release and what the project needs (--json)", run: runLayers,
+		details: "What the walk found is kept in $XDG_CACHE_HOME/fleetbake (default ~/.cache/fleetbake) and used while\nnothing it read changed; FLEETBAKE_NO_CACHE=1 walks the folders again, when the list looks wrong."},
 	{name: "layers fetch", summary: "clone the layers the project needs, shallow at their pins or branch, 4 at a time (--history, --jobs)", run: runLayersFetch},
 	{name: "layers lock", summary: "record the commit of every layer repository in fleetbake.toml [pins]", run: runLayersLock},
 	{name: "generate", summary: "write conf/local.conf and conf/bblayers.conf (fleetbake's block only; --diff, --dry-run)", run: runGenerate},

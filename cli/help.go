@@ -60,6 +60,9 @@ func commandUsage(env *cliEnv, fs *flag.FlagSet, name string) {
 	fmt.Fprintf(w, "Usage: fleetbake %s [flags]\n", name)
 	if c, ok := env.lookup(name); ok {
 		fmt.Fprintf(w, "\n%s.\n", upperFirst(c.summary))
+		if c.details != "" {
+			fmt.Fprintf(w, "\n%s\n", c.details)
+		}
 	}
 	fmt.Fprintln(w, "\nFlags:")
 	fs.PrintDefaults()

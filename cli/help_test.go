@@ -77,3 +77,12 @@ func TestHelpCommandPrintsItsFlags(t *testing.T) {
 		}
 	}
 }
+
+// `layers --help` names the discovery cache and how to rule it out: the
+// first thing to try when `fleetbake layers` does not show a change on disk.
+func TestHelpLayersNamesTheCache(t *testing.T) {
+	code, _, errs := runCLI(t, "layers", "--help")
+	if code != 0 || !strings.Contains(errs, "FLEETBAKE_NO_CACHE=1") || !strings.Contains(errs, "~/.cache/fleetbake") {
+		t.Fatalf("layers --help: exit %d, want the cache folder and FLEETBAKE_NO_CACHE=1:\n%s", code, errs)
+	}
+}

@@ -174,7 +174,7 @@ func (s *buildScreen) Update(msg tea.Msg) tea.Cmd {
 			s.stopping = true
 			b := s.build
 			return func() tea.Msg { b.Cancel(); return nil }
-		case key.Matches(msg, k.Retry) && s.ended || key.Matches(msg, k.Retry) && s.err != nil:
+		case key.Matches(msg, k.Rebuild) && (s.ended || s.err != nil):
 			s.build, s.status, s.stopping = nil, BuildStatus{}, false
 			return s.Enter()
 		case key.Matches(msg, k.Back) && (s.build == nil || s.ended):
@@ -312,10 +312,10 @@ func (s *buildScreen) ShortHelp() []key.Binding {
 	if s.build != nil && !s.ended {
 		return []key.Binding{k.Detach, k.CancelBuild}
 	}
-	return []key.Binding{k.Retry, k.Back, k.Quit}
+	return []key.Binding{k.Rebuild, k.Back, k.Quit}
 }
 
 func (s *buildScreen) FullHelp() [][]key.Binding {
 	k := s.ctx.Keys
-	return [][]key.Binding{{k.Detach, k.CancelBuild}, {k.Retry, k.Back, k.Quit}}
+	return [][]key.Binding{{k.Detach, k.CancelBuild}, {k.Rebuild, k.Back, k.Quit}}
 }

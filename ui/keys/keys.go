@@ -23,6 +23,7 @@ type KeyMap struct {
 	Quit         key.Binding
 	ForceQuit    key.Binding
 	Retry        key.Binding
+	Rebuild      key.Binding // the Build screen's r: "retry failed" read as an error after a build that succeeded or was stopped
 	Yes, No      key.Binding
 	PageUp       key.Binding
 	PageDown     key.Binding
@@ -53,6 +54,7 @@ func Default() KeyMap {
 		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		ForceQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failed")),
+		Rebuild:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "build again")),
 		Yes:          key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:           key.NewBinding(key.WithKeys("n", "N", "esc", "enter"), key.WithHelp("n/enter", "no")),
 		PageUp:       key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// failAfterSummaryBitBake fails a task and, like BitBake, prints its Tasks
+// Summary before it exits; the pause between the two lets the follower see
+// the summary while bitbake still runs.
+const failAfterSummaryBitBake = `#!/bin/bash
+echo "NOTE: Executing Tasks"
+echo "NOTE: Running task 1 of 2 (/l/meta-x/recipes/r1/r1_1.0.bb:do_compile)"
+echo "NOTE: recipe r1-1.0-r0: task do_compile: Started"
+echo "ERROR: Task (/l/meta-x/recipes/r1/r1_1.0.bb:do_compile) failed with exit code '1'"
+echo "NOTE: Tasks Summary: Attempted 1 tasks of which 0 didn't need to be rerun and 1 failed."
+sleep 1
+echo "Summary: There was 1 ERROR message, returning a non-zero exit code."
+exit 1
+`
+
+// A followed build that fails never says "done": BitBake's Tasks Summary
+// ends the task phase before bitbake exits, and the phase line printed then
+// read "done, 1 of 2 tasks" above "failed: bitbake exited with code 1".
+func TestCLIBuildFailedNeverSaysDone(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{bitbakeCmdEnv + "=" + writeScript(t, "bitbake", failAfterSummaryBitBake)}
+	code, out := fb(t, env, "--config", cfg, "build", "--no-checks")
+	if code != 1 {
+		t.Fatalf("build: exit code %d, want 1\n%s", code, out)
+	}
+	if regexp.MustCompile(`(?m)^\[[0-9:]+\] done`).MatchString(out) {
+		t.Errorf("a failed build printed a phase line \"done\":\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^\[[0-9:]+\] failed, 1 of 2 tasks$`).MatchString(out) || !strings.Contains(out, "failed: bitbake exited with code 1") {
+		t.Errorf("want the phase line \"failed, 1 of 2 tasks\" and the exit code:\n%s", out)
+	}
+}
