@@ -118,7 +118,11 @@ func runLayers(env *cliEnv, args []string) error {
 		}
 	}
 	if haveProject {
-		rep.Resolution = resolveReport(p, w)
+		// The pin report runs git rev-parse and git status in every layer
+		// checkout (git status reads each tracked file's metadata: poky's
+		// 5,000), more than the rest of the command: only when it is shown,
+		// in JSON or with pins set (printPins prints nothing without).
+		rep.Resolution = resolveReport(p, w, *asJSON || len(p.Pins) > 0)
 	}
 	if *asJSON {
 		// encoding/json leaves DEL and C1 controls raw; a layer.conf may
@@ -145,13 +149,16 @@ func runLayers(env *cliEnv, args []string) error {
 	return nil
 }
 
-func resolveReport(p *model.Project, w *model.Workspace) *jsonResolved {
+func resolveReport(p *model.Project, w *model.Workspace, withPins bool) *jsonResolved {
 	res, err := model.Resolve(p, w)
 	if res == nil {
 		return &jsonResolved{Error: err.Error(), Layers: []jsonLayer{}, NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
 	}
 	r := &jsonResolved{Release: res.Release, Generation: string(res.Generation), Layers: []jsonLayer{},
-		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}, Pins: pinReport(p, res)}
+		NotOnDisk: []string{}, Missing: []string{}, Incompatible: []string{}}
+	if withPins {
+		r.Pins = pinReport(p, res)
+	}
 	for _, l := range res.Layers {
 		j := toJSONLayer(l)
 		j.AddedBy = res.AddedBy[l.Name]
