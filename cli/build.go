@@ -345,6 +345,9 @@ func (pr *progressPrinter) final(p app.BuildProgress) {
 	if p.Warnings+p.Errors > 0 {
 		fmt.Fprintf(pr.w, "%d warnings, %d errors\n", p.Warnings, p.Errors)
 	}
+	if p.LogError != "" {
+		fmt.Fprintf(pr.w, "fleetbake: %s\n", p.LogError)
+	}
 	if p.ExitCode != nil {
 		fmt.Fprintf(pr.w, "%s: bitbake exited with code %d after %s; log: %s\n", p.Outcome(), *p.ExitCode, fmtDuration(p.Elapsed), p.LogPath)
 	}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // failAfterSummaryBitBake fails a task and, like BitBake, prints its Tasks
@@ -37,5 +39,29 @@ func TestCLIBuildFailedNeverSaysDone(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\[[0-9:]+\] failed, 1 of 2 tasks$`).MatchString(out) || !strings.Contains(out, "failed: bitbake exited with code 1") {
 		t.Errorf("want the phase line \"failed, 1 of 2 tasks\" and the exit code:\n%s", out)
+	}
+}
+
+// `build attach` of an ended build whose log is gone says so and ends at
+// once: only a build that has not ended may be about to create its log, so
+// there is nothing to wait for (it used to wait 5 s, then print only the
+// exit line).
+func TestCLIAttachEndedBuildWithoutLog(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{bitbakeCmdEnv + "=" + writeScript(t, "bitbake", "#!/bin/sh\necho 'NOTE: Executing Tasks'\nexit 0\n")}
+	if code, out := fb(t, env, "--config", cfg, "build", "--no-checks"); code != 0 {
+		t.Fatalf("build: exit code %d\n%s", code, out)
+	}
+	if err := os.Remove(filepath.Join(buildDir, "fleetbake-build.log")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, out := fb(t, env, "--config", cfg, "build", "attach")
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("attach took %v: it waited for the log of a build that has ended", took)
+	}
+	if code != 0 || !strings.Contains(out, "fleetbake: cannot read the build log") || !strings.Contains(out, "bitbake exited with code 0") {
+		t.Errorf("exit code %d; want 0 with the log's trouble and the exit line:\n%s", code, out)
 	}
 }

@@ -122,10 +122,12 @@ func follow(ctx context.Context, st *State, out chan Progress, poll, minUpdate t
 		}
 		out <- p
 	}
-	f, err := openWhenThere(ctx, st.LogPath)
+	// Only a build that has not ended may be about to create its log.
+	f, err := openWhenThere(ctx, st.LogPath, st.ExitCode == nil)
 	if err != nil {
 		p := Progress{LogPath: st.LogPath, Target: st.Target}
-		p.LastLines = []string{"fleetbake: cannot read the build log: " + err.Error()}
+		p.LogError = "cannot read the build log: " + err.Error()
+		p.LastLines = []string{"fleetbake: " + p.LogError}
 		finishProgress(&p, st)
 		if !p.Ended() {
 			p.Stale = true
@@ -182,7 +184,8 @@ func follow(ctx context.Context, st *State, out chan Progress, poll, minUpdate t
 		m, err := r.readMore()
 		if err != nil {
 			p := r.t.Snapshot(st.StartTime, time.Now())
-			p.LastLines = append(p.LastLines, "fleetbake: reading the build log failed: "+err.Error())
+			p.LogError = "reading the build log failed: " + err.Error()
+			p.LastLines = append(p.LastLines, "fleetbake: "+p.LogError)
 			finishProgress(&p, st)
 			send(p)
 			return
@@ -282,13 +285,13 @@ func endTime(st *State) time.Time {
 	return time.Now()
 }
 
-// openWhenThere opens path, waiting a little for a build that is just
-// starting to create it.
-func openWhenThere(ctx context.Context, path string) (*os.File, error) {
+// openWhenThere opens path, waiting a little, when wait is set, for a
+// build that is just starting to create it.
+func openWhenThere(ctx context.Context, path string, wait bool) (*os.File, error) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		f, err := os.Open(path)
-		if err == nil || !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+		if err == nil || !errors.Is(err, os.ErrNotExist) || !wait || time.Now().After(deadline) {
 			return f, err
 		}
 		select {

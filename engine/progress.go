@@ -53,11 +53,14 @@ type Progress struct {
 	Summary       string // "Tasks Summary: ..." once printed
 	Interrupted   int    // 1 after a first SIGINT was seen, 2 after the second
 	LastLines     []string
-	Elapsed, ETA  time.Duration // ETA 0 when unknown
-	ExitCode      *int          // set once the build has ended
-	Stale         bool          // bitbake is gone and no exit code was recorded
-	LogPath       string
-	Target        string
+	// LogError says why the log could not be read (also the last of
+	// LastLines): the progress then comes from the state file alone.
+	LogError     string
+	Elapsed, ETA time.Duration // ETA 0 when unknown
+	ExitCode     *int          // set once the build has ended
+	Stale        bool          // bitbake is gone and no exit code was recorded
+	LogPath      string
+	Target       string
 }
 
 // Ended reports whether the build is over (exit code known or stale).
