@@ -301,3 +301,13 @@ func openWhenThere(ctx context.Context, path string, wait bool) (*os.File, error
 		}
 	}
 }
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, t *time.Timer, d time.Duration) {
+	t.Reset(d)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+	case <-t.C:
+	}
+}

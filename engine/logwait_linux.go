@@ -71,13 +71,3 @@ func (w *logWaiter) close() {
 	w.stop()
 	w.f.Close()
 }
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, t *time.Timer, d time.Duration) {
-	t.Reset(d)
-	select {
-	case <-ctx.Done():
-		t.Stop()
-	case <-t.C:
-	}
-}
