@@ -149,7 +149,7 @@ func QueryBitBake(ctx context.Context, o BBQueryOptions, q BBQuery) (*BBAnswer, 
 	}
 	// The server writes its cache after the client returns; a build
 	// started right after must not find the folder locked.
-	bbServerGone(o.BuildDir, time.Minute)
+	WaitServerGone(o.BuildDir, time.Minute)
 	if runErr != nil {
 		return nil, fmt.Errorf("BitBake could not parse the configuration in %s: %v\n%s", o.BuildDir, runErr, tail(stderr.String(), 20))
 	}
@@ -189,9 +189,11 @@ func CanQueryBitBake(o BBQueryOptions) error {
 	return nil
 }
 
-// bbServerGone waits up to d for the BitBake server of buildDir, named
-// with its pid in bitbake.lock, to exit.
-func bbServerGone(buildDir string, d time.Duration) {
+// WaitServerGone waits up to d for the BitBake server of buildDir, named
+// with its pid in bitbake.lock, to exit: it keeps writing its cache after
+// the client returns (the real-BitBake tests wait for it before removing
+// their temp folders).
+func WaitServerGone(buildDir string, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		pid := bitbakeServerPID(buildDir)

@@ -28,7 +28,7 @@ func realBitBake(t *testing.T, sleep int) (checkout, dir string) {
 	dir = t.TempDir()
 	// The bitbake server outlives the UI by a moment, writing its cache and
 	// log; let it go before the folder is removed.
-	t.Cleanup(func() { waitServerGone(dir) })
+	t.Cleanup(func() { WaitServerGone(dir, 30*time.Second) })
 	if err := hellobb.Write(dir, hellobb.Options{SleepSeconds: sleep}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestRealBitBakeStopEscalates(t *testing.T) {
 		t.Errorf("exit code %v, want BitBake's 1", s.ExitCode)
 	}
 	// BitBake itself killed the task: its sleep is gone with the server.
-	waitServerGone(dir)
+	WaitServerGone(dir, 30*time.Second)
 	if out, _ := exec.Command("pgrep", "-f", filepath.Join(dir, "tmp", "work")).Output(); len(out) > 0 {
 		t.Errorf("task still running after a forced stop: %s", out)
 	}
@@ -169,15 +169,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func waitServerGone(dir string) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		pid := bitbakeServerPID(dir)
-		if pid == 0 || !sameProcess(pid, 0) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

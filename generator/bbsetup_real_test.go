@@ -38,7 +38,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"fleetbake/engine"
 	"fleetbake/generator"
 	"fleetbake/model"
 )
@@ -265,7 +267,7 @@ func TestRealBBSetupLayoutGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	build := filepath.Join(dir, "build")
-	t.Cleanup(func() { bbWaitServerGone(build) })
+	t.Cleanup(func() { engine.WaitServerGone(build, time.Minute) })
 	for _, f := range c.Files {
 		if !strings.HasPrefix(f.Path, filepath.Join(build, "conf")+string(filepath.Separator)) {
 			t.Errorf("generate wrote %s, outside the setup's build/conf", f.Path)
@@ -347,7 +349,7 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 		t.Fatalf("bitbake-setup init: %v\n%s", err, bbTail(out, 40))
 	}
 	setup := filepath.Join(top, "bb", "fleetbake-"+res.Release)
-	t.Cleanup(func() { bbWaitServerGone(filepath.Join(setup, "build")) })
+	t.Cleanup(func() { engine.WaitServerGone(filepath.Join(setup, "build"), time.Minute) })
 	s, ok := model.FindBBSetup(setup)
 	if !ok {
 		t.Fatalf("no setup folder at %s:\n%s", setup, bbTail(out, 20))

@@ -35,7 +35,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -110,25 +109,6 @@ func runInBuildEnv(ctx context.Context, t *testing.T, poky, buildDir string, arg
 		err = fmt.Errorf("%w (%v)", err, ctx.Err())
 	}
 	return out.String(), errb.String(), err
-}
-
-// bbWaitServerGone waits for the BitBake server of buildDir to exit: it keeps
-// writing its cache after the client returns, and the temp folder cannot be
-// removed under it.
-func bbWaitServerGone(buildDir string) {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		data, err := os.ReadFile(filepath.Join(buildDir, "bitbake.lock"))
-		fields := strings.Fields(string(data))
-		if err != nil || len(fields) == 0 {
-			return
-		}
-		pid, err := strconv.Atoi(fields[0])
-		if err != nil || syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // bbTail is the last n lines of s, for error messages.
@@ -213,7 +193,7 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 		t.Fatalf("Apply: %v", err)
 	}
 	build := filepath.Join(dir, p.BuildDir)
-	t.Cleanup(func() { bbWaitServerGone(build) })
+	t.Cleanup(func() { engine.WaitServerGone(build, time.Minute) })
 
 	// What BitBake must see: computed from the project and the resolved
 	// layers, not from the generated files.
@@ -368,7 +348,7 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 	}
 
 	// The command engineers use agrees (one call: each starts a server).
-	bbWaitServerGone(build)
+	engine.WaitServerGone(build, time.Minute)
 	start = time.Now()
 	out, stderr, err := runInBuildEnv(ctx, t, poky, build, "bitbake-getvar", "-r", getvar[0], "--value", getvar[1])
 	if err != nil {
