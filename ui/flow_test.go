@@ -505,9 +505,13 @@ func TestFlowEnterThroughReviewAsksFirst(t *testing.T) {
 			t.Logf("review content:\n%s", content)
 		}
 	}()
-	f.waitFor("the claim policy for the account", func(m *Model, _ string) bool {
-		content = ansi.Strip(m.screens[StepReview].(*reviewScreen).vp.GetContent())
-		return strings.Contains(content, "claim policy") && strings.Contains(content, ":"+awsfake.DefaultAccount+":client/*")
+	// Enter does nothing until the file plan is there, and the policy
+	// documents can come first: five enters pressed before the plan would
+	// each toggle the question an even number of times (CI saw it once).
+	f.waitFor("the file plan and the claim policy for the account", func(m *Model, _ string) bool {
+		r := m.screens[StepReview].(*reviewScreen)
+		content = ansi.Strip(r.vp.GetContent())
+		return r.plan != nil && strings.Contains(content, "claim policy") && strings.Contains(content, ":"+awsfake.DefaultAccount+":client/*")
 	})
 	f.keys("enter enter enter enter enter")
 	f.waitText("y/N")
