@@ -551,8 +551,11 @@ func TestFlowNoCredentialsReachesBuild(t *testing.T) {
 	})
 	f.keys("enter enter enter enter enter enter enter enter enter enter")
 	f.waitStep(StepReview)
-	f.waitFor("s offered", func(m *Model, _ string) bool {
-		return strings.Contains(m.screens[StepReview].(*reviewScreen).vp.GetContent(), "Press s to write the conf files")
+	// s, like enter, does nothing until the file plan is there, and the
+	// AWS error that offers it can come first (two commands of one batch).
+	f.waitFor("s offered and the file plan", func(m *Model, _ string) bool {
+		r := m.screens[StepReview].(*reviewScreen)
+		return r.plan != nil && strings.Contains(r.vp.GetContent(), "Press s to write the conf files")
 	})
 	f.keys("s")
 	f.waitStep(StepApply)
