@@ -36,12 +36,12 @@ func TestFlowQuitDuringFetchLeavesNoClone(t *testing.T) {
 	f.waitStep(StepLayers)
 	f.waitText("not on disk: F fetches them")
 	f.keys("F")
-	f.waitFor("the clones under way", func(_ *Model, screen string) bool {
-		return strings.Count(screen, ": cloning file://") == 3
+	// The "cloning" line is shown before its temporary folder is made
+	// (model.Fetch emits it, then cloneItem makes the folder): wait for both.
+	f.waitFor("the clones under way and their 3 temporary folders", func(_ *Model, screen string) bool {
+		temps, _ := filepath.Glob(filepath.Join(dir, "sources", ".*.clone-*"))
+		return strings.Count(screen, ": cloning file://") == 3 && len(temps) == 3
 	})
-	if temps, _ := filepath.Glob(filepath.Join(dir, "sources", ".*.clone-*")); len(temps) != 3 {
-		t.Fatalf("want 3 clones under way, found %v", temps)
-	}
 	f.quit()
 	if left, _ := filepath.Glob(filepath.Join(dir, "sources", ".*.clone-*")); len(left) != 0 {
 		t.Fatalf("quitting mid-fetch left %v", left)
