@@ -3,6 +3,7 @@ package ui
 import (
 	"io"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -78,6 +79,9 @@ func TestIdleScreensGetNoMessages(t *testing.T) {
 	idle("first screen")
 	f.keys("enter enter")
 	f.waitStep(StepMachine)
+	// The workspace answers' save (fsyncs) is one more message, and on a
+	// busy disk it can land after idle's pause: wait for it.
+	f.waitFor("the workspace answers saved", func(m *Model, _ string) bool { return strings.HasPrefix(m.status, "saved ") })
 	f.keys("/ type:qemu")
 	f.waitText("/qemu")
 	idle("machine filter")
