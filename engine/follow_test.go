@@ -149,6 +149,7 @@ func TestStartWaitsForExitCodeBeingRecorded(t *testing.T) {
 	recordGrace = 600 * time.Millisecond
 	self, _ := os.Executable()
 	dir := t.TempDir()
+	supervisorGoneAtEnd(t, dir) // the new build's, once it has left its checkpoint
 	prev := liveState(t, dir)
 	prev.PID, prev.ProcStart = 0x3ffffff0, 1 // bitbake gone; the supervisor (us) lives
 	if err := writeState(dir, prev); err != nil {

@@ -121,6 +121,7 @@ func startFake(t *testing.T, buildDir string, env ...string) *State {
 	if err != nil {
 		t.Fatal(err)
 	}
+	supervisorGoneAtEnd(t, buildDir)
 	t.Cleanup(func() {
 		// Never leave a fake build behind.
 		if s, err := FindBuild(buildDir); err == nil && s.Running() {
@@ -128,6 +129,29 @@ func startFake(t *testing.T, buildDir string, env ...string) *State {
 		}
 	})
 	return st
+}
+
+// supervisorGoneAtEnd makes the end of the test wait for the supervisor of
+// the build in dir to exit. It records the exit code, then writes the log's
+// checkpoint (leaveCheckpoint): a test that returns once the exit code is
+// there would have its temp folder removed while that file is written, and
+// fail with "TempDir RemoveAll cleanup: ... directory not empty". Cleanups
+// run last first: call it before registering one that kills the build.
+func supervisorGoneAtEnd(t *testing.T, dir string) {
+	t.Cleanup(func() {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			s, err := FindBuild(dir)
+			if err != nil || s.SupervisorPID == os.Getpid() || !sameProcess(s.SupervisorPID, s.SuperStart) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("the supervisor (pid %d) of the build in %s is still running", s.SupervisorPID, dir)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }
 
 func followToEnd(t *testing.T, st *State, timeout time.Duration) (last Progress, n int) {
@@ -372,6 +396,7 @@ func TestSurvivesHangup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	supervisorGoneAtEnd(t, dir)
 	t.Cleanup(func() {
 		if s, err := FindBuild(dir); err == nil && s.Running() {
 			syscall.Kill(-s.PGID, syscall.SIGKILL)
