@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,9 +47,13 @@ func TestFlowVerifyBitBakeCheck(t *testing.T) {
 	}
 	dir, build, p := bbProject(t, strings.Replace(bbVars, "{", `{"sleep": 120, `, 1)) // the first parse takes two minutes, unless stopped
 	svc := fakeServices()
+	// Verify runs in a command's goroutine: reqs is read under mu.
+	var mu sync.Mutex
 	var reqs []VerifyRequest
 	svc.Verify = func(ctx context.Context, p *model.Project, r VerifyRequest) (*VerifyReport, error) {
+		mu.Lock()
 		reqs = append(reqs, r)
+		mu.Unlock()
 		r.NoAWS = true // the checks that need no account: the first-boot ones are among them
 		return verifyService(app.AWSOptions{})(ctx, p, r)
 	}
@@ -106,6 +111,8 @@ func TestFlowVerifyBitBakeCheck(t *testing.T) {
 			strings.Contains(screen, "FAIL claim files in image") && strings.Contains(screen, "BitBake: CLAIM_CERT_PATH = /nowhere/claim.cert.pem: not found") &&
 			strings.Contains(screen, "The first-boot lines are BitBake's") && !strings.Contains(screen, "no time-sync service")
 	})
+	mu.Lock()
+	defer mu.Unlock()
 	if len(reqs) != 3 || reqs[0].BitBake || !reqs[1].BitBake || !reqs[2].BitBake {
 		t.Errorf("verify ran with %+v, want the conf-only checks, then BitBake twice", reqs)
 	}
