@@ -257,15 +257,5 @@ func iamListPolicyTags(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var b xb
-	ts := iamPage(c, &b, p.tags)
-	b.open("Tags")
-	for _, t := range ts {
-		b.open("member")
-		b.leaf("Key", t.Key)
-		b.leaf("Value", t.Value)
-		b.close("member")
-	}
-	b.close("Tags")
-	return b.String(), nil
+	return iamListTags(c, p.tags), nil
 }

@@ -175,17 +175,7 @@ func iamListRoleTags(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var b xb
-	ts := iamPage(c, &b, r.tags)
-	b.open("Tags")
-	for _, t := range ts {
-		b.open("member")
-		b.leaf("Key", t.Key)
-		b.leaf("Value", t.Value)
-		b.close("member")
-	}
-	b.close("Tags")
-	return b.String(), nil
+	return iamListTags(c, r.tags), nil
 }
 
 func iamTagRole(c *call) (any, *apiError) {
