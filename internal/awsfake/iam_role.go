@@ -204,12 +204,22 @@ func iamUntagRole(c *call) (any, *apiError) {
 	return "", nil
 }
 
-func iamAttachRolePolicy(c *call) (any, *apiError) {
+// roleAnd reads the role of RoleName, then a second parameter (PolicyArn,
+// PolicyName) in that order, for the calls on one policy of one role.
+func (c *call) roleAnd(k constraint, param string) (*role, string, *apiError) {
 	r, e := c.roleParam()
 	if e != nil {
-		return nil, e
+		return nil, "", e
 	}
-	arn, e := iamPolicyArn.iam(c.form, "PolicyArn")
+	v, e := k.iam(c.form, param)
+	if e != nil {
+		return nil, "", e
+	}
+	return r, v, nil
+}
+
+func iamAttachRolePolicy(c *call) (any, *apiError) {
+	r, arn, e := c.roleAnd(iamPolicyArn, "PolicyArn")
 	if e != nil {
 		return nil, e
 	}
@@ -227,11 +237,7 @@ func iamAttachRolePolicy(c *call) (any, *apiError) {
 }
 
 func iamDetachRolePolicy(c *call) (any, *apiError) {
-	r, e := c.roleParam()
-	if e != nil {
-		return nil, e
-	}
-	arn, e := iamPolicyArn.iam(c.form, "PolicyArn")
+	r, arn, e := c.roleAnd(iamPolicyArn, "PolicyArn")
 	if e != nil {
 		return nil, e
 	}
@@ -268,11 +274,7 @@ func iamListAttachedRolePolicies(c *call) (any, *apiError) {
 }
 
 func iamPutRolePolicy(c *call) (any, *apiError) {
-	r, e := c.roleParam()
-	if e != nil {
-		return nil, e
-	}
-	name, e := iamPolicyName.iam(c.form, "PolicyName")
+	r, name, e := c.roleAnd(iamPolicyName, "PolicyName")
 	if e != nil {
 		return nil, e
 	}
@@ -297,11 +299,7 @@ func iamPutRolePolicy(c *call) (any, *apiError) {
 }
 
 func (c *call) rolePolicy() (*role, string, *apiError) {
-	r, e := c.roleParam()
-	if e != nil {
-		return nil, "", e
-	}
-	name, e := iamPolicyName.iam(c.form, "PolicyName")
+	r, name, e := c.roleAnd(iamPolicyName, "PolicyName")
 	if e != nil {
 		return nil, "", e
 	}
