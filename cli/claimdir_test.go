@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/model"
 )
 
@@ -16,9 +15,7 @@ import (
 // project (claim_dir "required") and verify looked for them beside
 // fleetbake.toml.
 func TestNoClaimDirIsOneFolderForApplyGenerateVerify(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s, func(p *model.Project) { p.Greengrass.ClaimDir = "" })
 	want := filepath.Join(dir, model.DefaultClaimDir, model.ClaimKeyFile)
 	if _, err := os.Stat(want); err != nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/model"
 )
 
@@ -15,9 +14,7 @@ import (
 // `rotate-claim` write the endpoints and names into that file, through the
 // link, and every line the engineer wrote is still there, in its order.
 func TestProvisionCLIEditsALinkedCommentedProjectFile(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	hand := `# Gateway image; ask Ana before changing the machine.
 format = 1

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/internal/layertree"
 	"fleetbake/model"
 )
@@ -19,9 +18,7 @@ import (
 // release alone would say "new" and every conf check would look for
 // variables that are not there.
 func TestVerifyTakesTheGenerationFromLocalConf(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "src")
 	layertree.Write(t, tree, layertree.Standard("scarthgap", false))

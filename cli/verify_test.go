@@ -65,9 +65,7 @@ func TestVerifyPassesAfterApplyAndGenerate(t *testing.T) {
 }
 
 func verifyPasses(t *testing.T, release, nucleus, confVar string) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s, func(p *model.Project) {
 		if release != "" {
 			p.Release = release
@@ -146,9 +144,7 @@ func TestVerifyNamesTheDeniedAction(t *testing.T) {
 		{"vf-CorePolicy", "iot:AssumeRoleWithCertificate", "FAIL  core policy"},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
-			provisionEnv(t)
-			s := awsfake.New(awsfake.Options{})
-			defer s.Close()
+			s := fakeAWS(t)
 			_, cfg := verifyProject(t, s)
 			setPolicy(t, s, tc.policy, dropAction(t, s, tc.policy, tc.action))
 			code, out := runVerifyCLI(t, cfg, s.URL)
@@ -166,9 +162,7 @@ func TestVerifyNamesTheDeniedAction(t *testing.T) {
 }
 
 func TestVerifyAfterDestroyNamesWhatIsMissing(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "destroy", "--yes", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("destroy: %d\n%s\n%s", code, out, errs)
@@ -188,9 +182,7 @@ func TestVerifyAfterDestroyNamesWhatIsMissing(t *testing.T) {
 }
 
 func TestVerifyClaimKeyThatDoesNotMatch(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	// Another project's key in place of this one's.
 	other := t.TempDir()
@@ -218,9 +210,7 @@ func TestVerifyClaimKeyThatDoesNotMatch(t *testing.T) {
 }
 
 func TestVerifyExitCodes(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	// No project file: 2.
 	code, out := runVerifyCLI(t, filepath.Join(dir, "none.toml"), s.URL)
@@ -243,9 +233,7 @@ func TestVerifyExitCodes(t *testing.T) {
 // A local.conf whose endpoint is not the account's fails check 1 and says
 // to generate again.
 func TestVerifyConfEndpointDiffers(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	path := filepath.Join(dir, "build", "conf", "local.conf")
 	b, err := os.ReadFile(path)
@@ -271,9 +259,7 @@ func TestVerifyConfEndpointDiffers(t *testing.T) {
 // DescribeProvisioningTemplate for the core policy's name, GetPolicy, then
 // TestAuthorization), not one per call.
 func TestVerifyRunsChecksConcurrently(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	const lat = 150 * time.Millisecond
 	s.SetLatency(lat)
@@ -297,9 +283,7 @@ func TestVerifyRunsChecksConcurrently(t *testing.T) {
 // Without the claim files on disk the file checks fail, the policy checks
 // that need the certificate are skipped, and verify still reports them all.
 func TestVerifyWithoutClaimFiles(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	if err := os.RemoveAll(filepath.Join(dir, "claim-certs")); err != nil {
 		t.Fatal(err)
