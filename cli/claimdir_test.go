@@ -34,7 +34,7 @@ func TestNoClaimDirIsOneFolderForApplyGenerateVerify(t *testing.T) {
 	if data, _ := os.ReadFile(cfg); strings.Contains(string(data), "claim_dir") {
 		t.Fatalf("claim_dir still in the project file:\n%s", data)
 	}
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "generate"); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
 		t.Fatalf("generate without claim_dir: exit %d\n%s\n%s", code, out, errs)
 	}
 	lc, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))

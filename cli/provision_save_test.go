@@ -44,7 +44,7 @@ claim_dir = "claim-certs"
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"apply", "rotate-claim"} {
-		if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", cmd, "--endpoint-url", s.URL); code != 0 {
+		if code, out, errs := runCLI(t, "--config", cfg, "provision", cmd, "--endpoint-url", s.URL); code != 0 {
 			t.Fatalf("%s: %d\n%s\n%s", cmd, code, out, errs)
 		}
 		if fi, err := os.Lstat(cfg); err != nil || fi.Mode()&os.ModeSymlink == 0 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -58,13 +57,6 @@ func savedProject(t *testing.T, prefix string, edit ...func(*model.Project)) (di
 	return dir, cfg
 }
 
-func runProvisionCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Run(args, strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func TestProvisionCLIApplyDestroyNeverShowsTheKey(t *testing.T) {
 	for _, awsKey := range []bool{false, true} {
 		t.Run(fmt.Sprintf("aws-generated-key=%v", awsKey), func(t *testing.T) { cliNeverShowsTheKey(t, awsKey) })
@@ -80,7 +72,7 @@ func cliNeverShowsTheKey(t *testing.T, awsKey bool) {
 		if awsKey && len(args) > 1 && args[1] != "destroy" {
 			args = append(args, "--aws-generated-key")
 		}
-		code, out, errs := runProvisionCLI(t, append([]string{"--config", cfg}, args...)...)
+		code, out, errs := runCLI(t, append([]string{"--config", cfg}, args...)...)
 		all.WriteString(out + errs)
 		if code != wantCode {
 			t.Fatalf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, wantCode, out, errs)
@@ -148,14 +140,14 @@ func TestProvisionCLIConflictAndBadFlags(t *testing.T) {
 	s := fakeAWS(t)
 	_, cfg := savedProject(t, "cli")
 	s.CreateIoTPolicyDirect("cli-CorePolicy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}`)
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 	if code != 1 || !strings.Contains(errs, "cli-CorePolicy") || !strings.Contains(errs, "did not create") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 	if s.MutatingCalls() != 0 {
 		t.Errorf("apply with a conflict changed AWS: %v", s.Calls())
 	}
-	code, _, errs = runProvisionCLI(t, "--config", cfg, "provision", "plan", "--generation", "middle")
+	code, _, errs = runCLI(t, "--config", cfg, "provision", "plan", "--generation", "middle")
 	if code == 0 || !strings.Contains(errs, "--generation") {
 		t.Errorf("bad --generation: exit %d %s", code, errs)
 	}
@@ -213,7 +205,7 @@ func TestProvisionCLIGenerationFollowsTheTree(t *testing.T) {
 			if tc.want == model.GenerationOld {
 				params = "ThingName, ThingGroupName"
 			}
-			code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+			code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 			if code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 			}
@@ -237,10 +229,10 @@ func TestProvisionCLIGenerationFollowsTheTree(t *testing.T) {
 func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
 	s := fakeAWS(t)
 	_, cfg := savedProject(t, "rot")
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
 	}
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "rotate-claim", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "rotate-claim", "--endpoint-url", s.URL)
 	if code != 0 {
 		t.Fatalf("rotate: %d\n%s\n%s", code, out, errs)
 	}
@@ -274,7 +266,7 @@ func TestProvisionCLIApplyKeepsEditsMadeWhileItRan(t *testing.T) {
 		}
 		os.Chmod(cfg, 0o600)
 	})
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
 	}
 	if !edited {
@@ -307,7 +299,7 @@ func TestProvisionCLIApplyRefusesToOverwriteABrokenEdit(t *testing.T) {
 			os.WriteFile(cfg, broken, 0o644)
 		}
 	})
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 	if code == 0 {
 		t.Fatalf("apply over a broken edit succeeded:\n%s", out)
 	}

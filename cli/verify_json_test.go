@@ -71,7 +71,7 @@ func TestVerifyJSONEscapesControls(t *testing.T) {
 		if asJSON {
 			args = append(args, "--json")
 		}
-		code, out, errs := runProvisionCLI(t, args...)
+		code, out, errs := runCLI(t, args...)
 		if code != 0 {
 			t.Fatalf("json %v: exit %d\n%s\n%s", asJSON, code, out, errs)
 		}

@@ -46,7 +46,7 @@ func liveProject(t *testing.T, s *awsfake.Server, d model.DeviceProfile, awsKey 
 		apply = append(apply, "--aws-generated-key")
 	}
 	for _, args := range [][]string{apply, {"--config", cfg, "generate"}} {
-		if code, out, errs := runProvisionCLI(t, args...); code != 0 {
+		if code, out, errs := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errs)
 		}
 	}
