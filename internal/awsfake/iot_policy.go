@@ -304,11 +304,7 @@ func iotListAttachedPolicies(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"policies": append([]map[string]any{}, items...)}
-	if next != "" {
-		out["nextMarker"] = next
-	}
-	return out, nil
+	return listAnswer("policies", append([]map[string]any{}, items...), "nextMarker", next), nil
 }
 
 func iotListTargetsForPolicy(c *call) (any, *apiError) {
@@ -320,9 +316,5 @@ func iotListTargetsForPolicy(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"targets": append([]string{}, items...)}
-	if next != "" {
-		out["nextMarker"] = next
-	}
-	return out, nil
+	return listAnswer("targets", append([]string{}, items...), "nextMarker", next), nil
 }

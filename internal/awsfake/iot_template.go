@@ -265,11 +265,7 @@ func iotListTemplateVersions(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"versions": append([]map[string]any{}, items...)}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listAnswer("versions", append([]map[string]any{}, items...), "nextToken", next), nil
 }
 
 func iotDeleteTemplateVersion(c *call) (any, *apiError) {
