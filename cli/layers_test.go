@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,15 +150,8 @@ func TestInitRefusesInvalidValues(t *testing.T) {
 }
 
 func TestLayersFetchEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	mirror := t.TempDir()
+	fetchMirror(t)
 	rel := "scarthgap"
-	layertree.BareRepo(t, mirror, "poky", rel, layertree.Spec{Layers: layertree.Rebase("poky", layertree.Poky(rel))})
-	layertree.BareRepo(t, mirror, "meta-openembedded", rel, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(rel))})
-	layertree.BareRepo(t, mirror, "meta-aws", rel, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(rel, true)})})
-	t.Setenv(model.GitMirrorEnv, mirror)
 
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "fleetbake.toml")
