@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -99,7 +97,7 @@ func runBuildAttach(env *cliEnv, args []string) error {
 // followBuild prints the build's progress until it ends or the user
 // detaches (Ctrl-C, hang-up), and returns BitBake's exit code.
 func followBuild(env *cliEnv, st *app.BuildState) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := sessionContext()
 	defer stop()
 	pr := newProgressPrinter(env.stdout, outputIsTerminal(env.stdout))
 	var last app.BuildProgress
@@ -138,7 +136,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	if *timeout == 0 {
 		return nil
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := sessionContext()
 	defer cancel()
 	// Wait for the build to end; on timeout climb one level, and give a
 	// forced stop a minute before terminating.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -121,10 +119,6 @@ func printDevices(w io.Writer, p *model.Project, pv *app.AWSProvisioner, f *prov
 	if d.Caveat != "" {
 		fmt.Fprintln(w, "note: "+d.Caveat)
 	}
-}
-
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
 // printAccount names the account, principal and region every provision
