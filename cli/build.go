@@ -6,31 +6,34 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
 
 	"fleetbake/app"
-	"fleetbake/model"
 )
 
 // bitbakeCmdEnv replaces bitbake with another program (tests only: a script
 // that prints BitBake's output, or a wrapper around a plain BitBake checkout).
 const bitbakeCmdEnv = "FLEETBAKE_BITBAKE_CMD"
 
-// loadBuildProject loads and validates the project and returns its build folder.
-func loadBuildProject(env *cliEnv) (*model.Project, string, error) {
+// buildDirOf parses the flags of a build subcommand that acts on the build
+// already started (attach, stop, status), then loads and validates the
+// project and returns its build folder.
+func buildDirOf(env *cliEnv, flags *flag.FlagSet, args []string) (string, error) {
+	if err := flags.Parse(args); err != nil {
+		return "", err
+	}
 	p, err := app.Open(env.configPath)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	return p, p.Abs(p.BuildDir), nil
+	return p.Abs(p.BuildDir), nil
 }
 
 func runBuild(env *cliEnv, args []string) error {
@@ -77,11 +80,7 @@ func runBuild(env *cliEnv, args []string) error {
 }
 
 func runBuildAttach(env *cliEnv, args []string) error {
-	flags := newFlags(env, "build attach")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	_, buildDir, err := loadBuildProject(env)
+	buildDir, err := buildDirOf(env, newFlags(env, "build attach"), args)
 	if err != nil {
 		return err
 	}
@@ -98,7 +97,7 @@ func runBuildAttach(env *cliEnv, args []string) error {
 // followBuild prints the build's progress until it ends or the user
 // detaches (Ctrl-C, hang-up), and returns BitBake's exit code.
 func followBuild(env *cliEnv, st *app.BuildState) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := sessionContext()
 	defer stop()
 	pr := newProgressPrinter(env.stdout, outputIsTerminal(env.stdout))
 	var last app.BuildProgress
@@ -125,10 +124,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	flags := newFlags(env, "build stop")
 	force := flags.Bool("force", false, "kill running tasks now (BitBake's second Ctrl-C)")
 	timeout := flags.Duration("timeout", 10*time.Minute, "wait this long for running tasks to finish, then escalate (0: do not wait)")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	_, buildDir, err := loadBuildProject(env)
+	buildDir, err := buildDirOf(env, flags, args)
 	if err != nil {
 		return err
 	}
@@ -140,7 +136,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	if *timeout == 0 {
 		return nil
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := sessionContext()
 	defer cancel()
 	// Wait for the build to end; on timeout climb one level, and give a
 	// forced stop a minute before terminating.
@@ -184,11 +180,7 @@ func printStopLevel(w io.Writer, res app.StopResult) {
 }
 
 func runBuildStatus(env *cliEnv, args []string) error {
-	flags := newFlags(env, "build status")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	_, buildDir, err := loadBuildProject(env)
+	buildDir, err := buildDirOf(env, newFlags(env, "build status"), args)
 	if err != nil {
 		return err
 	}

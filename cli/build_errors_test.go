@@ -97,17 +97,7 @@ func TestCLIBuildStatusParsePercent(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build --detach: %d\n%s", code, out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, out = fb(t, env, "--config", cfg, "build", "status")
-		if strings.Contains(out, "phase:    parsing (Parsing recipes 60%)") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status never showed 60%% parsed:\n%s", out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitStatusShows(t, env, cfg, "phase:    parsing (Parsing recipes 60%)", 10*time.Second, 100*time.Millisecond)
 	if _, err := os.Stat(filepath.Join(buildDir, engine.EventLogFile)); err != nil {
 		t.Fatal(err)
 	}

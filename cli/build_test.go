@@ -218,25 +218,7 @@ func TestCLIAttachStopAndRefuseSecond(t *testing.T) {
 		t.Errorf("second build: %d\n%s", code, out)
 	}
 	// Attach in the background; stop; attach must end with BitBake's code.
-	attach := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "attach")
-	var aout bytes.Buffer
-	attach.Stdout, attach.Stderr = &aout, &aout
-	if err := attach.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	code, out = fb(t, env, "--config", cfg, "build", "stop", "--timeout", "30s")
-	if code != 0 || !strings.Contains(out, "sent SIGINT") || !strings.Contains(out, "ended with exit code 1") {
-		t.Errorf("stop: %d\n%s", code, out)
-	}
-	attach.Wait()
-	if c := attach.ProcessState.ExitCode(); c != 1 || !strings.Contains(aout.String(), "bitbake exited with code 1") {
-		t.Errorf("attach exit %d:\n%s", c, aout.String())
-	}
-	code, out = fb(t, env, "--config", cfg, "build", "status")
-	if code != 1 || !strings.Contains(out, "stopped (exit code 1)") {
-		t.Errorf("status after stop: %d\n%s", code, out)
-	}
+	stopWhileAttached(t, env, cfg, time.Second, 30*time.Second)
 	code, out = fb(t, env, "--config", cfg, "build", "stop")
 	if code == 0 || !strings.Contains(out, "no build is running") {
 		t.Errorf("stop with nothing running: %d\n%s", code, out)
@@ -293,7 +275,7 @@ func TestCLIRealBitBakeSurvivesHangup(t *testing.T) {
 	if err := hellobb.Write(buildDir, hellobb.Options{SleepSeconds: 3}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { waitBitBakeServerGone(buildDir) })
+	t.Cleanup(func() { engine.WaitServerGone(buildDir, 30*time.Second) })
 	wrapper := writeScript(t, "bitbake", fmt.Sprintf("#!/bin/sh\nexport BBPATH=\"$PWD\" PATH=%q/bin:\"$PATH\"\nexec bitbake \"$@\"\n", checkout))
 	env := []string{bitbakeCmdEnv + "=" + wrapper}
 	// The sleeping recipe: the hang-up comes while its do_compile runs.
@@ -310,18 +292,49 @@ func TestCLIRealBitBakeSurvivesHangup(t *testing.T) {
 	}
 }
 
-func waitBitBakeServerGone(dir string) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		data, err := os.ReadFile(filepath.Join(dir, "bitbake.lock"))
-		f := strings.Fields(string(data))
-		if err != nil || len(f) == 0 {
+// waitStatusShows runs `build status` every `every` until its output holds
+// want; the test fails when status says the build ended (non-zero exit)
+// or at the deadline.
+func waitStatusShows(t *testing.T, env []string, cfg, want string, timeout, every time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		code, out := fb(t, env, "--config", cfg, "build", "status")
+		if strings.Contains(out, want) {
 			return
 		}
-		if _, err := os.Stat("/proc/" + f[0]); err != nil {
-			return
+		if code != 0 || time.Now().After(deadline) {
+			t.Fatalf("build status never showed %q: %d\n%s", want, code, out)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(every)
+	}
+}
+
+// stopWhileAttached follows the running build with `build attach` in
+// another process, stops it with `build stop` after settle, and checks
+// that the stop was gentle and BitBake exited 1, that attach ended with
+// that code and that status says stopped.
+func stopWhileAttached(t *testing.T, env []string, cfg string, settle, stopTimeout time.Duration) {
+	t.Helper()
+	attach := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "attach")
+	attach.Env = append(os.Environ(), env...)
+	var aout bytes.Buffer
+	attach.Stdout, attach.Stderr = &aout, &aout
+	if err := attach.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(settle)
+	code, out := fb(t, env, "--config", cfg, "build", "stop", "--timeout", stopTimeout.String())
+	if code != 0 || !strings.Contains(out, "sent SIGINT") || !strings.Contains(out, "ended with exit code 1") {
+		t.Errorf("stop: %d\n%s", code, out)
+	}
+	attach.Wait()
+	if c := attach.ProcessState.ExitCode(); c != 1 || !strings.Contains(aout.String(), "bitbake exited with code 1") {
+		t.Errorf("attach exit %d:\n%s", c, aout.String())
+	}
+	code, out = fb(t, env, "--config", cfg, "build", "status")
+	if code != 1 || !strings.Contains(out, "stopped (exit code 1)") {
+		t.Errorf("status after stop: %d\n%s", code, out)
 	}
 }
 
@@ -338,7 +351,7 @@ func realBitBakeProject(t *testing.T, sleep int, image string) (env []string, cf
 	if err := hellobb.Write(buildDir, hellobb.Options{SleepSeconds: sleep}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { waitBitBakeServerGone(buildDir) })
+	t.Cleanup(func() { engine.WaitServerGone(buildDir, 30*time.Second) })
 	wrapper := writeScript(t, "bitbake", fmt.Sprintf("#!/bin/sh\nexport BBPATH=\"$PWD\" PATH=%q/bin:\"$PATH\"\nexec bitbake \"$@\"\n", checkout))
 	return []string{bitbakeCmdEnv + "=" + wrapper}, buildProject(t, buildDir, image), buildDir
 }
@@ -378,37 +391,8 @@ func TestCLIRealBitBakeAttachAndStop(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build --detach: %d\n%s", code, out)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		code, out = fb(t, env, "--config", cfg, "build", "status")
-		if strings.Contains(out, "running:  hello-sleep do_compile") {
-			break
-		}
-		if code != 0 || time.Now().After(deadline) {
-			t.Fatalf("never saw do_compile running: %d\n%s", code, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	attach := exec.Command(fleetbakeBinary(t), "--config", cfg, "build", "attach")
-	attach.Env = append(os.Environ(), env...)
-	var aout bytes.Buffer
-	attach.Stdout, attach.Stderr = &aout, &aout
-	if err := attach.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
-	code, out = fb(t, env, "--config", cfg, "build", "stop", "--timeout", "60s")
-	if code != 0 || !strings.Contains(out, "sent SIGINT") || !strings.Contains(out, "ended with exit code 1") {
-		t.Errorf("stop: %d\n%s", code, out)
-	}
-	attach.Wait()
-	if c := attach.ProcessState.ExitCode(); c != 1 || !strings.Contains(aout.String(), "bitbake exited with code 1") {
-		t.Errorf("attach exit %d:\n%s", c, aout.String())
-	}
-	code, out = fb(t, env, "--config", cfg, "build", "status")
-	if code != 1 || !strings.Contains(out, "stopped (exit code 1)") {
-		t.Errorf("status after stop: %d\n%s", code, out)
-	}
+	waitStatusShows(t, env, cfg, "running:  hello-sleep do_compile", 60*time.Second, 200*time.Millisecond)
+	stopWhileAttached(t, env, cfg, 500*time.Millisecond, 60*time.Second)
 	// The running do_compile was let finish: its log shows the whole sleep.
 	log, _ := os.ReadFile(engine.LogPath(buildDir))
 	if !strings.Contains(string(log), "hello-sleep-1.0-r0: task do_compile: Succeeded") {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/model"
 )
 
@@ -16,9 +15,7 @@ import (
 // project (claim_dir "required") and verify looked for them beside
 // fleetbake.toml.
 func TestNoClaimDirIsOneFolderForApplyGenerateVerify(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s, func(p *model.Project) { p.Greengrass.ClaimDir = "" })
 	want := filepath.Join(dir, model.DefaultClaimDir, model.ClaimKeyFile)
 	if _, err := os.Stat(want); err != nil {
@@ -37,7 +34,7 @@ func TestNoClaimDirIsOneFolderForApplyGenerateVerify(t *testing.T) {
 	if data, _ := os.ReadFile(cfg); strings.Contains(string(data), "claim_dir") {
 		t.Fatalf("claim_dir still in the project file:\n%s", data)
 	}
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "generate"); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
 		t.Fatalf("generate without claim_dir: exit %d\n%s\n%s", code, out, errs)
 	}
 	lc, err := os.ReadFile(filepath.Join(dir, "build", "conf", "local.conf"))

@@ -16,10 +16,7 @@ func TestExportKasLockAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
 	commitFixtureRepos(t, dir)
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	if code, _, errs := runCLI(t, "--config", cfg, "layers", "lock"); code != 0 {
 		t.Fatalf("lock: %s", errs)
 	}
@@ -62,10 +59,7 @@ func TestExportKasLockAndCheck(t *testing.T) {
 func TestExportKasRefusesLayerOutsideGit(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	kas := filepath.Join(dir, "kas.yml")
 	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas)
 	if code == 0 || !strings.Contains(errs, "is in no git repository") || !strings.Contains(errs, "fleetbake layers lock") {
@@ -79,10 +73,7 @@ func TestExportKasRefusesLayerOutsideGit(t *testing.T) {
 func TestExportCIWritesPipeline(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	code, _, errs := runCLI(t, "--config", cfg, "export", "ci", "--github")
 	if code == 0 || !strings.Contains(errs, "--runner-label") {
 		t.Fatalf("--github without a runner label: exit %d: %s", code, errs)
@@ -111,10 +102,7 @@ func TestExportKasMakesTheFolder(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
 	commitFixtureRepos(t, dir) // kas names layers by their repositories
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	kas := filepath.Join(dir, "kas", "team", "fleetbake.yml")
 	code, out, errs := runCLI(t, "--config", cfg, "export", "kas", "-o", kas)
 	if code != 0 || !strings.Contains(out, "wrote "+kas) {
@@ -147,10 +135,7 @@ func TestExportKasMakesTheFolder(t *testing.T) {
 func TestExportRefusesFolderAndOtherEngineFlags(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	kasDir := filepath.Join(dir, "kas")
 	if err := os.Mkdir(kasDir, 0o755); err != nil {
 		t.Fatal(err)

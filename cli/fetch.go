@@ -3,15 +3,12 @@ package cli
 // `layers fetch` and its progress printer.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -42,7 +39,7 @@ func runLayersFetch(env *cliEnv, args []string) error {
 	}
 	// SIGHUP too: a dropped SSH session then cleans up as Ctrl-C does,
 	// instead of leaving the unfinished clones for the next run to remove.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := sessionContext()
 	defer stop()
 	pr := newFetchPrinter(env.stdout, outputIsTerminal(env.stdout))
 	res, err := app.FetchProject(ctx, p, app.FetchOptions{History: *history, Jobs: *jobs, Events: pr.event},

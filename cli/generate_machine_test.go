@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,10 +23,7 @@ func TestGenerateSaysMachineLayerIsNotFetched(t *testing.T) {
 		t.Run(tc.machine, func(t *testing.T) {
 			dir := t.TempDir()
 			layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-			cfg := filepath.Join(dir, "fleetbake.toml")
-			if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", tc.layers, "--machine", tc.machine); code != 0 {
-				t.Fatalf("init: %s", errs)
-			}
+			cfg := initProject(t, dir, "--layers", tc.layers, "--machine", tc.machine)
 			code, out, errs := runCLI(t, "--config", cfg, "generate")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)

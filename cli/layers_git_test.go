@@ -22,10 +22,7 @@ func TestLayersRunsGitOnlyForAPinReport(t *testing.T) {
 		gitIn(t, filepath.Join(dir, repo), "add", "-A")
 		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
 	}
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	// A git on PATH that notes each call, then runs the real one.
 	realGit, err := exec.LookPath("git")
 	if err != nil {

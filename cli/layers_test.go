@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +18,17 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := Run(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// initProject runs `fleetbake init` with args for dir/fleetbake.toml and
+// returns that path.
+func initProject(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "fleetbake.toml")
+	if code, _, errs := runCLI(t, append([]string{"--config", cfg, "init"}, args...)...); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	return cfg
 }
 
 func TestLayersWithoutCheckoutListsCatalog(t *testing.T) {
@@ -61,10 +71,7 @@ func TestLayersJSON(t *testing.T) {
 	spec := layertree.Standard("scarthgap", true)
 	spec.Layers = append(spec.Layers, layertree.Layer{Dir: "meta-broken", Conf: "BBFILE_COLLECTIONS += \"broken\n"})
 	layertree.Write(t, dir, spec)
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws", "--machine", "raspberrypi4-64")
 	code, out, errs := runCLI(t, "--config", cfg, "layers", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -143,15 +150,8 @@ func TestInitRefusesInvalidValues(t *testing.T) {
 }
 
 func TestLayersFetchEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	mirror := t.TempDir()
+	fetchMirror(t)
 	rel := "scarthgap"
-	layertree.BareRepo(t, mirror, "poky", rel, layertree.Spec{Layers: layertree.Rebase("poky", layertree.Poky(rel))})
-	layertree.BareRepo(t, mirror, "meta-openembedded", rel, layertree.Spec{Layers: layertree.Rebase("meta-openembedded", layertree.MetaOE(rel))})
-	layertree.BareRepo(t, mirror, "meta-aws", rel, layertree.Spec{Layers: layertree.Rebase("meta-aws", []layertree.Layer{layertree.MetaAWS(rel, true)})})
-	t.Setenv(model.GitMirrorEnv, mirror)
 
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "fleetbake.toml")
@@ -220,10 +220,7 @@ func TestInitOnFreshMachineThenGenerate(t *testing.T) {
 func TestExitCodesForScripts(t *testing.T) {
 	dir := t.TempDir()
 	layertree.Write(t, dir, layertree.Standard("scarthgap", true))
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "qemux86-64"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws", "--machine", "qemux86-64")
 	if code, out, errs := runCLI(t, "--config", cfg, "generate", "--check"); code != 1 || !strings.Contains(out, "would be") || !strings.Contains(errs, "not up to date") {
 		t.Fatalf("generate --check before generate: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -259,10 +256,7 @@ func TestLayersEscapesTerminalSequences(t *testing.T) {
 		layertree.Layer{Dir: "meta-broken", Conf: "BBFILE_COLLECTIONS += \"x\x1b[31m\n"},
 	)
 	layertree.Write(t, dir, spec)
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws", "--machine", "raspberrypi4-64")
 	_, out, errs := runCLI(t, "--config", cfg, "layers")
 	for _, s := range []string{out, errs} {
 		if i := strings.IndexAny(s, "\x1b\x07\u009b"); i >= 0 {
@@ -285,10 +279,7 @@ func TestLayersJSONEscapesDELAndC1(t *testing.T) {
 	name := "meta-ev\x7fil\u009b2J\u202eok"
 	spec.Layers = append(spec.Layers, layertree.Layer{Dir: name, Conf: "BBFILE_COLLECTIONS += \"evil\"\nLAYERSERIES_COMPAT_evil = \"scarthgap\"\n"})
 	layertree.Write(t, dir, spec)
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "raspberrypi4-64"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws", "--machine", "raspberrypi4-64")
 	_, out, _ := runCLI(t, "--config", cfg, "layers", "--json")
 	for _, r := range out {
 		if model.IsControl(r) && r != '\n' {
@@ -320,10 +311,7 @@ func TestGenerateEscapesTerminalSequences(t *testing.T) {
 	spec := layertree.Standard("scarthgap", true)
 	spec.Layers = append(spec.Layers, layertree.Layer{Dir: "meta-broken\x1b[5m", Conf: "BBFILE_COLLECTIONS += \"x\n"})
 	layertree.Write(t, dir, spec)
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws", "--machine", "qemuarm64"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws", "--machine", "qemuarm64")
 	if code, _, errs := runCLI(t, "--config", cfg, "generate"); code != 0 {
 		t.Fatalf("generate: %s", errs)
 	}

@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"fleetbake/model"
 )
@@ -45,7 +43,7 @@ func runLayersLock(env *cliEnv, args []string) error {
 	if len(res.NotOnDisk) > 0 {
 		return fmt.Errorf("%d layer(s) not on disk (%s first): run `fleetbake layers fetch`, then lock", len(res.NotOnDisk), res.NotOnDisk[0].Name)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	pins, err := model.Lock(ctx, p, res)
 	if err != nil {

@@ -36,10 +36,7 @@ func TestLayersLockAndPinReport(t *testing.T) {
 		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
 		heads[repo] = gitIn(t, filepath.Join(dir, repo), "rev-parse", "HEAD")
 	}
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	code, out, errs := runCLI(t, "--config", cfg, "layers", "lock")
 	if code != 0 {
 		t.Fatalf("lock: exit %d: %s", code, errs)
@@ -118,10 +115,7 @@ func TestLayersLockNamesLayerOutsideGit(t *testing.T) {
 		gitIn(t, filepath.Join(dir, repo), "add", "-A")
 		gitIn(t, filepath.Join(dir, repo), "commit", "-q", "-m", "fixture")
 	}
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	if code, _, errs := runCLI(t, "--config", cfg, "init", "--layers", "meta-aws"); code != 0 {
-		t.Fatalf("init: %s", errs)
-	}
+	cfg := initProject(t, dir, "--layers", "meta-aws")
 	code, out, errs := runCLI(t, "--config", cfg, "layers", "lock")
 	if code != 0 || strings.Count(out, "pinned ") != 2 {
 		t.Fatalf("lock: exit %d\n%s%s", code, out, errs)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -67,25 +65,26 @@ func openProvisioner(ctx context.Context, env *cliEnv, f *provisionFlags) (*mode
 // provisionRun is what every provision subcommand starts with: its flags,
 // a context that Ctrl-C cancels, the project and its provisioner.
 type provisionRun struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	f      *provisionFlags
-	p      *model.Project
-	pv     *app.AWSProvisioner
+	ctx context.Context
+	f   *provisionFlags
+	p   *model.Project
+	pv  *app.AWSProvisioner
 }
 
-func startProvision(env *cliEnv, name string, args []string, withYes bool) (*provisionRun, error) {
+// runProvision starts a provision subcommand and runs its body, then
+// releases the Ctrl-C context: the start and the end every subcommand has.
+func runProvision(env *cliEnv, name string, args []string, withYes bool, body func(r *provisionRun) error) error {
 	f, err := parseProvisionFlags(env, name, args, withYes)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ctx, cancel := signalContext()
+	defer cancel()
 	p, pv, err := openProvisioner(ctx, env, f)
 	if err != nil {
-		cancel()
-		return nil, err
+		return err
 	}
-	return &provisionRun{ctx: ctx, cancel: cancel, f: f, p: p, pv: pv}, nil
+	return body(&provisionRun{ctx: ctx, f: f, p: p, pv: pv})
 }
 
 // showPlan plans, and prints the account, the devices and the plan (plan
@@ -95,7 +94,7 @@ func (r *provisionRun) showPlan(w io.Writer) (*app.ProvisionPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	printIdentity(w, plan)
+	printAccount(w, plan.Identity.Account, plan.Identity.ARN, plan.Region)
 	printDevices(w, r.p, r.pv, r.f)
 	printPlan(w, plan)
 	return plan, nil
@@ -107,7 +106,7 @@ func (r *provisionRun) status(w io.Writer) (*app.ProvisionPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	printIdentity(w, st)
+	printAccount(w, st.Identity.Account, st.Identity.ARN, st.Region)
 	return st, nil
 }
 
@@ -122,12 +121,10 @@ func printDevices(w io.Writer, p *model.Project, pv *app.AWSProvisioner, f *prov
 	}
 }
 
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt)
-}
-
-func printIdentity(w io.Writer, plan *app.ProvisionPlan) {
-	fmt.Fprintf(w, "AWS account %s, principal %s, region %s\n", plan.Identity.Account, plan.Identity.ARN, plan.Region)
+// printAccount names the account, principal and region every provision
+// subcommand acts in, before it does anything.
+func printAccount(w io.Writer, account, principal, region string) {
+	fmt.Fprintf(w, "AWS account %s, principal %s, region %s\n", account, principal, region)
 }
 
 func printPlan(w io.Writer, plan *app.ProvisionPlan) {
@@ -160,48 +157,42 @@ func printEvents(w io.Writer, events <-chan app.ProvisionEvent, wg *sync.WaitGro
 }
 
 func runProvisionPlan(env *cliEnv, args []string) error {
-	r, err := startProvision(env, "provision plan", args, false)
-	if err != nil {
-		return err
-	}
-	defer r.cancel()
-	plan, err := r.showPlan(env.stdout)
-	if err != nil {
-		return err
-	}
-	if c := plan.Conflicts(); len(c) > 0 {
-		return fmt.Errorf("%d name(s) are taken by resources fleetbake did not create; apply would refuse (see the conflict rows)", len(c))
-	}
-	fmt.Fprintf(env.stdout, "%d to create or update. Run `fleetbake provision apply` to do it.\n", plan.Changes())
-	return nil
+	return runProvision(env, "provision plan", args, false, func(r *provisionRun) error {
+		plan, err := r.showPlan(env.stdout)
+		if err != nil {
+			return err
+		}
+		if c := plan.Conflicts(); len(c) > 0 {
+			return fmt.Errorf("%d name(s) are taken by resources fleetbake did not create; apply would refuse (see the conflict rows)", len(c))
+		}
+		fmt.Fprintf(env.stdout, "%d to create or update. Run `fleetbake provision apply` to do it.\n", plan.Changes())
+		return nil
+	})
 }
 
 func runProvisionApply(env *cliEnv, args []string) error {
-	r, err := startProvision(env, "provision apply", args, false)
-	if err != nil {
-		return err
-	}
-	defer r.cancel()
-	plan, err := r.showPlan(env.stdout)
-	if err != nil {
-		return err
-	}
-	if err := conflictsError(plan); err != nil {
-		return err
-	}
-	var done *app.AWSApplied
-	_, err = withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
-		done, err = app.ApplyProvisioned(r.ctx, r.p, r.pv, plan, events)
-		return nil, err
-	})
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return &exitError{code: 130, err: errors.New("interrupted: what was created is recorded in " + r.pv.StatePath() + "; run apply again to finish")}
+	return runProvision(env, "provision apply", args, false, func(r *provisionRun) error {
+		plan, err := r.showPlan(env.stdout)
+		if err != nil {
+			return err
 		}
-		return err
-	}
-	printApplied(env, r.p, done, fmt.Sprintf("%d created, %d updated, %d AWS calls.", done.Created, done.Updated, done.Calls))
-	return nil
+		if err := conflictsError(plan); err != nil {
+			return err
+		}
+		var done *app.AWSApplied
+		_, err = withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
+			done, err = app.ApplyProvisioned(r.ctx, r.p, r.pv, plan, events)
+			return nil, err
+		})
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return &exitError{code: 130, err: errors.New("interrupted: what was created is recorded in " + r.pv.StatePath() + "; run apply again to finish")}
+			}
+			return err
+		}
+		printApplied(env, r.p, done, fmt.Sprintf("%d created, %d updated, %d AWS calls.", done.Created, done.Updated, done.Calls))
+		return nil
+	})
 }
 
 func conflictsError(plan *app.ProvisionPlan) error {
@@ -246,66 +237,57 @@ func printApplied(env *cliEnv, p *model.Project, done *app.AWSApplied, summary s
 }
 
 func runProvisionStatus(env *cliEnv, args []string) error {
-	r, err := startProvision(env, "provision status", args, false)
-	if err != nil {
-		return err
-	}
-	defer r.cancel()
-	st, err := r.status(env.stdout)
-	if err != nil {
-		return err
-	}
-	printPlan(env.stdout, st)
-	return nil
+	return runProvision(env, "provision status", args, false, func(r *provisionRun) error {
+		st, err := r.status(env.stdout)
+		if err != nil {
+			return err
+		}
+		printPlan(env.stdout, st)
+		return nil
+	})
 }
 
 func runProvisionDestroy(env *cliEnv, args []string) error {
-	r, err := startProvision(env, "provision destroy", args, true)
-	if err != nil {
-		return err
-	}
-	defer r.cancel()
-	st, err := r.status(env.stdout)
-	if err != nil {
-		return err
-	}
-	if !r.f.yes {
-		printPlan(env.stdout, st)
-		return errors.New("destroy deletes the resources above that fleetbake created (state file " + r.pv.StatePath() + " and tags); run again with --yes to do it")
-	}
-	if _, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
-		return nil, r.pv.Destroy(r.ctx, events)
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, "Destroyed. The claim files on disk are kept; their certificate no longer exists, so images built with them can no longer provision.")
-	return nil
+	return runProvision(env, "provision destroy", args, true, func(r *provisionRun) error {
+		st, err := r.status(env.stdout)
+		if err != nil {
+			return err
+		}
+		if !r.f.yes {
+			printPlan(env.stdout, st)
+			return errors.New("destroy deletes the resources above that fleetbake created (state file " + r.pv.StatePath() + " and tags); run again with --yes to do it")
+		}
+		if _, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
+			return nil, r.pv.Destroy(r.ctx, events)
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, "Destroyed. The claim files on disk are kept; their certificate no longer exists, so images built with them can no longer provision.")
+		return nil
+	})
 }
 
 func runProvisionRotate(env *cliEnv, args []string) error {
-	r, err := startProvision(env, "provision rotate-claim", args, false)
-	if err != nil {
-		return err
-	}
-	defer r.cancel()
-	ctx, p, pv := r.ctx, r.p, r.pv
-	id, err := pv.Identity(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "AWS account %s, principal %s, region %s\n", id.Account, id.ARN, pv.Region())
-	res, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
-		return pv.RotateClaim(ctx, events)
+	return runProvision(env, "provision rotate-claim", args, false, func(r *provisionRun) error {
+		ctx, p, pv := r.ctx, r.p, r.pv
+		id, err := pv.Identity(ctx)
+		if err != nil {
+			return err
+		}
+		printAccount(env.stdout, id.Account, id.ARN, pv.Region())
+		res, err := withProgress(env, func(events chan<- app.ProvisionEvent) (*app.ProvisionResult, error) {
+			return pv.RotateClaim(ctx, events)
+		})
+		if err != nil {
+			return err
+		}
+		done, err := app.SaveAWSResult(p, res)
+		if err != nil {
+			return err
+		}
+		printApplied(env, p, done, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices.")
+		fmt.Fprintln(env.stdout)
+		fmt.Fprintln(env.stdout, app.RebuildAfterRotate)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	done, err := app.SaveAWSResult(p, res)
-	if err != nil {
-		return err
-	}
-	printApplied(env, p, done, "New claim certificate made; the old one is deactivated (destroy deletes it), so images built before now can no longer provision devices.")
-	fmt.Fprintln(env.stdout)
-	fmt.Fprintln(env.stdout, app.RebuildAfterRotate)
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/model"
 )
 
@@ -15,9 +14,7 @@ import (
 // `rotate-claim` write the endpoints and names into that file, through the
 // link, and every line the engineer wrote is still there, in its order.
 func TestProvisionCLIEditsALinkedCommentedProjectFile(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	hand := `# Gateway image; ask Ana before changing the machine.
 format = 1
@@ -47,7 +44,7 @@ claim_dir = "claim-certs"
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"apply", "rotate-claim"} {
-		if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", cmd, "--endpoint-url", s.URL); code != 0 {
+		if code, out, errs := runCLI(t, "--config", cfg, "provision", cmd, "--endpoint-url", s.URL); code != 0 {
 			t.Fatalf("%s: %d\n%s\n%s", cmd, code, out, errs)
 		}
 		if fi, err := os.Lstat(cfg); err != nil || fi.Mode()&os.ModeSymlink == 0 {

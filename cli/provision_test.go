@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -30,11 +29,32 @@ func provisionEnv(t *testing.T) {
 	}
 }
 
-func runProvisionCLI(t *testing.T, args ...string) (int, string, string) {
+// fakeAWS points the SDK at static test keys (provisionEnv) and starts the
+// AWS fake, closed when the test ends.
+func fakeAWS(t *testing.T) *awsfake.Server {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := Run(args, strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
+	provisionEnv(t)
+	s := awsfake.New(awsfake.Options{})
+	t.Cleanup(s.Close)
+	return s
+}
+
+// savedProject saves the default project with the Greengrass prefix (and
+// edit's changes) as fleetbake.toml in a new temp folder.
+func savedProject(t *testing.T, prefix string, edit ...func(*model.Project)) (dir, cfg string) {
+	t.Helper()
+	dir = t.TempDir()
+	p := model.Default()
+	p.Greengrass.Prefix = prefix
+	for _, f := range edit {
+		f(p)
+	}
+	cfg = filepath.Join(dir, "fleetbake.toml")
+	p.SetPath(cfg)
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, cfg
 }
 
 func TestProvisionCLIApplyDestroyNeverShowsTheKey(t *testing.T) {
@@ -44,24 +64,15 @@ func TestProvisionCLIApplyDestroyNeverShowsTheKey(t *testing.T) {
 }
 
 func cliNeverShowsTheKey(t *testing.T, awsKey bool) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
-	dir := t.TempDir()
-	p := model.Default()
-	p.Greengrass.Prefix = "cli"
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	p.SetPath(cfg)
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
+	s := fakeAWS(t)
+	dir, cfg := savedProject(t, "cli")
 	var all strings.Builder
 	step := func(wantCode int, args ...string) string {
 		t.Helper()
 		if awsKey && len(args) > 1 && args[1] != "destroy" {
 			args = append(args, "--aws-generated-key")
 		}
-		code, out, errs := runProvisionCLI(t, append([]string{"--config", cfg}, args...)...)
+		code, out, errs := runCLI(t, append([]string{"--config", cfg}, args...)...)
 		all.WriteString(out + errs)
 		if code != wantCode {
 			t.Fatalf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, wantCode, out, errs)
@@ -126,26 +137,17 @@ func cliNeverShowsTheKey(t *testing.T, awsKey bool) {
 }
 
 func TestProvisionCLIConflictAndBadFlags(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
-	dir := t.TempDir()
-	p := model.Default()
-	p.Greengrass.Prefix = "cli"
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	p.SetPath(cfg)
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
+	s := fakeAWS(t)
+	_, cfg := savedProject(t, "cli")
 	s.CreateIoTPolicyDirect("cli-CorePolicy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}`)
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 	if code != 1 || !strings.Contains(errs, "cli-CorePolicy") || !strings.Contains(errs, "did not create") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 	if s.MutatingCalls() != 0 {
 		t.Errorf("apply with a conflict changed AWS: %v", s.Calls())
 	}
-	code, _, errs = runProvisionCLI(t, "--config", cfg, "provision", "plan", "--generation", "middle")
+	code, _, errs = runCLI(t, "--config", cfg, "provision", "plan", "--generation", "middle")
 	if code == 0 || !strings.Contains(errs, "--generation") {
 		t.Errorf("bad --generation: exit %d %s", code, errs)
 	}
@@ -196,24 +198,14 @@ func TestProvisionCLIGenerationFollowsTheTree(t *testing.T) {
 		{"dunfell release, nothing on disk", "dunfell", func(t *testing.T, dir string) {}, model.GenerationOld},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			provisionEnv(t)
-			s := awsfake.New(awsfake.Options{})
-			defer s.Close()
-			dir := t.TempDir()
+			s := fakeAWS(t)
+			dir, cfg := savedProject(t, "gen", func(p *model.Project) { p.Release = tc.release })
 			tc.layout(t, dir)
-			p := model.Default()
-			p.Release = tc.release
-			p.Greengrass.Prefix = "gen"
-			cfg := filepath.Join(dir, "fleetbake.toml")
-			p.SetPath(cfg)
-			if err := p.Save(); err != nil {
-				t.Fatal(err)
-			}
 			params := "SerialNumber"
 			if tc.want == model.GenerationOld {
 				params = "ThingName, ThingGroupName"
 			}
-			code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+			code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 			if code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 			}
@@ -235,21 +227,12 @@ func TestProvisionCLIGenerationFollowsTheTree(t *testing.T) {
 }
 
 func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
-	dir := t.TempDir()
-	p := model.Default()
-	p.Greengrass.Prefix = "rot"
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	p.SetPath(cfg)
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+	s := fakeAWS(t)
+	_, cfg := savedProject(t, "rot")
+	if code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
 	}
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "rotate-claim", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "rotate-claim", "--endpoint-url", s.URL)
 	if code != 0 {
 		t.Fatalf("rotate: %d\n%s\n%s", code, out, errs)
 	}
@@ -264,17 +247,8 @@ func TestProvisionCLIRotateSaysHowToRebuild(t *testing.T) {
 // (and its mode changed) while apply talks to AWS; apply's endpoints and
 // names are written onto the edited file, not over it.
 func TestProvisionCLIApplyKeepsEditsMadeWhileItRan(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
-	dir := t.TempDir()
-	p := model.Default()
-	p.Greengrass.Prefix = "edit"
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	p.SetPath(cfg)
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
+	s := fakeAWS(t)
+	_, cfg := savedProject(t, "edit")
 	edited := false
 	s.OnCall(func(op string) {
 		if op != "iot:CreateThingGroup" || edited {
@@ -292,7 +266,7 @@ func TestProvisionCLIApplyKeepsEditsMadeWhileItRan(t *testing.T) {
 		}
 		os.Chmod(cfg, 0o600)
 	})
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
 	}
 	if !edited {
@@ -317,24 +291,15 @@ func TestProvisionCLIApplyKeepsEditsMadeWhileItRan(t *testing.T) {
 // into something that does not parse while apply ran: apply leaves it and
 // says what to add by hand.
 func TestProvisionCLIApplyRefusesToOverwriteABrokenEdit(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
-	dir := t.TempDir()
-	p := model.Default()
-	p.Greengrass.Prefix = "brk"
-	cfg := filepath.Join(dir, "fleetbake.toml")
-	p.SetPath(cfg)
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
+	s := fakeAWS(t)
+	_, cfg := savedProject(t, "brk")
 	broken := []byte("machine = \"half typed\n")
 	s.OnCall(func(op string) {
 		if op == "iot:CreateThingGroup" {
 			os.WriteFile(cfg, broken, 0o644)
 		}
 	})
-	code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
+	code, out, errs := runCLI(t, "--config", cfg, "provision", "apply", "--endpoint-url", s.URL)
 	if code == 0 {
 		t.Fatalf("apply over a broken edit succeeded:\n%s", out)
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"fleetbake/internal/awsfake"
 )
 
 // verifyChain is the longest chain of verify's AWS calls where each needs
@@ -26,9 +24,7 @@ func TestBenchVerifyLatency(t *testing.T) {
 	if os.Getenv("FLEETBAKE_BENCH") == "" {
 		t.Skip("benchmark: run bench/verify.sh (FLEETBAKE_BENCH=1)")
 	}
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	const latency = 100 * time.Millisecond
 	s.SetLatency(latency)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fleetbake/internal/awsfake"
 	"fleetbake/internal/layertree"
 	"fleetbake/model"
 )
@@ -19,9 +18,7 @@ import (
 // release alone would say "new" and every conf check would look for
 // variables that are not there.
 func TestVerifyTakesTheGenerationFromLocalConf(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "src")
 	layertree.Write(t, tree, layertree.Standard("scarthgap", false))
@@ -58,9 +55,6 @@ func TestVerifyTakesTheGenerationFromLocalConf(t *testing.T) {
 	// meta-aws comes back of the new generation: the conf is stale.
 	spec := layertree.Standard("scarthgap", true)
 	layertree.Write(t, tree, layertree.Spec{Layers: spec.Layers[len(spec.Layers)-1:]})
-	code, out = runVerifyCLI(t, cfg, s.URL)
-	if code != 1 || !strings.Contains(out, "FAIL  local.conf: local.conf was written for the old meta-aws generation") ||
-		!strings.Contains(out, "of the new generation") || !strings.Contains(out, "fix: run `fleetbake generate`") {
-		t.Errorf("verify after meta-aws moved to the new generation: exit %d\n%s", code, out)
-	}
+	verifyFails(t, cfg, s.URL, "FAIL  local.conf: local.conf was written for the old meta-aws generation",
+		"of the new generation", "fix: run `fleetbake generate`")
 }

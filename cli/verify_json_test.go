@@ -39,9 +39,7 @@ func setPreHook(t *testing.T, s *awsfake.Server, cfg, target string) string {
 // template exists and is enabled) and notes the hook's Lambda function,
 // which verify cannot run.
 func TestVerifyNotesPreProvisioningHook(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	if code, out := runVerifyCLI(t, cfg, s.URL); code != 0 || strings.Contains(out, "pre-provisioning hook") {
 		t.Fatalf("without a hook: exit %d, or a hook is named:\n%s", code, out)
@@ -64,9 +62,7 @@ func TestVerifyNotesPreProvisioningHook(t *testing.T) {
 // reaches the output only as \u escapes, and the JSON still decodes to the
 // value as AWS gave it. The text report shows it escaped too.
 func TestVerifyJSONEscapesControls(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	const evil = "arn:aws:lambda:us-east-1:" + awsfake.DefaultAccount + ":function:x\x1b]0;owned\a\u009b2J"
 	setPreHook(t, s, cfg, evil)
@@ -75,7 +71,7 @@ func TestVerifyJSONEscapesControls(t *testing.T) {
 		if asJSON {
 			args = append(args, "--json")
 		}
-		code, out, errs := runProvisionCLI(t, args...)
+		code, out, errs := runCLI(t, args...)
 		if code != 0 {
 			t.Fatalf("json %v: exit %d\n%s\n%s", asJSON, code, out, errs)
 		}

@@ -46,7 +46,7 @@ func liveProject(t *testing.T, s *awsfake.Server, d model.DeviceProfile, awsKey 
 		apply = append(apply, "--aws-generated-key")
 	}
 	for _, args := range [][]string{apply, {"--config", cfg, "generate"}} {
-		if code, out, errs := runProvisionCLI(t, args...); code != 0 {
+		if code, out, errs := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errs)
 		}
 	}
@@ -104,9 +104,7 @@ func TestVerifyRegisterEveryProfile(t *testing.T) {
 				name += "/aws-key"
 			}
 			t.Run(name, func(t *testing.T) {
-				provisionEnv(t)
-				s := awsfake.New(awsfake.Options{})
-				defer s.Close()
+				s := fakeAWS(t)
 				cfg, flags := liveProject(t, s, d, awsKey)
 				code, rep, checks := liveReport(t, cfg, s.URL, flags...)
 				reg := checks["register"]
@@ -175,9 +173,7 @@ func defaultDevice(t *testing.T) model.DeviceProfile {
 // live check fails at the certificate exchange, naming the action and the
 // /accepted topic the policy must allow.
 func TestVerifyRegisterWithoutReceive(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	d := defaultDevice(t)
 	cfg, _ := liveProject(t, s, d, false)
 	setPolicy(t, s, "lv-ClaimPolicy", dropAction(t, s, "lv-ClaimPolicy", "iot:Receive"))
@@ -199,9 +195,7 @@ func TestVerifyRegisterWithoutReceive(t *testing.T) {
 // kill) leaves its thing; the next run deletes it first and says so, then
 // passes and leaves nothing.
 func TestVerifyRegisterCleansUpAKilledRun(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	d := defaultDevice(t)
 	cfg, _ := liveProject(t, s, d, false)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -225,9 +219,7 @@ func TestVerifyRegisterCleansUpAKilledRun(t *testing.T) {
 // exchange with AWS's reason, and the certificate the first exchange made
 // is deleted all the same.
 func TestVerifyRegisterRejectedDeletesTheCertificate(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	d := defaultDevice(t)
 	cfg, _ := liveProject(t, s, d, false)
 	if _, err := iot.NewFromConfig(s.AWSConfig()).UpdateProvisioningTemplate(context.Background(),

@@ -3,16 +3,12 @@ package cli
 import (
 	"strings"
 	"testing"
-
-	"fleetbake/internal/awsfake"
 )
 
 // verify --no-aws runs the checks that need no AWS account, makes no AWS
 // call at all, and names the checks it did not run and why.
 func TestVerifyNoAWSMakesNoCall(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	s.ResetCalls()
 	code, out := runVerifyCLI(t, cfg, s.URL, "--no-aws")
@@ -39,9 +35,7 @@ func TestVerifyNoAWSMakesNoCall(t *testing.T) {
 // no oe-init-build-env in the project's sources, and what to do: fetch poky
 // (as root, OE's refusal would come after).
 func TestVerifyBitBakeCannotRun(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	code, out := runVerifyCLI(t, cfg, s.URL, "--bitbake", "--no-aws")
 	if code != 2 || !strings.Contains(out, "verify could not run: --bitbake: ") || !strings.Contains(out, "oe-init-build-env") ||

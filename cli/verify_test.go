@@ -24,7 +24,7 @@ func verifyProject(t *testing.T, s *awsfake.Server, edit ...func(*model.Project)
 	t.Helper()
 	dir = t.TempDir()
 	cfg = filepath.Join(dir, "fleetbake.toml")
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "init"); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "init"); code != 0 {
 		t.Fatalf("init: %d\n%s\n%s", code, out, errs)
 	}
 	p, err := model.Load(cfg)
@@ -39,7 +39,7 @@ func verifyProject(t *testing.T, s *awsfake.Server, edit ...func(*model.Project)
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"provision", "apply", "--endpoint-url", s.URL}, {"generate"}} {
-		if code, out, errs := runProvisionCLI(t, append([]string{"--config", cfg}, args...)...); code != 0 {
+		if code, out, errs := runCLI(t, append([]string{"--config", cfg}, args...)...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errs)
 		}
 	}
@@ -48,8 +48,24 @@ func verifyProject(t *testing.T, s *awsfake.Server, edit ...func(*model.Project)
 
 func runVerifyCLI(t *testing.T, cfg, url string, extra ...string) (int, string) {
 	t.Helper()
-	code, out, errs := runProvisionCLI(t, append([]string{"--config", cfg, "verify", "--endpoint-url", url}, extra...)...)
+	code, out, errs := runCLI(t, append([]string{"--config", cfg, "verify", "--endpoint-url", url}, extra...)...)
 	return code, out + errs
+}
+
+// verifyFails runs verify and wants it to fail (exit 1) with output that
+// holds every line of want.
+func verifyFails(t *testing.T, cfg, url string, want ...string) {
+	t.Helper()
+	code, out := runVerifyCLI(t, cfg, url)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	t.Log(out)
 }
 
 func TestVerifyPassesAfterApplyAndGenerate(t *testing.T) {
@@ -65,9 +81,7 @@ func TestVerifyPassesAfterApplyAndGenerate(t *testing.T) {
 }
 
 func verifyPasses(t *testing.T, release, nucleus, confVar string) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s, func(p *model.Project) {
 		if release != "" {
 			p.Release = release
@@ -146,61 +160,31 @@ func TestVerifyNamesTheDeniedAction(t *testing.T) {
 		{"vf-CorePolicy", "iot:AssumeRoleWithCertificate", "FAIL  core policy"},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
-			provisionEnv(t)
-			s := awsfake.New(awsfake.Options{})
-			defer s.Close()
+			s := fakeAWS(t)
 			_, cfg := verifyProject(t, s)
 			setPolicy(t, s, tc.policy, dropAction(t, s, tc.policy, tc.action))
-			code, out := runVerifyCLI(t, cfg, s.URL)
-			if code != 1 {
-				t.Fatalf("exit %d, want 1\n%s", code, out)
-			}
-			for _, want := range []string{tc.check, tc.action, `policy "` + tc.policy + `"`, "add a statement"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			t.Log(out)
+			verifyFails(t, cfg, s.URL, tc.check, tc.action, `policy "`+tc.policy+`"`, "add a statement")
 		})
 	}
 }
 
 func TestVerifyAfterDestroyNamesWhatIsMissing(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
-	if code, out, errs := runProvisionCLI(t, "--config", cfg, "provision", "destroy", "--yes", "--endpoint-url", s.URL); code != 0 {
+	if code, out, errs := runCLI(t, "--config", cfg, "provision", "destroy", "--yes", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("destroy: %d\n%s\n%s", code, out, errs)
 	}
-	code, out := runVerifyCLI(t, cfg, s.URL)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, out)
-	}
-	for _, want := range []string{"FAIL  provisioning template: template vf-Template does not exist", "FAIL  role alias", "FAIL  thing group",
+	verifyFails(t, cfg, s.URL, "FAIL  provisioning template: template vf-Template does not exist", "FAIL  role alias", "FAIL  thing group",
 		"FAIL  claim certificate", "does not exist in AWS IoT", "FAIL  claim policy: claim policy vf-ClaimPolicy does not exist",
-		"FAIL  core policy: core policy vf-CorePolicy", "provision apply"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	t.Log(out)
+		"FAIL  core policy: core policy vf-CorePolicy", "provision apply")
 }
 
 func TestVerifyClaimKeyThatDoesNotMatch(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	// Another project's key in place of this one's.
-	other := t.TempDir()
-	q := model.Default()
-	q.Greengrass.Prefix = "other"
-	q.SetPath(filepath.Join(other, "fleetbake.toml"))
-	if err := q.Save(); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runProvisionCLI(t, "--config", q.Path(), "provision", "apply", "--endpoint-url", s.URL); code != 0 {
+	other, otherCfg := savedProject(t, "other")
+	if code, out, errs := runCLI(t, "--config", otherCfg, "provision", "apply", "--endpoint-url", s.URL); code != 0 {
 		t.Fatalf("apply other: %d\n%s\n%s", code, out, errs)
 	}
 	key, err := os.ReadFile(filepath.Join(other, "claim-certs", provision.ClaimKeyFile))
@@ -211,16 +195,11 @@ func TestVerifyClaimKeyThatDoesNotMatch(t *testing.T) {
 	if err := os.WriteFile(keyPath, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out := runVerifyCLI(t, cfg, s.URL)
-	if code != 1 || !strings.Contains(out, "FAIL  claim key: claim key "+keyPath+" does not belong to claim certificate") {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
+	verifyFails(t, cfg, s.URL, "FAIL  claim key: claim key "+keyPath+" does not belong to claim certificate")
 }
 
 func TestVerifyExitCodes(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir := t.TempDir()
 	// No project file: 2.
 	code, out := runVerifyCLI(t, filepath.Join(dir, "none.toml"), s.URL)
@@ -243,9 +222,7 @@ func TestVerifyExitCodes(t *testing.T) {
 // A local.conf whose endpoint is not the account's fails check 1 and says
 // to generate again.
 func TestVerifyConfEndpointDiffers(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	path := filepath.Join(dir, "build", "conf", "local.conf")
 	b, err := os.ReadFile(path)
@@ -259,11 +236,8 @@ func TestVerifyConfEndpointDiffers(t *testing.T) {
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out := runVerifyCLI(t, cfg, s.URL)
-	if code != 1 || !strings.Contains(out, "FAIL  data endpoint: local.conf has IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning") ||
-		!strings.Contains(out, "fleetbake generate") || !strings.Contains(out, "PASS  credential endpoint") {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
+	verifyFails(t, cfg, s.URL, "FAIL  data endpoint: local.conf has IOT_DATA_ENDPOINT:pn-greengrass-plugin-fleetprovisioning",
+		"fleetbake generate", "PASS  credential endpoint")
 }
 
 // The checks run concurrently: with every AWS call slowed down, verify
@@ -271,9 +245,7 @@ func TestVerifyConfEndpointDiffers(t *testing.T) {
 // DescribeProvisioningTemplate for the core policy's name, GetPolicy, then
 // TestAuthorization), not one per call.
 func TestVerifyRunsChecksConcurrently(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	_, cfg := verifyProject(t, s)
 	const lat = 150 * time.Millisecond
 	s.SetLatency(lat)
@@ -297,9 +269,7 @@ func TestVerifyRunsChecksConcurrently(t *testing.T) {
 // Without the claim files on disk the file checks fail, the policy checks
 // that need the certificate are skipped, and verify still reports them all.
 func TestVerifyWithoutClaimFiles(t *testing.T) {
-	provisionEnv(t)
-	s := awsfake.New(awsfake.Options{})
-	defer s.Close()
+	s := fakeAWS(t)
 	dir, cfg := verifyProject(t, s)
 	if err := os.RemoveAll(filepath.Join(dir, "claim-certs")); err != nil {
 		t.Fatal(err)

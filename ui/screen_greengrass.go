@@ -12,30 +12,17 @@ import (
 // greengrassScreen asks for the Greengrass nucleus and the fleet
 // provisioning settings (the questions of StepGreengrass), and shows the
 // AWS account in use.
-type greengrassScreen struct {
-	ctx  *Context
-	form *form
-}
+type greengrassScreen struct{ stepForm }
 
 func newGreengrassScreen(c *Context) *greengrassScreen {
-	s := &greengrassScreen{ctx: c, form: newForm(c)}
-	s.form.askStep(StepGreengrass, c.answers())
-	return s
-}
-
-func (s *greengrassScreen) Enter() tea.Cmd {
-	s.form.load(s.ctx.answers())
-	return s.form.Start()
+	return &greengrassScreen{newStepForm(c, StepGreengrass)}
 }
 
 func (s *greengrassScreen) store() { s.form.store(s.ctx.answers()) }
 
 func (s *greengrassScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(pathsCheckedMsg); ok && m.form == s.form {
-		if ok, cmd := s.form.pathsChecked(m); !ok {
-			return cmd
-		}
-		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	if cmd, ok := s.pathsDone(msg, s); ok {
+		return cmd
 	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -106,8 +93,6 @@ func (s *greengrassScreen) View(height int) string {
 	head = append(head, "")
 	return strings.Join(head, "\n") + "\n" + s.form.View(w, max(1, height-len(head)))
 }
-
-func (s *greengrassScreen) Capturing() bool { return s.form.Capturing() }
 
 func (s *greengrassScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys

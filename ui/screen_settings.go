@@ -12,15 +12,10 @@ import (
 // settingsScreen asks for threads, download and sstate folders and the
 // sharing settings teams use (sstate mirror, hash equivalence, PR server):
 // the questions of StepSettings.
-type settingsScreen struct {
-	ctx  *Context
-	form *form
-}
+type settingsScreen struct{ stepForm }
 
 func newSettingsScreen(c *Context) *settingsScreen {
-	s := &settingsScreen{ctx: c, form: newForm(c)}
-	s.form.askStep(StepSettings, c.answers())
-	return s
+	return &settingsScreen{newStepForm(c, StepSettings)}
 }
 
 func checkCount(v string) error {
@@ -41,11 +36,6 @@ func countString(n int) string {
 	return strconv.Itoa(n)
 }
 
-func (s *settingsScreen) Enter() tea.Cmd {
-	s.form.load(s.ctx.answers())
-	return s.form.Start()
-}
-
 // store copies the valid answers into the project; it reports whether
 // anything changed.
 func (s *settingsScreen) store() bool {
@@ -56,11 +46,8 @@ func (s *settingsScreen) store() bool {
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(pathsCheckedMsg); ok && m.form == s.form {
-		if ok, cmd := s.form.pathsChecked(m); !ok {
-			return cmd
-		}
-		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	if cmd, ok := s.pathsDone(msg, s); ok {
+		return cmd
 	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -92,8 +79,6 @@ func (s *settingsScreen) View(height int) string {
 	head = append(head, "")
 	return strings.Join(head, "\n") + "\n" + s.form.View(w, max(1, height-len(head)))
 }
-
-func (s *settingsScreen) Capturing() bool { return s.form.Capturing() }
 
 func (s *settingsScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys

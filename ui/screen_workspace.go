@@ -12,31 +12,18 @@ import (
 
 // workspaceScreen shows what was found on disk and asks the questions of
 // StepWorkspace: the build folder and the release.
-type workspaceScreen struct {
-	ctx  *Context
-	form *form
-}
+type workspaceScreen struct{ stepForm }
 
 func newWorkspaceScreen(c *Context) *workspaceScreen {
-	s := &workspaceScreen{ctx: c, form: newForm(c)}
-	s.form.askStep(StepWorkspace, c.answers())
-	return s
-}
-
-func (s *workspaceScreen) Enter() tea.Cmd {
-	s.form.load(s.ctx.answers())
-	return s.form.Start()
+	return &workspaceScreen{newStepForm(c, StepWorkspace)}
 }
 
 func (s *workspaceScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(pathsCheckedMsg); ok && m.form == s.form {
-		// The build folder is checked on disk (its full path, that it can
-		// be written): a folder BitBake cannot build in is refused here,
-		// not at the first bitbake.
-		if ok, cmd := s.form.pathsChecked(m); !ok {
-			return cmd
-		}
-		return tea.Batch(s.ctx.SaveProject(), nextFrom(s))
+	// The build folder is checked on disk (its full path, that it can be
+	// written): a folder BitBake cannot build in is refused here, not at
+	// the first bitbake.
+	if cmd, ok := s.pathsDone(msg, s); ok {
+		return cmd
 	}
 	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, s.ctx.Keys.Leave) {
 		// First step: nothing to go back to, so esc leaves the wizard. Its
@@ -139,8 +126,6 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-func (s *workspaceScreen) Capturing() bool { return s.form.Capturing() }
 
 func (s *workspaceScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys

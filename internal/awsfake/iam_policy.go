@@ -18,6 +18,15 @@ func checkManagedDoc(doc string) *apiError {
 	return nil
 }
 
+// iamPathParam reads the optional Path of CreateRole and CreatePolicy: "/"
+// when the request has none.
+func (c *call) iamPathParam() (string, *apiError) {
+	if _, ok := c.form["Path"]; !ok {
+		return "/", nil
+	}
+	return iamPath.iam(c.form, "Path")
+}
+
 func (c *call) policyParam() (*iamPolicy, *apiError) {
 	arn, e := iamPolicyArn.iam(c.form, "PolicyArn")
 	if e != nil {
@@ -74,15 +83,13 @@ func iamCreatePolicy(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	doc, e := newConstraint("policyDocument", 1, 131072, "").iam(c.form, "PolicyDocument")
+	doc, e := iamPolicyDoc.iam(c.form, "PolicyDocument")
 	if e != nil {
 		return nil, e
 	}
-	path := "/"
-	if _, ok := c.form["Path"]; ok {
-		if path, e = iamPath.iam(c.form, "Path"); e != nil {
-			return nil, e
-		}
+	path, e := c.iamPathParam()
+	if e != nil {
+		return nil, e
 	}
 	tags, e := c.formTags("Tags")
 	if e != nil {
@@ -140,7 +147,7 @@ func iamCreatePolicyVersion(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	doc, e := newConstraint("policyDocument", 1, 131072, "").iam(c.form, "PolicyDocument")
+	doc, e := iamPolicyDoc.iam(c.form, "PolicyDocument")
 	if e != nil {
 		return nil, e
 	}
@@ -257,15 +264,5 @@ func iamListPolicyTags(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var b xb
-	ts := iamPage(c, &b, p.tags)
-	b.open("Tags")
-	for _, t := range ts {
-		b.open("member")
-		b.leaf("Key", t.Key)
-		b.leaf("Value", t.Value)
-		b.close("member")
-	}
-	b.close("Tags")
-	return b.String(), nil
+	return iamListTags(c, p.tags), nil
 }

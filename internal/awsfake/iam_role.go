@@ -41,6 +41,20 @@ func checkTrust(doc string) *apiError {
 	return nil
 }
 
+// maxSessionParam reads the optional MaxSessionDuration of CreateRole and
+// UpdateRole, in seconds from 3600 to 43200; 0 when the request has none.
+func (c *call) maxSessionParam() (int, *apiError) {
+	v := c.form.Get("MaxSessionDuration")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 3600 || n > 43200 {
+		return 0, iamValidation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", v)
+	}
+	return n, nil
+}
+
 func (c *call) roleParam() (*role, *apiError) {
 	name, e := iamRoleName.iam(c.form, "RoleName")
 	if e != nil {
@@ -72,23 +86,20 @@ func iamCreateRole(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	trust, e := newConstraint("assumeRolePolicyDocument", 1, 131072, "").iam(c.form, "AssumeRolePolicyDocument")
+	trust, e := iamTrustDoc.iam(c.form, "AssumeRolePolicyDocument")
 	if e != nil {
 		return nil, e
 	}
-	path := "/"
-	if _, ok := c.form["Path"]; ok {
-		if path, e = iamPath.iam(c.form, "Path"); e != nil {
-			return nil, e
-		}
+	path, e := c.iamPathParam()
+	if e != nil {
+		return nil, e
 	}
-	maxSession := 3600
-	if v := c.form.Get("MaxSessionDuration"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 3600 || n > 43200 {
-			return nil, iamValidation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", v)
-		}
-		maxSession = n
+	maxSession, e := c.maxSessionParam()
+	if e != nil {
+		return nil, e
+	}
+	if maxSession == 0 {
+		maxSession = 3600 // one hour without it (IAM API Reference, CreateRole, MaxSessionDuration)
 	}
 	tags, e := c.formTags("Tags")
 	if e != nil {
@@ -140,11 +151,11 @@ func iamUpdateRole(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if v := c.form.Get("MaxSessionDuration"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 3600 || n > 43200 {
-			return nil, iamValidation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", v)
-		}
+	n, e := c.maxSessionParam()
+	if e != nil {
+		return nil, e
+	}
+	if n != 0 {
 		r.maxSession = n
 	}
 	if d, ok := c.form["Description"]; ok {
@@ -158,7 +169,7 @@ func iamUpdateAssumeRolePolicy(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	doc, e := newConstraint("policyDocument", 1, 131072, "").iam(c.form, "PolicyDocument")
+	doc, e := iamPolicyDoc.iam(c.form, "PolicyDocument")
 	if e != nil {
 		return nil, e
 	}
@@ -175,17 +186,7 @@ func iamListRoleTags(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var b xb
-	ts := iamPage(c, &b, r.tags)
-	b.open("Tags")
-	for _, t := range ts {
-		b.open("member")
-		b.leaf("Key", t.Key)
-		b.leaf("Value", t.Value)
-		b.close("member")
-	}
-	b.close("Tags")
-	return b.String(), nil
+	return iamListTags(c, r.tags), nil
 }
 
 func iamTagRole(c *call) (any, *apiError) {
@@ -214,12 +215,22 @@ func iamUntagRole(c *call) (any, *apiError) {
 	return "", nil
 }
 
-func iamAttachRolePolicy(c *call) (any, *apiError) {
+// roleAnd reads the role of RoleName, then a second parameter (PolicyArn,
+// PolicyName) in that order, for the calls on one policy of one role.
+func (c *call) roleAnd(k constraint, param string) (*role, string, *apiError) {
 	r, e := c.roleParam()
 	if e != nil {
-		return nil, e
+		return nil, "", e
 	}
-	arn, e := iamPolicyArn.iam(c.form, "PolicyArn")
+	v, e := k.iam(c.form, param)
+	if e != nil {
+		return nil, "", e
+	}
+	return r, v, nil
+}
+
+func iamAttachRolePolicy(c *call) (any, *apiError) {
+	r, arn, e := c.roleAnd(iamPolicyArn, "PolicyArn")
 	if e != nil {
 		return nil, e
 	}
@@ -237,11 +248,7 @@ func iamAttachRolePolicy(c *call) (any, *apiError) {
 }
 
 func iamDetachRolePolicy(c *call) (any, *apiError) {
-	r, e := c.roleParam()
-	if e != nil {
-		return nil, e
-	}
-	arn, e := iamPolicyArn.iam(c.form, "PolicyArn")
+	r, arn, e := c.roleAnd(iamPolicyArn, "PolicyArn")
 	if e != nil {
 		return nil, e
 	}
@@ -278,15 +285,11 @@ func iamListAttachedRolePolicies(c *call) (any, *apiError) {
 }
 
 func iamPutRolePolicy(c *call) (any, *apiError) {
-	r, e := c.roleParam()
+	r, name, e := c.roleAnd(iamPolicyName, "PolicyName")
 	if e != nil {
 		return nil, e
 	}
-	name, e := iamPolicyName.iam(c.form, "PolicyName")
-	if e != nil {
-		return nil, e
-	}
-	doc, e := newConstraint("policyDocument", 1, 131072, "").iam(c.form, "PolicyDocument")
+	doc, e := iamPolicyDoc.iam(c.form, "PolicyDocument")
 	if e != nil {
 		return nil, e
 	}
@@ -307,11 +310,7 @@ func iamPutRolePolicy(c *call) (any, *apiError) {
 }
 
 func (c *call) rolePolicy() (*role, string, *apiError) {
-	r, e := c.roleParam()
-	if e != nil {
-		return nil, "", e
-	}
-	name, e := iamPolicyName.iam(c.form, "PolicyName")
+	r, name, e := c.roleAnd(iamPolicyName, "PolicyName")
 	if e != nil {
 		return nil, "", e
 	}

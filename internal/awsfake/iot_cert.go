@@ -187,9 +187,5 @@ func iotListCertificates(c *call) (any, *apiError) {
 		out = append(out, map[string]any{"certificateArn": c.iotARN("cert/" + cert.id), "certificateId": cert.id,
 			"status": cert.status, "creationDate": epoch(cert.created), "certificateMode": "DEFAULT"})
 	}
-	res := map[string]any{"certificates": out}
-	if next != "" {
-		res["nextMarker"] = next
-	}
-	return res, nil
+	return listAnswer("certificates", out, "nextMarker", next), nil
 }

@@ -215,7 +215,7 @@ func iotSetDefaultPolicyVersion(c *call) (any, *apiError) {
 // other principals (Cognito identities) are taken as they are.
 func (c *call) attachTarget(target string) *apiError {
 	if target == "" {
-		return iotInvalid("1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
+		return nullTarget()
 	}
 	kind, name, ok := parseIoTARN(target)
 	if !ok {
@@ -236,49 +236,58 @@ func (c *call) attachTarget(target string) *apiError {
 	return nil
 }
 
-func iotAttachPolicy(c *call) (any, *apiError) {
+// nullTarget is the refusal of a call without its target.
+func nullTarget() *apiError {
+	return iotInvalid("1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
+}
+
+// policyTarget reads the policy named in the path and the target of the
+// body, in that order, for AttachPolicy and DetachPolicy.
+func (c *call) policyTarget() (*iotPolicy, string, *apiError) {
 	p, e := c.iotPolicy()
 	if e != nil {
-		return nil, e
+		return nil, "", e
 	}
 	var in struct {
 		Target string `json:"target"`
 	}
 	if e := c.decode(&in); e != nil {
+		return nil, "", e
+	}
+	if in.Target == "" {
+		return nil, "", nullTarget()
+	}
+	return p, in.Target, nil
+}
+
+func iotAttachPolicy(c *call) (any, *apiError) {
+	p, target, e := c.policyTarget()
+	if e != nil {
 		return nil, e
 	}
-	if e := c.attachTarget(in.Target); e != nil {
+	if e := c.attachTarget(target); e != nil {
 		return nil, e
 	}
 	st := c.s.st
-	if st.attachments[p.name][in.Target] {
+	if st.attachments[p.name][target] {
 		return nil, nil // attaching twice is not an error
 	}
-	if len(st.policiesOf(in.Target)) >= 10 {
-		return nil, errf(410, "LimitExceededException", "The number of attached policies for %s exceeds the limit of 10", in.Target)
+	if len(st.policiesOf(target)) >= 10 {
+		return nil, errf(410, "LimitExceededException", "The number of attached policies for %s exceeds the limit of 10", target)
 	}
 	if st.attachments[p.name] == nil {
 		st.attachments[p.name] = map[string]bool{}
 	}
-	st.attachments[p.name][in.Target] = true
+	st.attachments[p.name][target] = true
 	return nil, nil
 }
 
 func iotDetachPolicy(c *call) (any, *apiError) {
-	p, e := c.iotPolicy()
+	p, target, e := c.policyTarget()
 	if e != nil {
 		return nil, e
 	}
-	var in struct {
-		Target string `json:"target"`
-	}
-	if e := c.decode(&in); e != nil {
-		return nil, e
-	}
-	if in.Target == "" {
-		return nil, iotInvalid("1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
-	}
-	delete(c.s.st.attachments[p.name], in.Target)
+	delete(c.s.st.attachments[p.name], target)
 	return nil, nil
 }
 
@@ -295,11 +304,7 @@ func iotListAttachedPolicies(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"policies": append([]map[string]any{}, items...)}
-	if next != "" {
-		out["nextMarker"] = next
-	}
-	return out, nil
+	return listAnswer("policies", append([]map[string]any{}, items...), "nextMarker", next), nil
 }
 
 func iotListTargetsForPolicy(c *call) (any, *apiError) {
@@ -311,9 +316,5 @@ func iotListTargetsForPolicy(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"targets": append([]string{}, items...)}
-	if next != "" {
-		out["nextMarker"] = next
-	}
-	return out, nil
+	return listAnswer("targets", append([]string{}, items...), "nextMarker", next), nil
 }

@@ -214,9 +214,5 @@ func iotListRoleAliases(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"roleAliases": items}
-	if next != "" {
-		out["nextMarker"] = next
-	}
-	return out, nil
+	return listAnswer("roleAliases", items, "nextMarker", next), nil
 }

@@ -175,6 +175,17 @@ func page[T any](items []T, marker string, size int) ([]T, string, *apiError) {
 	return items[start:end], next, nil
 }
 
+// listAnswer is the answer of a List call: the page of items under key and,
+// when more remain, where the next page starts under nextKey, the name the
+// call gives it ("nextMarker" beside marker, "nextToken" beside nextToken).
+func listAnswer(key string, items any, nextKey, next string) map[string]any {
+	out := map[string]any{key: items}
+	if next != "" {
+		out[nextKey] = next
+	}
+	return out
+}
+
 func queryInt(c *call, name string) int {
 	n, _ := strconv.Atoi(c.query.Get(name))
 	return n

@@ -96,9 +96,5 @@ func iotListTagsForResource(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"tags": append([]tag{}, items...)}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listAnswer("tags", append([]tag{}, items...), "nextToken", next), nil
 }

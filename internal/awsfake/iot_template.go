@@ -168,13 +168,24 @@ func iotDescribeTemplate(c *call) (any, *apiError) {
 	return out, nil
 }
 
-func iotUpdateTemplate(c *call) (any, *apiError) {
+// templateAndBody reads the template named in the path, then the body of
+// the request, for UpdateProvisioningTemplate and
+// CreateProvisioningTemplateVersion.
+func (c *call) templateAndBody() (*template, *templateIn, *apiError) {
 	t, e := c.template()
 	if e != nil {
-		return nil, e
+		return nil, nil, e
 	}
 	var in templateIn
 	if e := c.decode(&in); e != nil {
+		return nil, nil, e
+	}
+	return t, &in, nil
+}
+
+func iotUpdateTemplate(c *call) (any, *apiError) {
+	t, in, e := c.templateAndBody()
+	if e != nil {
 		return nil, e
 	}
 	if e := checkPreHook(in.PreProvisioningHook); e != nil {
@@ -219,12 +230,8 @@ func iotDeleteTemplate(c *call) (any, *apiError) {
 }
 
 func iotCreateTemplateVersion(c *call) (any, *apiError) {
-	t, e := c.template()
+	t, in, e := c.templateAndBody()
 	if e != nil {
-		return nil, e
-	}
-	var in templateIn
-	if e := c.decode(&in); e != nil {
 		return nil, e
 	}
 	if e := checkTemplateBody(in.TemplateBody); e != nil {
@@ -258,11 +265,7 @@ func iotListTemplateVersions(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	out := map[string]any{"versions": append([]map[string]any{}, items...)}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listAnswer("versions", append([]map[string]any{}, items...), "nextToken", next), nil
 }
 
 func iotDeleteTemplateVersion(c *call) (any, *apiError) {

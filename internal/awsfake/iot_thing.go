@@ -29,11 +29,7 @@ func iotListThings(c *call) (any, *apiError) {
 		th := c.s.st.things[n]
 		out = append(out, map[string]any{"thingName": th.name, "thingArn": th.arn, "attributes": map[string]string{}, "version": 1})
 	}
-	res := map[string]any{"things": out}
-	if next != "" {
-		res["nextToken"] = next
-	}
-	return res, nil
+	return listAnswer("things", out, "nextToken", next), nil
 }
 
 func iotListThingPrincipals(c *call) (any, *apiError) {

@@ -129,6 +129,14 @@ func iamPage[T any](c *call, b *xb, items []T) []T {
 	return items[start:end]
 }
 
+// iamListTags is the answer of ListRoleTags and ListPolicyTags: one page
+// of the resource's tags (IsTruncated, Marker), then the Tags list.
+func iamListTags(c *call, ts []tag) string {
+	var b xb
+	b.tagList(iamPage(c, &b, ts))
+	return b.String()
+}
+
 func stsGetCallerIdentity(c *call) (any, *apiError) {
 	var b xb
 	b.leaf("Arn", c.s.callerARN)

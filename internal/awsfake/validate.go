@@ -31,6 +31,8 @@ var (
 	iamPath         = newConstraint("path", 1, 512, `(\x{002F})|(\x{002F}[\x{0021}-\x{007E}]+\x{002F})`)
 	iamPolicyArn    = newConstraint("policyArn", 20, 2048, "")
 	iamVersionID    = newConstraint("versionId", 2, 128, `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`)
+	iamPolicyDoc    = newConstraint("policyDocument", 1, 131072, "")
+	iamTrustDoc     = newConstraint("assumeRolePolicyDocument", 1, 131072, "")
 	iotPolicyName   = newConstraint("policyName", 1, 128, `[\w+=,.@-]+`)
 	iotRoleAlias    = newConstraint("roleAlias", 1, 128, `[\w=,@-]+`)
 	iotGroupName    = newConstraint("thingGroupName", 1, 128, `[a-zA-Z0-9:_-]+`)

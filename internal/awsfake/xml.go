@@ -27,11 +27,17 @@ func (b *xb) time(n string, t time.Time) { b.leaf(n, t.UTC().Format("2006-01-02T
 func (b *xb) bool(n string, v bool)      { b.leaf(n, strconv.FormatBool(v)) }
 func (b *xb) int(n string, v int)        { b.leaf(n, strconv.Itoa(v)) }
 
-// tagsXML writes a Tags list of Key/Value members.
+// tags writes a Tags list of Key/Value members, or nothing when there are
+// none (a Role or Policy element leaves it out).
 func (b *xb) tags(ts []tag) {
-	if len(ts) == 0 {
-		return
+	if len(ts) > 0 {
+		b.tagList(ts)
 	}
+}
+
+// tagList writes a Tags list of Key/Value members, empty or not (the
+// answer of ListRoleTags and ListPolicyTags always has one).
+func (b *xb) tagList(ts []tag) {
 	b.open("Tags")
 	for _, t := range ts {
 		b.open("member")
