@@ -246,7 +246,11 @@ func iamTagPolicy(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	p.tags = setTags(slices.Clone(p.tags), tags)
+	merged, e := addIAMTags(p.tags, tags)
+	if e != nil {
+		return nil, e
+	}
+	p.tags = merged
 	return "", nil
 }
 
@@ -265,4 +269,18 @@ func iamListPolicyTags(c *call) (any, *apiError) {
 		return nil, e
 	}
 	return iamListTags(c, p.tags), nil
+}
+
+// addIAMTags adds tags to have (a key already there takes the new value)
+// and refuses a total over 50: "Tags per IAM role" and "Tags per IAM
+// customer managed policy" are both 50, and "if you exceed the allowed
+// maximum number of tags, then the entire request fails" (IAM User Guide,
+// reference_iam-quotas.html; IAM API Reference, API_TagRole.html and
+// API_TagPolicy.html, LimitExceeded).
+func addIAMTags(have, tags []tag) ([]tag, *apiError) {
+	merged := setTags(slices.Clone(have), tags)
+	if len(merged) > 50 {
+		return nil, iamLimit("The number of tags has reached the maximum limit of 50")
+	}
+	return merged, nil
 }

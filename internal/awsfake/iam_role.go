@@ -198,9 +198,9 @@ func iamTagRole(c *call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	merged := setTags(slices.Clone(r.tags), tags)
-	if len(merged) > 50 {
-		return nil, iamLimit("The number of tags has reached the maximum limit of 50")
+	merged, e := addIAMTags(r.tags, tags)
+	if e != nil {
+		return nil, e
 	}
 	r.tags = merged
 	return "", nil

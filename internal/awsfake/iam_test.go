@@ -2,6 +2,7 @@ package awsfake
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -293,6 +294,27 @@ func TestPolicyTags(t *testing.T) {
 	}
 	_, err = c.iam.TagPolicy(c.ctx, &iam.TagPolicyInput{PolicyArn: aws.String(arn), Tags: []iamtypes.Tag{{Key: aws.String("aws:x"), Value: aws.String("v")}}})
 	wantCode(t, err, "InvalidInput")
+
+	// 50 tags per customer managed policy, counting the ones it has: 30 and
+	// 30 more is refused whole, 30 and the same 30 again is not.
+	thirty := func(prefix string) []iamtypes.Tag {
+		var tags []iamtypes.Tag
+		for i := range 30 {
+			tags = append(tags, iamtypes.Tag{Key: aws.String(fmt.Sprintf("%s%d", prefix, i)), Value: aws.String("v")})
+		}
+		return tags
+	}
+	if _, err := c.iam.TagPolicy(c.ctx, &iam.TagPolicyInput{PolicyArn: aws.String(arn), Tags: thirty("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.iam.TagPolicy(c.ctx, &iam.TagPolicyInput{PolicyArn: aws.String(arn), Tags: thirty("a")}); err != nil {
+		t.Fatalf("the same 30 tags again: %v", err)
+	}
+	_, err = c.iam.TagPolicy(c.ctx, &iam.TagPolicyInput{PolicyArn: aws.String(arn), Tags: thirty("b")})
+	wantCode(t, err, "LimitExceeded")
+	if lt, _ := c.iam.ListPolicyTags(c.ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(arn), MaxItems: aws.Int32(100)}); len(lt.Tags) != 30 {
+		t.Errorf("%d tags after a refused TagPolicy, want the 30 it had", len(lt.Tags))
+	}
 }
 
 func TestIAMPagination(t *testing.T) {
