@@ -173,18 +173,27 @@ func BuildEnvCommand(ctx context.Context, o BBQueryOptions, argv ...string) *exe
 		script, args = `init="$1"; shift; cmd=("$@"); . "$init" >&2 && exec "${cmd[@]}"`, []string{o.InitScript}
 	}
 	cmd := exec.CommandContext(ctx, "bash", append(append([]string{"-c", script, "fleetbake-bitbake"}, args...), argv...)...)
-	// A BitBake server the engineer's shell points at must not answer.
+	cmd.Env = EnvWithoutBitBake()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return cmd
+}
+
+// EnvWithoutBitBake is this process's environment without the variables
+// by which the engineer's shell points at a BitBake server or build
+// (oe-init-build-env sets them): a BitBake started from it must not answer
+// for another build.
+func EnvWithoutBitBake() []string {
+	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
 		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
 			continue
 		}
-		cmd.Env = append(cmd.Env, kv)
+		env = append(env, kv)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	return cmd
+	return env
 }
 
 // CanQueryBitBake says why BitBake cannot run for o, before it is started.
