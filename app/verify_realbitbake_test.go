@@ -36,18 +36,16 @@ import (
 func TestRealBitBakeVerify(t *testing.T) {
 	root := realbb.Poky(t, "-timeout 60m -run TestRealBitBakeVerify -v ./app/")
 	dir := t.TempDir()
-	p := realbb.Project(dir, "fbverify", map[string]string{
-		"BB_NO_NETWORK": "1",
-		// Recipes the checks do not read are left out of the parse: on a
-		// shared machine a full cold parse takes far longer than the test
-		// needs. greengrass-lite's recipe would also resolve git tags while
-		// parsing (see generator/realbitbake_test.go). Kept: oe-core (the
-		// image, packagegroup-core-boot, systemd) and the two recipes of
-		// greengrass-bin's new generation.
-		"BBMASK": "/meta-openembedded/ /meta-aws/dynamic-layers/ /meta-aws/recipes-(?!iot/aws-iot-greengrass/greengrass-(bin|plugin-fleetprovisioning)_)",
-		// The override local.conf's text cannot judge.
-		"PACKAGECONFIG:remove:pn-systemd": "timesyncd",
-	})
+	// Recipes the checks do not read are left out of the parse: on a shared
+	// machine a full cold parse takes far longer than the test needs.
+	// greengrass-lite's recipe would also resolve git tags while parsing
+	// (realbb.GreengrassLiteMask). Kept: oe-core (the image,
+	// packagegroup-core-boot, systemd) and the two recipes of
+	// greengrass-bin's new generation.
+	lc := realbb.Offline("/meta-openembedded/ /meta-aws/dynamic-layers/ /meta-aws/recipes-(?!iot/aws-iot-greengrass/greengrass-(bin|plugin-fleetprovisioning)_)")
+	// The override local.conf's text cannot judge.
+	lc["PACKAGECONFIG:remove:pn-systemd"] = "timesyncd"
+	p := realbb.Project(dir, "fbverify", lc)
 	p.Sources = []string{root}
 	p.Machine = "qemuarm64"
 	p = realbb.Reload(t, p)

@@ -97,7 +97,7 @@ func bbsetupCopy(t *testing.T, tree string) string {
 // fleetbake's; claim files exist (placeholders) in the project's folder.
 func bbsetupProject(t *testing.T, dir, tree string) (*model.Project, *model.Resolution) {
 	t.Helper()
-	p := realbb.Project(dir, "fbsetup", map[string]string{"BB_NO_NETWORK": "1"})
+	p := realbb.Project(dir, "fbsetup", realbb.Offline(""))
 	p.Machine = "qemuarm64"
 	if slices.Contains(model.BuiltinFragments(filepath.Join(tree, "build")), "machine/qemuarm64") {
 		p.Machine = "qemux86-64"

@@ -44,12 +44,7 @@ func TestRealBitBakeClaimContentInSignature(t *testing.T) {
 	poky := filepath.Join(root, "poky")
 	dir := t.TempDir()
 
-	p := realbb.Project(dir, "", map[string]string{
-		"BB_NO_NETWORK": "1",
-		// greengrass-lite's recipe resolves git tags with ls-remote while
-		// parsing; offline that fails, and this project uses greengrass-bin.
-		"BBMASK": "/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_",
-	})
+	p := realbb.Project(dir, "", realbb.Offline(realbb.GreengrassLiteMask))
 	p.Sources = []string{root}
 	cert, _, _ := p.ClaimFiles()
 	pem := func(content string) []byte {

@@ -47,14 +47,7 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 	dir := t.TempDir()
 
 	// The project, saved and loaded back the way `fleetbake generate` reads it.
-	p := realbb.Project(dir, "fbreal", map[string]string{
-		"BB_NO_NETWORK": "1",
-		// meta-aws's greengrass-lite recipe (scarthgap) names git tags in
-		// SRCREV_sigv4 and SRCREV_sdk, which BitBake resolves with git
-		// ls-remote while parsing: offline, the parse fails. This project
-		// uses greengrass-bin, so leave greengrass-lite out.
-		"BBMASK": "/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_",
-	})
+	p := realbb.Project(dir, "fbreal", realbb.Offline(realbb.GreengrassLiteMask))
 	p.Sources = []string{root}
 	p.Machine = "qemuarm64"
 	p.Greengrass.RoleAlias = "fbreal-CustomRoleAlias"

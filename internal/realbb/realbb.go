@@ -53,6 +53,23 @@ func Poky(t testing.TB, run string) string {
 	return root
 }
 
+// GreengrassLiteMask is a BBMASK that leaves out meta-aws's greengrass-lite
+// recipe: it names git tags in SRCREV_sigv4 and SRCREV_sdk, which BitBake
+// resolves with git ls-remote while parsing (meta-aws scarthgap,
+// recipes-iot/aws-iot-greengrass/greengrass-lite_*.bb), so offline the
+// parse fails. The projects of the real tests use greengrass-bin.
+const GreengrassLiteMask = "/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_"
+
+// Offline is a [local_conf] with BB_NO_NETWORK = "1" (nothing is fetched)
+// and BBMASK = mask when mask is not "".
+func Offline(mask string) map[string]string {
+	lc := map[string]string{"BB_NO_NETWORK": "1"}
+	if mask != "" {
+		lc["BBMASK"] = mask
+	}
+	return lc
+}
+
 // Project is a project in dir (not saved) with the Greengrass settings the
 // real tests share: region eu-central-1, endpoints of that region, prefix
 // (the default when ""), and localConf as its [local_conf].
