@@ -34,8 +34,6 @@ import (
 )
 
 func TestRealBitBakeVerify(t *testing.T) {
-	root := realbb.Poky(t, "-timeout 60m -run TestRealBitBakeVerify -v ./app/")
-	dir := t.TempDir()
 	// Recipes the checks do not read are left out of the parse: on a shared
 	// machine a full cold parse takes far longer than the test needs.
 	// greengrass-lite's recipe would also resolve git tags while parsing
@@ -45,8 +43,7 @@ func TestRealBitBakeVerify(t *testing.T) {
 	lc := realbb.Offline("/meta-openembedded/ /meta-aws/dynamic-layers/ /meta-aws/recipes-(?!iot/aws-iot-greengrass/greengrass-(bin|plugin-fleetprovisioning)_)")
 	// The override local.conf's text cannot judge.
 	lc["PACKAGECONFIG:remove:pn-systemd"] = "timesyncd"
-	p := realbb.Project(dir, "fbverify", lc)
-	p.Sources = []string{root}
+	p, root := realbb.PokyProject(t, "-timeout 60m -run TestRealBitBakeVerify -v ./app/", "fbverify", lc)
 	p.Machine = "qemuarm64"
 	p = realbb.Reload(t, p)
 	cert, _, rootCA := p.ClaimFiles()

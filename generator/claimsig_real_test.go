@@ -40,12 +40,8 @@ import (
 )
 
 func TestRealBitBakeClaimContentInSignature(t *testing.T) {
-	root := realbb.Poky(t, "-timeout 40m -run TestRealBitBakeClaimContentInSignature -v ./generator/")
-	poky := filepath.Join(root, "poky")
-	dir := t.TempDir()
-
-	p := realbb.Project(dir, "", realbb.Offline(realbb.GreengrassLiteMask))
-	p.Sources = []string{root}
+	p, root := realbb.PokyProject(t, "-timeout 40m -run TestRealBitBakeClaimContentInSignature -v ./generator/", "", realbb.Offline(realbb.GreengrassLiteMask))
+	poky, dir := filepath.Join(root, "poky"), filepath.Dir(p.Path())
 	cert, _, _ := p.ClaimFiles()
 	pem := func(content string) []byte {
 		return []byte("-----BEGIN TEST-----\n" + content + "\n-----END TEST-----\n")

@@ -42,13 +42,9 @@ import (
 )
 
 func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
-	root := realbb.Poky(t, "-timeout 30m -run TestRealBitBake -v ./generator/")
-	poky := filepath.Join(root, "poky")
-	dir := t.TempDir()
-
 	// The project, saved and loaded back the way `fleetbake generate` reads it.
-	p := realbb.Project(dir, "fbreal", realbb.Offline(realbb.GreengrassLiteMask))
-	p.Sources = []string{root}
+	p, root := realbb.PokyProject(t, "-timeout 30m -run TestRealBitBake -v ./generator/", "fbreal", realbb.Offline(realbb.GreengrassLiteMask))
+	poky, dir := filepath.Join(root, "poky"), filepath.Dir(p.Path())
 	p.Machine = "qemuarm64"
 	p.Greengrass.RoleAlias = "fbreal-CustomRoleAlias"
 	p.Greengrass.ThingGroup = "fbreal-Lab-Fleet"

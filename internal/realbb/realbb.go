@@ -86,6 +86,17 @@ func Project(dir, prefix string, localConf map[string]string) *model.Project {
 	return p
 }
 
+// PokyProject is Poky (it skips t the same way) and a project in a temp
+// folder whose sources are that tree: Project with Sources set. It returns
+// the project and the tree.
+func PokyProject(t *testing.T, run, prefix string, localConf map[string]string) (*model.Project, string) {
+	t.Helper()
+	root := Poky(t, run)
+	p := Project(t.TempDir(), prefix, localConf)
+	p.Sources = []string{root}
+	return p, root
+}
+
 // Reload saves p and loads it back, the way the commands read it.
 func Reload(t testing.TB, p *model.Project) *model.Project {
 	t.Helper()
