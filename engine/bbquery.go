@@ -24,7 +24,10 @@ import (
 // and the file a recipe's file:// URL resolves to (the FILESPATH search).
 // It is what bitbake-getvar does (bitbake/bin/bitbake-getvar: tinfoil,
 // parse_recipe, getVar) for many variables. A recipe that cannot be parsed
-// or provided is reported in "errors" and the others still answer.
+// or provided is reported in "errors" and the others still answer. A query
+// of no recipe parses the configuration only (tinfoil's config_only, as
+// bitbake-getvar does without -r): no recipe is read, which takes seconds
+// rather than a parse of every layer.
 const bbQueryScript = `
 import json, os, shutil, sys
 bindir = os.path.dirname(os.path.realpath(shutil.which("bitbake")))
@@ -36,11 +39,12 @@ out_path, query_path = sys.argv[1], sys.argv[2]
 with open(query_path) as f:
     q = json.load(f)
 res = {"config": {}, "recipes": {}, "files": {}, "localpaths": {}, "errors": {}}
+recipes = q.get("recipes") or {}
 with bb.tinfoil.Tinfoil() as tinfoil:
-    tinfoil.prepare(config_only=False, quiet=2)
-    for name in q["config"]:
+    tinfoil.prepare(config_only=not recipes, quiet=2)
+    for name in q.get("config") or []:
         res["config"][name] = tinfoil.config_data.getVar(name)
-    for recipe, names in q["recipes"].items():
+    for recipe, names in recipes.items():
         try:
             d = tinfoil.parse_recipe(recipe)
         except Exception as e:
@@ -98,6 +102,11 @@ type BBQueryOptions struct {
 	OEInit string
 	// BuildDir holds conf/local.conf and conf/bblayers.conf.
 	BuildDir string
+	// InitScript, when set, is sourced instead of OEInit's
+	// oe-init-build-env: the build/init-build-env that bitbake-setup writes
+	// for its build (bitbake bin/bitbake-setup, setup_bitbake_build), which
+	// enters BuildDir and passes on what the setup's fragments need.
+	InitScript string
 }
 
 // QueryBitBake parses the configuration of o.BuildDir with real BitBake and
@@ -124,21 +133,7 @@ func QueryBitBake(ctx context.Context, o BBQueryOptions, q BBQuery) (*BBAnswer, 
 	if err := os.WriteFile(sf, []byte(bbQueryScript), 0o600); err != nil {
 		return nil, err
 	}
-	// Paths travel as positional parameters, never spliced into the script.
-	script := `cd "$1" && . ./oe-init-build-env "$2" >&2 && shift 2 && exec python3 "$@"`
-	cmd := exec.CommandContext(ctx, "bash", "-c", script, "fleetbake-bbquery", o.OEInit, o.BuildDir, sf, af, qf)
-	// A BitBake server the engineer's shell points at must not answer.
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	// BitBake starts a server and parser processes: a cancel ends them all.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd := BuildEnvCommand(ctx, o, "python3", sf, af, qf)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()
@@ -151,11 +146,11 @@ func QueryBitBake(ctx context.Context, o BBQueryOptions, q BBQuery) (*BBAnswer, 
 	// started right after must not find the folder locked.
 	WaitServerGone(o.BuildDir, time.Minute)
 	if runErr != nil {
-		return nil, fmt.Errorf("BitBake could not parse the configuration in %s: %v\n%s", o.BuildDir, runErr, tail(stderr.String(), 20))
+		return nil, fmt.Errorf("BitBake could not parse the configuration in %s: %v\n%s", o.BuildDir, runErr, Tail(stderr.String(), 20))
 	}
 	out, err := os.ReadFile(af)
 	if err != nil {
-		return nil, fmt.Errorf("no answer from BitBake: %v\n%s", err, tail(stderr.String(), 20))
+		return nil, fmt.Errorf("no answer from BitBake: %v\n%s", err, Tail(stderr.String(), 20))
 	}
 	var a BBAnswer
 	if err := json.Unmarshal(out, &a); err != nil {
@@ -164,15 +159,55 @@ func QueryBitBake(ctx context.Context, o BBQueryOptions, q BBQuery) (*BBAnswer, 
 	return &a, nil
 }
 
+// BuildEnvCommand is argv run in the build environment o names (bash
+// sources oe-init-build-env, or o.InitScript), outside any BitBake the
+// caller's shell points at; its output is the command's own (the
+// environment's banner goes to stderr). BitBake starts a server and parser
+// processes: a cancelled ctx kills the whole process group.
+func BuildEnvCommand(ctx context.Context, o BBQueryOptions, argv ...string) *exec.Cmd {
+	// Paths travel as positional parameters, never spliced into the script.
+	script, args := `cd "$1" && . ./oe-init-build-env "$2" >&2 && shift 2 && exec "$@"`, []string{o.OEInit, o.BuildDir}
+	if o.InitScript != "" {
+		// bitbake-setup's init-build-env ends with `set --`: keep the
+		// command aside.
+		script, args = `init="$1"; shift; cmd=("$@"); . "$init" >&2 && exec "${cmd[@]}"`, []string{o.InitScript}
+	}
+	cmd := exec.CommandContext(ctx, "bash", append(append([]string{"-c", script, "fleetbake-bitbake"}, args...), argv...)...)
+	cmd.Env = EnvWithoutBitBake()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return cmd
+}
+
+// EnvWithoutBitBake is this process's environment without the variables
+// by which the engineer's shell points at a BitBake server or build
+// (oe-init-build-env sets them): a BitBake started from it must not answer
+// for another build.
+func EnvWithoutBitBake() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
 // CanQueryBitBake says why BitBake cannot run for o, before it is started.
 func CanQueryBitBake(o BBQueryOptions) error {
 	if os.Geteuid() == 0 {
 		return ErrRoot
 	}
-	if o.OEInit == "" {
+	if o.InitScript != "" {
+		if _, err := os.Stat(o.InitScript); err != nil {
+			return fmt.Errorf("no build environment script %s: run bitbake-setup init again", o.InitScript)
+		}
+	} else if o.OEInit == "" {
 		return errors.New("no oe-init-build-env found in the project's sources: add your poky or openembedded-core checkout to sources in fleetbake.toml (`fleetbake doctor` shows what is found)")
-	}
-	if _, err := os.Stat(filepath.Join(o.OEInit, "oe-init-build-env")); err != nil {
+	} else if _, err := os.Stat(filepath.Join(o.OEInit, "oe-init-build-env")); err != nil {
 		return fmt.Errorf("no oe-init-build-env in %s: point sources at your poky or openembedded-core checkout", o.OEInit)
 	}
 	if _, err := exec.LookPath("bash"); err != nil {
@@ -204,8 +239,9 @@ func WaitServerGone(buildDir string, d time.Duration) {
 	}
 }
 
-// tail is the last n lines of s.
-func tail(s string, n int) string {
+// Tail is the last n lines of s: how an error quotes BitBake's output,
+// whose cause is at its end.
+func Tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

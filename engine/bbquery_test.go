@@ -118,3 +118,41 @@ func writeRunningState(t *testing.T, buildDir string) {
 		t.Fatal(err)
 	}
 }
+
+// A query of no recipe reads the configuration only (no recipe parse), and
+// a build whose environment is bitbake-setup's build/init-build-env (it
+// enters the build folder, then clears "$@") is queried through it.
+func TestQueryBitBakeConfigOnlyThroughInitScript(t *testing.T) {
+	if asuser.Run(t) {
+		return
+	}
+	o := fakeTinfoilTree(t, `{"config": {"MACHINE": "qemuarm64"}, "recipes": {"systemd": {"PACKAGECONFIG": "networkd"}}}`)
+	// As bitbake-setup writes it (bitbake bin/bitbake-setup, setup_bitbake_build).
+	o.InitScript = filepath.Join(o.BuildDir, "init-build-env")
+	script := "# init-build-env wrapper created by bitbake-setup\ncd " + o.OEInit + "\nset " + o.BuildDir + "\n. ./oe-init-build-env\nset --\n"
+	if err := os.WriteFile(o.InitScript, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.OEInit = ""
+	a, err := QueryBitBake(context.Background(), o, BBQuery{Config: []string{"MACHINE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.ConfigVar("MACHINE"); got != "qemuarm64" {
+		t.Errorf("MACHINE = %q", got)
+	}
+	a, err = QueryBitBake(context.Background(), o, BBQuery{Recipes: map[string][]string{"systemd": {"PACKAGECONFIG"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.Var("systemd", "PACKAGECONFIG"); got != "networkd" {
+		t.Errorf("systemd PACKAGECONFIG = %q", got)
+	}
+	sessions, _ := os.ReadFile(filepath.Join(o.BuildDir, "sessions"))
+	if want := "session config_only=True\nsession config_only=False\n"; string(sessions) != want {
+		t.Errorf("sessions:\n%s\nwant config only for the query of no recipe:\n%s", sessions, want)
+	}
+	if err := CanQueryBitBake(BBQueryOptions{InitScript: filepath.Join(t.TempDir(), "init-build-env"), BuildDir: o.BuildDir}); err == nil || !strings.Contains(err.Error(), "no build environment script") {
+		t.Errorf("a missing init script: %v", err)
+	}
+}

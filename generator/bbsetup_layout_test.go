@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fleetbake/internal/layertree"
+	"fleetbake/internal/realbb"
 	"fleetbake/model"
 )
 
@@ -22,14 +23,7 @@ func TestGenerateInBBSetupLayout(t *testing.T) {
 	p := model.Default()
 	p.SetPath(filepath.Join(setup, model.DefaultFile))
 	p.Machine = "qemuarm64"
-	w, err := model.Discover(p.SourceRoots()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := realbb.Resolve(t, p)
 	if res.Release != "wrynose" {
 		t.Fatalf("release %q", res.Release)
 	}

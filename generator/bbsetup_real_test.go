@@ -29,36 +29,19 @@ package generator_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"fleetbake/engine"
 	"fleetbake/generator"
+	"fleetbake/internal/realbb"
 	"fleetbake/model"
 )
-
-// bbConfigScript prints config-level variables as JSON: what bitbake-getvar
-// does (tinfoil, config_only), for many variables in one server session.
-const bbConfigScript = `
-import json, os, shutil, sys
-bindir = os.path.dirname(os.path.realpath(shutil.which("bitbake")))
-sys.path.insert(0, os.path.join(os.path.dirname(bindir), "lib"))
-import bb.tinfoil
-out_path, names = sys.argv[1], sys.argv[2:]
-with bb.tinfoil.Tinfoil() as tinfoil:
-    tinfoil.prepare(config_only=True, quiet=2)
-    res = {n: tinfoil.config_data.getVar(n) for n in names}
-with open(out_path, "w") as f:
-    json.dump(res, f)
-`
 
 func bbsetupTree(t *testing.T) string {
 	t.Helper()
@@ -114,40 +97,17 @@ func bbsetupCopy(t *testing.T, tree string) string {
 // fleetbake's; claim files exist (placeholders) in the project's folder.
 func bbsetupProject(t *testing.T, dir, tree string) (*model.Project, *model.Resolution) {
 	t.Helper()
-	p := model.Default()
-	p.SetPath(filepath.Join(dir, model.DefaultFile))
+	p := realbb.Project(dir, "fbsetup", realbb.Offline(""))
 	p.Machine = "qemuarm64"
 	if slices.Contains(model.BuiltinFragments(filepath.Join(tree, "build")), "machine/qemuarm64") {
 		p.Machine = "qemux86-64"
 	}
-	p.Greengrass.Region = "eu-central-1"
-	p.Greengrass.Prefix = "fbsetup"
-	p.Greengrass.DataEndpoint = "a1b2c3d4e5f6g7-ats.iot.eu-central-1.amazonaws.com"
-	p.Greengrass.CredentialEndpoint = "c9d8e7f6a5b4c3.credentials.iot.eu-central-1.amazonaws.com"
-	p.LocalConf = map[string]string{"BB_NO_NETWORK": "1"}
 	if err := p.Save(); err != nil {
 		t.Fatal(err)
 	}
-	cert, key, rootCA := p.ClaimFiles()
-	if err := os.MkdirAll(filepath.Dir(cert), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{cert, key, rootCA} {
-		if err := os.WriteFile(f, []byte("-----BEGIN PLACEHOLDER-----\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w, err := model.Discover(p.SourceRoots()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		t.Fatalf("Resolve: %v", err)
-	}
-	if len(res.NotOnDisk) > 0 {
-		t.Fatalf("layers not on disk: %v", res.NotOnDisk)
-	}
+	realbb.WriteClaims(t, p, realbb.Placeholder, realbb.Placeholder, realbb.Placeholder)
+	res := realbb.Resolve(t, p)
+	realbb.OnDisk(t, res, dir)
 	return p, res
 }
 
@@ -169,33 +129,21 @@ func bbsetupWant(p *model.Project) map[string]string {
 	}
 }
 
-// bbsetupCheck asks BitBake, through script (a bash snippet that sets up
-// the environment for the build, then runs "$@"), for every wanted
-// variable, the meta-aws layer's LAYERSERIES_COMPAT and BBFILE_COLLECTIONS.
-func bbsetupCheck(ctx context.Context, t *testing.T, script string, scriptArgs []string, want map[string]string, res *model.Resolution) {
+// bbsetupCheck asks BitBake, in the build environment o names, for every
+// wanted variable, the meta-aws layer's LAYERSERIES_COMPAT and
+// BBFILE_COLLECTIONS: engine's query of no recipe, which parses the
+// configuration only, as bitbake-getvar does without -r.
+func bbsetupCheck(ctx context.Context, t *testing.T, o engine.BBQueryOptions, want map[string]string, res *model.Resolution) {
 	t.Helper()
-	outFile := filepath.Join(t.TempDir(), "vars.json")
-	py := filepath.Join(t.TempDir(), "q.py")
-	if err := os.WriteFile(py, []byte(bbConfigScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	names := []string{"LAYERSERIES_COMPAT_meta-aws", "BBFILE_COLLECTIONS"}
 	for n := range want {
 		names = append(names, n)
 	}
-	argv := append(append([]string{"-c", script, "bash"}, scriptArgs...), append([]string{"python3", py, outFile}, names...)...)
-	out, err := bbRun(ctx, argv)
+	ans, err := engine.QueryBitBake(ctx, o, engine.BBQuery{Config: names})
 	if err != nil {
-		t.Fatalf("BitBake: %v\n%s", err, bbTail(out, 40))
+		t.Fatalf("BitBake: %v", err)
 	}
-	data, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]*string
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := ans.Config
 	for n, w := range want {
 		if got[n] == nil || *got[n] != w {
 			t.Errorf("BitBake reads %s = %v, want %q", n, deref(got[n]), w)
@@ -211,10 +159,9 @@ func bbsetupCheck(ctx context.Context, t *testing.T, script string, scriptArgs [
 		}
 	}
 	// The command the brief names, once, as an engineer would run it.
-	argv = append(append([]string{"-c", script, "bash"}, scriptArgs...), "bitbake-getvar", "--value", "MACHINE")
-	out, err = bbRun(ctx, argv)
+	out, err := realbb.Combined(ctx, o, "bitbake-getvar", "--value", "MACHINE")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), want["MACHINE"]) {
-		t.Errorf("bitbake-getvar --value MACHINE: %v\n%s", err, bbTail(out, 10))
+		t.Errorf("bitbake-getvar --value MACHINE: %v\n%s", err, engine.Tail(out, 10))
 	}
 }
 
@@ -224,31 +171,6 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
-// bbRun runs bash with argv, outside any BitBake environment of the caller,
-// and kills the whole process group (server included) on timeout.
-func bbRun(ctx context.Context, argv []string) (string, error) {
-	cmd := exec.CommandContext(ctx, "bash", argv...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("%w (%v)", err, ctx.Err())
-	}
-	return string(out), err
-}
-
-// oeEnvScript sources oe-init-build-env of openembedded-core ($1) for the
-// build folder $2, as fleetbake's build does.
-const oeEnvScript = `cd "$1" && . ./oe-init-build-env "$2" >/dev/null && shift 2 && exec "$@"`
 
 // Discovery and generate on a bitbake-setup folder, read back by BitBake.
 func TestRealBBSetupLayoutGenerate(t *testing.T) {
@@ -273,7 +195,7 @@ func TestRealBBSetupLayoutGenerate(t *testing.T) {
 			t.Errorf("generate wrote %s, outside the setup's build/conf", f.Path)
 		}
 	}
-	bbsetupCheck(bbContext(t), t, oeEnvScript, []string{filepath.Join(dir, "layers", "openembedded-core"), build}, bbsetupWant(p), res)
+	bbsetupCheck(realbb.Context(t), t, engine.BBQueryOptions{OEInit: filepath.Join(dir, "layers", "openembedded-core"), BuildDir: build}, bbsetupWant(p), res)
 }
 
 // export bitbake-setup, then real `bitbake-setup init --non-interactive`:
@@ -288,14 +210,10 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 	if v, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(tool)), "lib", "bb", "__init__.py")); err == nil {
 		t.Logf("bitbake-setup of %s", regexp.MustCompile(`__version__ = "[^"]*"`).FindString(string(v)))
 	}
-	ctx := bbContext(t)
+	ctx := realbb.Context(t)
 	dir := bbsetupCopy(t, tree)
 	p, res := bbsetupProject(t, dir, tree)
-	pins, err := model.Lock(ctx, p, res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Pins = pins
+	pins := realbb.Pin(t, p, res)
 	exp, err := generator.ExportBBSetup(p, res)
 	if err != nil {
 		t.Fatal(err)
@@ -335,24 +253,24 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	top := t.TempDir()
-	args := []string{"-c", `exec "$@"`, "bash", tool,
+	args := []string{tool,
 		"--global-settings", filepath.Join(top, "no-global-settings.conf"),
 		"--setting", "default", "top-dir-prefix", top, "--setting", "default", "top-dir-name", "bb",
 		"init", "--non-interactive", "--source-overrides", ovFile}
 	// 2.18 writes a VS Code workspace when `code` is on PATH; 2.16 has no
 	// such option (and refuses it).
-	if help, _ := bbRun(ctx, []string{"-c", `exec "$@"`, "bash", tool, "init", "--help"}); strings.Contains(help, "--init-vscode") {
+	if help, _ := realbb.Run(ctx, tool, "init", "--help"); strings.Contains(help, "--init-vscode") {
 		args = append(args, "--no-init-vscode")
 	}
-	out, err := bbRun(ctx, append(args, filepath.Join(expDir, generator.BBSetupConfigFile)))
+	out, err := realbb.Run(ctx, append(args, filepath.Join(expDir, generator.BBSetupConfigFile))...)
 	if err != nil {
-		t.Fatalf("bitbake-setup init: %v\n%s", err, bbTail(out, 40))
+		t.Fatalf("bitbake-setup init: %v\n%s", err, engine.Tail(out, 40))
 	}
 	setup := filepath.Join(top, "bb", "fleetbake-"+res.Release)
 	t.Cleanup(func() { engine.WaitServerGone(filepath.Join(setup, "build"), time.Minute) })
 	s, ok := model.FindBBSetup(setup)
 	if !ok {
-		t.Fatalf("no setup folder at %s:\n%s", setup, bbTail(out, 20))
+		t.Fatalf("no setup folder at %s:\n%s", setup, engine.Tail(out, 20))
 	}
 	for key, pin := range pins {
 		name := filepath.Base(filepath.FromSlash(key))
@@ -375,7 +293,6 @@ func TestRealBBSetupInitFromExport(t *testing.T) {
 	}
 	cert, _, _ := p.ClaimFiles()
 	t.Setenv(generator.ClaimDirEnv, filepath.Dir(cert))
-	// bitbake-setup's own init-build-env clears "$@": keep the command first.
-	script := `setup="$1"; shift; cmd=("$@"); . "$setup/build/init-build-env" >/dev/null && exec "${cmd[@]}"`
-	bbsetupCheck(ctx, t, script, []string{setup}, bbsetupWant(p), res)
+	// BitBake in bitbake-setup's own build environment (its init-build-env).
+	bbsetupCheck(ctx, t, engine.BBQueryOptions{BuildDir: filepath.Join(setup, "build"), InitScript: filepath.Join(setup, "build", "init-build-env")}, bbsetupWant(p), res)
 }

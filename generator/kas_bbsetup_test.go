@@ -1,13 +1,13 @@
 package generator
 
 import (
-	"context"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"fleetbake/internal/layertree"
+	"fleetbake/internal/realbb"
 	"fleetbake/model"
 )
 
@@ -45,19 +45,8 @@ func TestExportKasBBSetupLayoutPinsBitbake(t *testing.T) {
 	p.Release = release
 	p.Layers = []string{"meta-aws"}
 	p.Greengrass.Enabled = false
-	w, err := model.Discover(layers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pins, err := model.Lock(context.Background(), p, res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Pins = pins
+	res := realbb.Resolve(t, p, layers)
+	pins := realbb.Pin(t, p, res)
 	if pins["layers/bitbake"] != head("bitbake") {
 		t.Fatalf("layers lock = %v, want bitbake pinned at %s", pins, head("bitbake"))
 	}

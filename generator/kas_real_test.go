@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"fleetbake/generator"
+	"fleetbake/internal/realbb"
 	"fleetbake/model"
 )
 
@@ -102,32 +103,16 @@ func TestRealKasAcceptsExport(t *testing.T) {
 			for _, r := range []string{"poky", "meta-openembedded", "meta-aws"} {
 				gitT(t, dir, "clone", "--quiet", "--shared", filepath.Join(tree, r), filepath.Join(src, r))
 			}
-			p := model.Default()
-			p.SetPath(filepath.Join(dir, model.DefaultFile))
 			// No sources setting: the layers are found in the project folder's
 			// sources/ (a default root), as they are in the CI checkout, so
 			// both checkouts hold the same fleetbake.toml.
+			p := realbb.Project(dir, "fbkas", nil)
 			p.Machine = "qemuarm64"
-			p.Greengrass.Region = "eu-central-1"
-			p.Greengrass.Prefix = "fbkas"
-			p.Greengrass.DataEndpoint = "a1b2c3d4e5f6g7-ats.iot.eu-central-1.amazonaws.com"
-			p.Greengrass.CredentialEndpoint = "c9d8e7f6a5b4c3.credentials.iot.eu-central-1.amazonaws.com"
 			p.Shared.HashServe = "hashserv.example.com:8686"
 			p.Shared.SstateMirrors = "file://.* https://sstate.example.com/PATH;downloadfilename=PATH"
 			p.Shared.DLDir = filepath.Join(dir, "downloads")
-			w, err := model.Discover(p.SourceRoots()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := model.Resolve(p, w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pins, err := model.Lock(context.Background(), p, res)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Pins = pins
+			res := realbb.Resolve(t, p)
+			pins := realbb.Pin(t, p, res)
 			// Saved, as `fleetbake export kas` reads it: the kas file records
 			// the digest of the file as saved.
 			if err := p.Save(); err != nil {
@@ -195,14 +180,7 @@ func TestRealKasAcceptsExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wc, err := model.Discover(reloaded.SourceRoots()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc, err := model.Resolve(reloaded, wc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rc := realbb.Resolve(t, reloaded)
 			again, err := generator.ExportKas(reloaded, rc, "fleet.yml")
 			if err != nil {
 				t.Fatal(err)

@@ -27,161 +27,36 @@ package generator_test
 // tree, so the same test covers kirkstone and scarthgap checkouts.
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"fleetbake/engine"
 	"fleetbake/generator"
+	"fleetbake/internal/realbb"
 	"fleetbake/model"
 )
 
-// pokyTree checks FLEETBAKE_POKY and returns it, or skips the test.
-func pokyTree(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("FLEETBAKE_POKY")
-	if root == "" {
-		t.Skip("FLEETBAKE_POKY is not set to a folder holding poky, meta-openembedded and meta-aws clones of one release")
-	}
-	root, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rel := range []string{"poky/oe-init-build-env", "poky/bitbake/bin/bitbake", "meta-openembedded/meta-oe/conf/layer.conf", "meta-aws/conf/layer.conf"} {
-		if _, err := os.Stat(filepath.Join(root, rel)); err != nil {
-			t.Fatalf("FLEETBAKE_POKY=%s must hold poky, meta-openembedded and meta-aws clones of one release: %v", root, err)
-		}
-	}
-	if os.Geteuid() == 0 {
-		t.Skip("OE's sanity check refuses to run BitBake as root: run this test as an ordinary user, e.g. " +
-			"runuser -u <user> -- env HOME=/home/<user> PATH=$PATH FLEETBAKE_POKY=" + root + " go test -timeout 30m -run TestRealBitBake -v ./generator/")
-	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Fatal("oe-init-build-env must be sourced by bash, which is not on PATH")
-	}
-	return root
-}
-
-// bbContext ends a little before the test's deadline, so a hung BitBake is
-// killed and reported rather than panicking the whole test binary.
-func bbContext(t *testing.T) context.Context {
-	deadline, ok := t.Deadline()
-	if !ok {
-		deadline = time.Now().Add(60 * time.Minute)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-30*time.Second))
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// runInBuildEnv sources poky's oe-init-build-env for buildDir in bash and
-// runs argv there. The banner of oe-init-build-env goes to stderr, so stdout
-// is the command's own.
-func runInBuildEnv(ctx context.Context, t *testing.T, poky, buildDir string, argv ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	script := `cd "$1" && . ./oe-init-build-env "$2" >&2 && shift 2 && exec "$@"`
-	cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", script, "bash", poky, buildDir}, argv...)...)
-	// A BitBake server left from the engineer's shell must not answer us.
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "BBSERVER", "BUILDDIR", "BBPATH", "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_ENV_EXTRAWHITE":
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	// BitBake starts a server and workers: end them all on timeout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("%w (%v)", err, ctx.Err())
-	}
-	return out.String(), errb.String(), err
-}
-
-// bbTail is the last n lines of s, for error messages.
-func bbTail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
-	root := pokyTree(t)
-	poky := filepath.Join(root, "poky")
-	dir := t.TempDir()
-
 	// The project, saved and loaded back the way `fleetbake generate` reads it.
-	p := model.Default()
-	p.SetPath(filepath.Join(dir, model.DefaultFile))
-	p.Sources = []string{root}
+	p, root := realbb.PokyProject(t, "-timeout 30m -run TestRealBitBake -v ./generator/", "fbreal", realbb.Offline(realbb.GreengrassLiteMask))
+	poky, dir := filepath.Join(root, "poky"), filepath.Dir(p.Path())
 	p.Machine = "qemuarm64"
-	p.Greengrass.Region = "eu-central-1"
-	p.Greengrass.Prefix = "fbreal"
 	p.Greengrass.RoleAlias = "fbreal-CustomRoleAlias"
 	p.Greengrass.ThingGroup = "fbreal-Lab-Fleet"
-	p.Greengrass.DataEndpoint = "a1b2c3d4e5f6g7-ats.iot.eu-central-1.amazonaws.com"
-	p.Greengrass.CredentialEndpoint = "c9d8e7f6a5b4c3.credentials.iot.eu-central-1.amazonaws.com"
-	p.LocalConf = map[string]string{
-		"BB_NO_NETWORK": "1",
-		// meta-aws's greengrass-lite recipe (scarthgap) names git tags in
-		// SRCREV_sigv4 and SRCREV_sdk, which BitBake resolves with git
-		// ls-remote while parsing: offline, the parse fails. This project
-		// uses greengrass-bin, so leave greengrass-lite out.
-		"BBMASK": "/meta-aws/recipes-iot/aws-iot-greengrass/greengrass-lite_",
-	}
-	if err := p.Save(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Load(p.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = realbb.Reload(t, p)
 	if err := p.Validate(); err != nil {
 		t.Fatalf("the test's project does not validate: %v", err)
 	}
 	cert, key, rootCA := p.ClaimFiles()
-	if err := os.MkdirAll(filepath.Dir(cert), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{cert, key, rootCA} {
-		if err := os.WriteFile(f, []byte("-----BEGIN PLACEHOLDER-----\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	realbb.WriteClaims(t, p, realbb.Placeholder, realbb.Placeholder, realbb.Placeholder)
 
-	w, err := model.Discover(p.SourceRoots()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, prob := range w.Problems {
-		t.Logf("layer discovery: %v", prob)
-	}
-	res, err := model.Resolve(p, w)
-	if err != nil {
-		t.Fatalf("Resolve: %v", err)
-	}
-	if len(res.NotOnDisk) > 0 {
-		var names []string
-		for _, l := range res.NotOnDisk {
-			names = append(names, l.Name)
-		}
-		t.Fatalf("layers not found under %s: %s", root, strings.Join(names, ", "))
-	}
+	res := realbb.Resolve(t, p)
+	realbb.OnDisk(t, res, root)
 	c, err := generator.Plan(p, res)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
@@ -255,9 +130,10 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 	// One BitBake session for every variable: engine's query, which
 	// `fleetbake verify --bitbake` uses too (tinfoil, parse_recipe, getVar,
 	// as bitbake-getvar does).
-	ctx := bbContext(t)
+	ctx := realbb.Context(t)
 	start := time.Now()
-	ans, err := engine.QueryBitBake(ctx, engine.BBQueryOptions{OEInit: poky, BuildDir: build}, q)
+	o := engine.BBQueryOptions{OEInit: poky, BuildDir: build}
+	ans, err := engine.QueryBitBake(ctx, o, q)
 	if err != nil {
 		t.Fatalf("%v\nconf/local.conf:\n%s", err, bbReadFile(t, filepath.Join(build, "conf", "local.conf")))
 	}
@@ -350,15 +226,11 @@ func TestRealBitBakeReadsFleetProvisioning(t *testing.T) {
 	// The command engineers use agrees (one call: each starts a server).
 	engine.WaitServerGone(build, time.Minute)
 	start = time.Now()
-	out, stderr, err := runInBuildEnv(ctx, t, poky, build, "bitbake-getvar", "-r", getvar[0], "--value", getvar[1])
-	if err != nil {
-		t.Fatalf("bitbake-getvar -r %s %s: %v\n%s", getvar[0], getvar[1], err, bbTail(stderr, 40))
+	got := realbb.Getvar(ctx, t, o, getvar[0], getvar[1])
+	if got != getvar[2] {
+		t.Errorf("bitbake-getvar -r %s --value %s printed %q, want %q", getvar[0], getvar[1], got, getvar[2])
 	}
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if got := lines[len(lines)-1]; got != getvar[2] {
-		t.Errorf("bitbake-getvar -r %s --value %s printed %q, want %q\n%s", getvar[0], getvar[1], out, getvar[2], bbTail(stderr, 20))
-	}
-	t.Logf("bitbake-getvar -r %s --value %s = %q (%s)", getvar[0], getvar[1], lines[len(lines)-1], time.Since(start).Round(time.Second))
+	t.Logf("bitbake-getvar -r %s --value %s = %q (%s)", getvar[0], getvar[1], got, time.Since(start).Round(time.Second))
 }
 
 func bbReadFile(t *testing.T, path string) string {

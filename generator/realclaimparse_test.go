@@ -5,12 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"fleetbake/engine"
 	"fleetbake/internal/hellobb"
 	"fleetbake/model"
 )
@@ -68,15 +67,15 @@ func TestRealBitBakeStopsParseWithoutClaimFiles(t *testing.T) {
 		cmd.Env = append([]string{"PATH=" + filepath.Join(checkout, "bin") + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME"),
 			"LC_ALL=C.UTF-8", "BBPATH=" + dir, "BB_ENV_PASSTHROUGH_ADDITIONS=" + ClaimDirEnv}, env...)
 		out, err := cmd.CombinedOutput()
-		claimParseServerGone(dir)
+		engine.WaitServerGone(dir, time.Minute)
 		return string(out), err
 	}
 
 	out, err := parse()
-	t.Logf("BitBake with FLEETBAKE_CLAIM_DIR unset:\n%s", claimParseTail(out, 8))
+	t.Logf("BitBake with FLEETBAKE_CLAIM_DIR unset:\n%s", engine.Tail(out, 8))
 	if err == nil || !strings.Contains(out, "Unable to get checksum for greengrass-plugin-fleetprovisioning SRC_URI entry "+model.ClaimCertFile) ||
 		!strings.Contains(out, ClaimDirUnset+"/"+model.ClaimCertFile) {
-		t.Errorf("FLEETBAKE_CLAIM_DIR unset: err %v, want the parse to stop naming %s/%s:\n%s", err, ClaimDirUnset, model.ClaimCertFile, claimParseTail(out, 20))
+		t.Errorf("FLEETBAKE_CLAIM_DIR unset: err %v, want the parse to stop naming %s/%s:\n%s", err, ClaimDirUnset, model.ClaimCertFile, engine.Tail(out, 20))
 	}
 
 	claims := t.TempDir()
@@ -87,40 +86,13 @@ func TestRealBitBakeStopsParseWithoutClaimFiles(t *testing.T) {
 	}
 	out, err = parse(ClaimDirEnv + "=" + claims)
 	if err == nil || !strings.Contains(out, "SRC_URI entry "+model.ClaimKeyFile) || !strings.Contains(out, filepath.Join(claims, model.ClaimKeyFile)) {
-		t.Errorf("claim folder without the key: err %v, want the parse to stop naming %s:\n%s", err, model.ClaimKeyFile, claimParseTail(out, 20))
+		t.Errorf("claim folder without the key: err %v, want the parse to stop naming %s:\n%s", err, model.ClaimKeyFile, engine.Tail(out, 20))
 	}
 
 	if err := os.WriteFile(filepath.Join(claims, model.ClaimKeyFile), []byte("PEM\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := parse(ClaimDirEnv + "=" + claims); err != nil {
-		t.Errorf("claim folder with the three files: %v\n%s", err, claimParseTail(out, 20))
+		t.Errorf("claim folder with the three files: %v\n%s", err, engine.Tail(out, 20))
 	}
-}
-
-// claimParseServerGone waits for the BitBake server of dir to let go of
-// bitbake.lock (it outlives the client by a moment).
-func claimParseServerGone(dir string) {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		data, err := os.ReadFile(filepath.Join(dir, "bitbake.lock"))
-		fields := strings.Fields(string(data))
-		if err != nil || len(fields) == 0 {
-			return
-		}
-		pid, err := strconv.Atoi(fields[0])
-		if err != nil || syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// claimParseTail is the last n lines of s.
-func claimParseTail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

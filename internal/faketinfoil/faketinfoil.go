@@ -13,7 +13,8 @@ import (
 )
 
 // files are the stand-in's poky tree. vars.json holds {"config": {...},
-// "recipes": {recipe: {...}}}; with "sleep": n, prepare() writes its pid to
+// "recipes": {recipe: {...}}}; each prepare() adds a line to sessions in
+// the build folder, with its config_only; with "sleep": n, prepare() writes its pid to
 // parsing.pid in the build folder and parses for n seconds, as a cold
 // parse does.
 var files = map[string]string{
@@ -33,7 +34,7 @@ class Tinfoil:
     def __exit__(self, *a): return False
     def prepare(self, config_only=False, quiet=0):
         with open("vars.json") as f: self.all = json.load(f)
-        with open("sessions", "a") as f: f.write("session\n")
+        with open("sessions", "a") as f: f.write("session config_only=%s\n" % config_only)
         if self.all.get("sleep"):
             with open("parsing.pid", "w") as f: f.write(str(os.getpid()))
             time.sleep(self.all["sleep"])
