@@ -41,6 +41,7 @@ const (
 var (
 	ErrBuildRunning = engine.ErrBuildRunning
 	ErrNotRunning   = engine.ErrNotRunning
+	ErrNoBuild      = engine.ErrNoBuild
 )
 
 // FindBuild reads the state of the build in buildDir (running or ended).

@@ -79,6 +79,15 @@ func runBuild(env *cliEnv, args []string) error {
 	return followBuild(env, st)
 }
 
+// startOneHint adds what to do to "no build in this folder", the same for
+// attach, stop and status.
+func startOneHint(err error) error {
+	if errors.Is(err, app.ErrNoBuild) {
+		return fmt.Errorf("%w; start one with `fleetbake build`", err)
+	}
+	return err
+}
+
 func runBuildAttach(env *cliEnv, args []string) error {
 	buildDir, err := buildDirOf(env, newFlags(env, "build attach"), args)
 	if err != nil {
@@ -86,7 +95,7 @@ func runBuildAttach(env *cliEnv, args []string) error {
 	}
 	st, err := app.FindBuild(buildDir)
 	if err != nil {
-		return fmt.Errorf("%w; start one with `fleetbake build`", err)
+		return startOneHint(err)
 	}
 	if !st.Running() {
 		fmt.Fprintln(env.stdout, st.Describe())
@@ -130,7 +139,7 @@ func runBuildStop(env *cliEnv, args []string) error {
 	}
 	res, err := app.StopBuild(buildDir, *force)
 	if err != nil {
-		return err
+		return startOneHint(err)
 	}
 	printStopLevel(env.stdout, res)
 	if *timeout == 0 {
@@ -186,7 +195,7 @@ func runBuildStatus(env *cliEnv, args []string) error {
 	}
 	st, err := app.FindBuild(buildDir)
 	if err != nil {
-		return err
+		return startOneHint(err)
 	}
 	p, err := app.BuildSnapshot(st)
 	if err != nil {

@@ -452,3 +452,25 @@ func TestCLIStopTimeoutEscalates(t *testing.T) {
 		t.Errorf("state: stops %d exit %v", s.StopRequests, s.ExitCode)
 	}
 }
+
+// Before any build, attach, stop and status each say there is none and
+// what to do, whether the build folder is missing or only empty (stop
+// used to report its missing lock file).
+func TestCLIBuildCommandsBeforeAnyBuild(t *testing.T) {
+	for _, folder := range []string{"missing", "empty"} {
+		buildDir := filepath.Join(t.TempDir(), "build")
+		if folder == "empty" {
+			if err := os.Mkdir(buildDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg := buildProject(t, buildDir, "fake-image")
+		for _, sub := range []string{"attach", "stop", "status"} {
+			code, out := fb(t, nil, "--config", cfg, "build", sub)
+			want := buildDir + ": no fleetbake build has been started in this build folder; start one with `fleetbake build`"
+			if code == 0 || !strings.Contains(out, want) || strings.Contains(out, "lock file") {
+				t.Errorf("build %s, build folder %s: exit %d\n%s\nwant %q", sub, folder, code, out, want)
+			}
+		}
+	}
+}

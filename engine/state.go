@@ -191,6 +191,10 @@ func lockBuildDir(buildDir string) (unlock func(), err error) {
 
 // updateState applies change to the state file under the build folder lock.
 func updateState(buildDir string, change func(*State) error) (*State, error) {
+	// No folder, no build: say so, rather than that its lock file is missing.
+	if _, err := os.Stat(buildDir); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", buildDir, ErrNoBuild)
+	}
 	unlock, err := lockBuildDir(buildDir)
 	if err != nil {
 		return nil, err
