@@ -109,6 +109,9 @@ func followBuild(env *cliEnv, st *app.BuildState) error {
 	ctx, stop := sessionContext()
 	defer stop()
 	pr := newProgressPrinter(env.stdout, outputIsTerminal(env.stdout))
+	if st.ExitCode != nil {
+		pr.endedAt = st.EndTime
+	}
 	var last app.BuildProgress
 	for p := range app.FollowBuild(ctx, st) {
 		pr.update(p)
@@ -273,6 +276,10 @@ type progressPrinter struct {
 	errors     int // ERROR messages printed
 	lastStatus time.Time
 	drawn      bool
+	// endedAt is when the build ended, for a build that had ended before
+	// it was attached: its lines are then stamped with that time, not the
+	// time of the attach (knotty's lines carry no time of their own).
+	endedAt *time.Time
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
@@ -284,7 +291,11 @@ func (pr *progressPrinter) update(p app.BuildProgress) {
 	// whether it is done, failed or stopped.
 	if (p.Phase != pr.phase || (p.Step != pr.step && p.Step != "")) && (p.Phase != app.PhaseDone || p.Ended()) {
 		pr.clear()
-		fmt.Fprintf(pr.w, "[%s] %s\n", time.Now().Format("15:04:05"), phaseText(p))
+		at := time.Now()
+		if pr.endedAt != nil {
+			at = pr.endedAt.Local()
+		}
+		fmt.Fprintf(pr.w, "[%s] %s\n", at.Format("15:04:05"), phaseText(p))
 		pr.phase, pr.step = p.Phase, p.Step
 	}
 	// An ERROR message is printed once the next one exists (its context

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -63,5 +64,42 @@ func TestCLIAttachEndedBuildWithoutLog(t *testing.T) {
 	}
 	if code != 0 || !strings.Contains(out, "fleetbake: cannot read the build log") || !strings.Contains(out, "bitbake exited with code 0") {
 		t.Errorf("exit code %d; want 0 with the log's trouble and the exit line:\n%s", code, out)
+	}
+}
+
+// `build attach` of a build that had ended stamps its lines with the time
+// the build ended, not the time of the attach.
+func TestCLIAttachEndedBuildStampsItsEnd(t *testing.T) {
+	buildDir := filepath.Join(t.TempDir(), "build")
+	cfg := buildProject(t, buildDir, "fake-image")
+	env := []string{"TZ=UTC", bitbakeCmdEnv + "=" + writeScript(t, "bitbake", "#!/bin/sh\necho 'NOTE: Executing Tasks'\necho 'NOTE: Tasks Summary: Attempted 1 tasks of which 0 didn'\"'\"'t need to be rerun and all succeeded.'\nexit 0\n")}
+	if code, out := fb(t, env, "--config", cfg, "build", "--no-checks"); code != 0 {
+		t.Fatalf("build: exit code %d\n%s", code, out)
+	}
+	statePath := filepath.Join(buildDir, "fleetbake-build.json")
+	data, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]any
+	if err := json.Unmarshal(data, &state); err != nil {
+		t.Fatal(err)
+	}
+	// An hour and a bit after its start: not the time of the attach.
+	start, err := time.Parse(time.RFC3339Nano, state["start_time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := start.Add(time.Hour + 37*time.Minute + 5*time.Second).UTC()
+	state["end_time"] = end.Format(time.RFC3339Nano)
+	if data, err = json.Marshal(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(statePath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := fb(t, env, "--config", cfg, "build", "attach")
+	if want := "[" + end.Format("15:04:05") + "] done"; code != 0 || !strings.Contains(out, "\n"+want) {
+		t.Errorf("exit code %d; want the phase line %q, stamped when the build ended:\n%s", code, want, out)
 	}
 }
