@@ -256,7 +256,10 @@ func bitbakeCommand(opts StartOptions, buildDir string) ([]string, error) {
 		if _, err := os.Stat(filepath.Join(opts.BitBake, "bin", "bitbake")); err != nil {
 			return nil, fmt.Errorf("no bin/bitbake in %s: give a BitBake checkout", opts.BitBake)
 		}
-		script := `cd "$2" && export BBPATH="$2" PATH="$1/bin:$PATH" && shift 2 && exec bitbake "$@"`
+		// BBSERVER in the engineer's shell would make this bitbake a client
+		// of another build's server (--remote-server defaults to it, bitbake
+		// lib/bb/main.py); oe-init-build-env unsets it, and so does this.
+		script := `cd "$2" && unset BBSERVER && export BBPATH="$2" PATH="$1/bin:$PATH" && shift 2 && exec bitbake "$@"`
 		return append([]string{"bash", "-c", script, "fleetbake-bitbake", opts.BitBake, buildDir}, targets...), nil
 	}
 	return nil, errors.New("no BitBake to run: no oe-init-build-env found in the project's sources and no BitBake checkout given; run `fleetbake doctor`")

@@ -496,3 +496,40 @@ func TestSupervisorLeavesCheckpoint(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A build with a BitBake checkout (no OE) does not inherit BBSERVER from
+// the engineer's shell: bitbake would take it as its --remote-server and
+// build in another folder's server.
+func TestStartWithCheckoutDropsBBSERVER(t *testing.T) {
+	checkout := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(checkout, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\necho \"BBSERVER=[${BBSERVER-unset}] BBPATH=[$BBPATH]\"\n"
+	if err := os.WriteFile(filepath.Join(checkout, "bin", "bitbake"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BBSERVER", "localhost:12345")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st, err := Start(StartOptions{BuildDir: dir, Target: "fake-image", BitBake: checkout, Supervisor: []string{self}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supervisorGoneAtEnd(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := Wait(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(st.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "BBSERVER=[unset] BBPATH=[" + dir + "]"; !strings.Contains(string(log), want) {
+		t.Errorf("bitbake's environment:\n%s\nwant %q", log, want)
+	}
+}
